@@ -1,0 +1,45 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench lint format dot clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[plot,dev]'
+	touch $(STAMP)
+
+# Graphviz's `dot` renders the pictures. Installed with apt-get when we are root, else a hint.
+dot:
+	@if command -v dot >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Graphviz (dot) with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	else \
+	  echo "Graphviz's dot is missing; pictures will be written as .dot only."; \
+	  echo "  install it with: sudo apt-get install graphviz  (macOS: brew install graphviz; conda: conda install graphviz)"; \
+	fi
+
+demo: $(STAMP) dot
+	$(PY) -m autograd_dnn demo --out out/
+
+test: $(STAMP) dot
+	$(PY) -m pytest -n 2 tests
+
+bench: $(STAMP)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.ops
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.train_step
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.gradcheck
+
+lint: $(STAMP)
+	$(PY) -m ruff check autograd_dnn viz tests benchmarks examples
+	$(PY) -m ruff format --check autograd_dnn viz tests benchmarks examples
+
+format: $(STAMP)
+	$(PY) -m ruff format autograd_dnn viz tests benchmarks examples
+	$(PY) -m ruff check --fix autograd_dnn viz tests benchmarks examples
+
+clean:
+	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis

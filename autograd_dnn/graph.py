@@ -1,0 +1,105 @@
+"""The recorded graph as data: layer labels, traversal, and ``to_networkx``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import networkx as nx
+import numpy as np
+
+from autograd_dnn.tensor import Tensor, _State
+
+__all__ = ["layer_scope", "tensors_of", "to_networkx"]
+
+
+@contextlib.contextmanager
+def layer_scope(layer: int | None) -> Iterator[None]:
+    """Label every op recorded inside the block (and its output) with ``layer``.
+
+    ``DeepNetwork.forward`` runs layer l's ops inside ``layer_scope(l)``; pictures then
+    cluster them, and reports name the layer.
+    """
+    prev = _State.layer
+    _State.layer = layer
+    try:
+        yield
+    finally:
+        _State.layer = prev
+
+
+def tensors_of(output: Tensor) -> list[Tensor]:
+    """Every tensor that ``output`` was computed from (itself included), in recording order.
+
+    Iterative, so a graph 100,000 ops deep is fine.
+    """
+    seen = {output._id: output}
+    stack = [output]
+    while stack:
+        t = stack.pop()
+        if t._node is None:
+            continue
+        for a in t._node.inputs:
+            if isinstance(a, Tensor) and a._id not in seen:
+                seen[a._id] = a
+                stack.append(a)
+    return [seen[k] for k in sorted(seen)]
+
+
+def _kind(t: Tensor) -> str:
+    if t._node is not None:
+        return "tensor"
+    return "param" if t.requires_grad else "input"
+
+
+def to_networkx(output: Tensor) -> nx.DiGraph:
+    """The graph that produced ``output`` as a ``networkx.DiGraph``.
+
+    Nodes are numbered 0, 1, 2, ... in recording order (an op comes right before the tensor
+    it made), so two runs of the same program give identical graphs. Node attributes:
+
+    - ``kind``: ``"input"`` (leaf without grad, e.g. X, Y), ``"param"`` (leaf with grad,
+      e.g. W1, b1), ``"op"``, or ``"tensor"`` (an op's output, e.g. Z1, A1);
+    - ``op``: the op's name for op and tensor nodes (``"matmul"``, ``"relu"``), else ``""``;
+    - ``shape`` (tuple), ``dtype`` (str), ``name`` (the tensor's name or ``""``),
+      ``layer`` (int or None);
+    - ``grad_norm``: ||grad||_F when the tensor has a ``.grad`` (leaves after backward,
+      intermediates after ``retain_grad``).
+
+    Edges go from inputs to ops (attribute ``arg``: the argument position) and from ops
+    to their outputs.
+    """
+    g = nx.DiGraph()
+    key: dict[int, int] = {}
+    for t in tensors_of(output):
+        node = t._node
+        if node is not None:
+            op_key = len(g)
+            g.add_node(
+                op_key,
+                kind="op",
+                op=node.name,
+                shape=tuple(t.shape),
+                dtype=str(t.dtype),
+                name=node.name,
+                layer=node.layer,
+            )
+            for pos, a in enumerate(node.inputs):
+                if isinstance(a, Tensor):
+                    g.add_edge(key[a._id], op_key, arg=pos)
+        k = len(g)
+        key[t._id] = k
+        attrs = dict(
+            kind=_kind(t),
+            op=node.name if node is not None else "",
+            shape=tuple(t.shape),
+            dtype=str(t.dtype),
+            name=t.name or "",
+            layer=t.layer,
+        )
+        if t.grad is not None:
+            attrs["grad_norm"] = float(np.linalg.norm(t.grad))
+        g.add_node(k, **attrs)
+        if node is not None:
+            g.add_edge(k - 1, k, arg=0)
+    return g

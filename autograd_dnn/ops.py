@@ -1,0 +1,527 @@
+"""The primitives: each op's forward and its vector-Jacobian product side by side.
+
+Conventions (read one op, and you can check the chain rule against the forward):
+
+- ``forward(ctx, *arrays, **options)`` gets numpy arrays and returns one array.
+- ``backward(ctx, g)`` gets the upstream gradient ``g`` (the output's shape) and returns one
+  gradient per positional input. Gradients may keep a broadcast shape: the engine reduces
+  them with the single helper ``tensor.reduce_to_shape``.
+- Backward rules use only operations that numpy arrays and Tensors share (``*``, ``/``,
+  ``@``, ``.T``, ``.sum(axis, keepdims)``, ``.reshape``) or the dual helpers below, so the
+  same rule runs on arrays (fast path) and on Tensors (``create_graph=True``).
+- Masks (relu, abs, clip, max) come from ``ctx.saved_arrays``: they are constants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_dnn.tensor import Function, Tensor
+
+
+# ---------------------------------------------------------------- helpers for both speeds
+def _exp(a: Any) -> Any:
+    return a.exp() if isinstance(a, Tensor) else np.exp(a)
+
+
+def _log(a: Any) -> Any:
+    return a.log() if isinstance(a, Tensor) else np.log(a)
+
+
+def _sigmoid(a: Any) -> Any:
+    return a.sigmoid() if isinstance(a, Tensor) else _stable_sigmoid(a)
+
+
+def _softmax(a: Any, axis: int) -> Any:
+    return a.softmax(axis) if isinstance(a, Tensor) else _stable_softmax(a, axis)
+
+
+def _log_softmax(a: Any, axis: int) -> Any:
+    return a.log_softmax(axis) if isinstance(a, Tensor) else LogSoftmax.forward(None, a, axis)
+
+
+def _swap_last(a: Any) -> Any:
+    return a.swapaxes(-1, -2)
+
+
+def _broadcast_to(a: Any, shape: tuple[int, ...]) -> Any:
+    return a.broadcast_to(shape) if isinstance(a, Tensor) else np.broadcast_to(a, shape)
+
+
+def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _stable_sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def _stable_softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _samples(z: np.ndarray) -> int:
+    """m: the number of samples, i.e. columns (the last axis)."""
+    return z.shape[-1] if z.ndim else 1
+
+
+# ---------------------------------------------------------------- arithmetic
+class Add(Function):
+    op_name = "add"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    op_name = "sub"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function):
+    op_name = "mul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g * b, g * a
+
+
+class Div(Function):
+    op_name = "div"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g / b
+        return ga, -ga * a / b
+
+
+class Neg(Function):
+    op_name = "neg"
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    op_name = "pow"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = g * b * a ** (b - 1) if need_a else None
+        gb = g * out * _log(a) if need_b else None
+        return ga, gb
+
+
+class MatMul(Function):
+    op_name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a_shape, b_shape = np.shape(a), np.shape(b)
+        for side, shape in (("left", a_shape), ("right", b_shape)):
+            if len(shape) < 2:
+                raise ValueError(
+                    f"the {side} operand has shape {shape}; matmul needs 2-D arrays "
+                    f"(use ({shape[0] if shape else 1}, 1) or (1, {shape[0] if shape else 1}))"
+                )
+        if a_shape[-1] != b_shape[-2]:
+            raise ValueError(
+                f"inner dimensions disagree: the left operand {a_shape} has {a_shape[-1]} "
+                f"columns but the right operand {b_shape} has {b_shape[-2]} rows"
+            )
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g @ _swap_last(b) if need_a else None, _swap_last(a) @ g if need_b else None)
+
+
+class Linear(Function):
+    """Z = W @ A + b for one dense layer, fused: one node, one temporary less.
+
+    Shapes: W (n[l], n[l-1]), A (n[l-1], m), b (n[l], 1) -> Z (n[l], m).
+    """
+
+    op_name = "linear"
+
+    @staticmethod
+    def forward(ctx, W, A, b):
+        Z = MatMul.forward(ctx, W, A)
+        Z += b
+        return Z
+
+    @staticmethod
+    def backward(ctx, g):
+        W, A = ctx.saved_tensors
+        need_w, need_a, _ = ctx.needs_input_grad
+        dW = g @ _swap_last(A) if need_w else None
+        dA = _swap_last(W) @ g if need_a else None
+        return dW, dA, g  # db: g summed over the m columns by the engine's reduction
+
+
+# ---------------------------------------------------------------- reductions and shapes
+class Sum(Function):
+    op_name = "sum"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        return np.sum(a, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = ctx.inputs[0].shape
+        if not ctx.kwargs["keepdims"]:
+            g = g.reshape(_keepdims_shape(shape, ctx.kwargs["axis"]))
+        return _broadcast_to(g, shape)
+
+
+class Max(Function):
+    op_name = "max"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        out = np.max(a, axis=axis, keepdims=True)
+        ctx.save_for_backward(a, out)
+        return out if keepdims else out.reshape(np.max(a, axis=axis).shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_arrays
+        mask = a == out
+        share = mask / mask.sum(axis=ctx.kwargs["axis"], keepdims=True)  # ties split g
+        return g.reshape(out.shape) * share
+
+
+class Transpose(Function):
+    op_name = "transpose"
+
+    @staticmethod
+    def forward(ctx, a, axes=None):
+        return np.transpose(a, axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        axes = ctx.kwargs["axes"]
+        return g.transpose() if axes is None else g.transpose(tuple(np.argsort(axes)))
+
+
+class Reshape(Function):
+    op_name = "reshape"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return np.reshape(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.inputs[0].shape)
+
+
+class BroadcastTo(Function):
+    op_name = "broadcast_to"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g  # the engine sums it back to the input's shape
+
+
+class GetItem(Function):
+    op_name = "getitem"
+
+    @staticmethod
+    def forward(ctx, a, index):
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        return _scatter_add(g, ctx.kwargs["index"], ctx.inputs[0].shape)
+
+
+class IndexAdd(Function):
+    """zeros(shape) with g added at ``index`` (repeated indices accumulate)."""
+
+    op_name = "index_add"
+
+    @staticmethod
+    def forward(ctx, g, index, shape):
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.kwargs["index"]]
+
+
+def _scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(g, Tensor):
+        return IndexAdd.apply(g, index=index, shape=shape)
+    return IndexAdd.forward(None, g, index, shape)
+
+
+# ---------------------------------------------------------------- elementwise functions
+class Exp(Function):
+    op_name = "exp"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    op_name = "log"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / a
+
+
+class Sqrt(Function):
+    op_name = "sqrt"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * 0.5 / out
+
+
+class Abs(Function):
+    op_name = "abs"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_arrays
+        return g * np.sign(a)  # 0 at the kink
+
+
+class Clip(Function):
+    op_name = "clip"
+
+    @staticmethod
+    def forward(ctx, a, lo=None, hi=None):
+        ctx.save_for_backward(a)
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_arrays
+        lo, hi = ctx.kwargs.get("lo"), ctx.kwargs.get("hi")
+        inside = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            inside &= a >= lo
+        if hi is not None:
+            inside &= a <= hi
+        return g * inside
+
+
+class ReLU(Function):
+    op_name = "relu"
+
+    @staticmethod
+    def forward(ctx, z):
+        out = np.maximum(z, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_arrays
+        return g * (a > 0)  # g'(z) = 1 for z > 0, 0 otherwise (0 at z = 0, as the course)
+
+
+class LeakyReLU(Function):
+    op_name = "leaky_relu"
+
+    @staticmethod
+    def forward(ctx, z, slope=0.01):
+        ctx.save_for_backward(z)
+        return np.where(z > 0, z, z * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_arrays
+        one, slope = z.dtype.type(1), z.dtype.type(ctx.kwargs.get("slope", 0.01))
+        return g * np.where(z > 0, one, slope)
+
+
+class Sigmoid(Function):
+    op_name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx, z):
+        out = _stable_sigmoid(z)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a * (1 - a)  # g'(z) = a (1 - a)
+
+
+class Tanh(Function):
+    op_name = "tanh"
+
+    @staticmethod
+    def forward(ctx, z):
+        out = np.tanh(z)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (1 - a * a)  # g'(z) = 1 - a^2
+
+
+class Softmax(Function):
+    op_name = "softmax"
+
+    @staticmethod
+    def forward(ctx, z, axis=0):
+        out = _stable_softmax(z, axis)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (s,) = ctx.saved_tensors
+        gs = g * s
+        return gs - s * gs.sum(axis=ctx.kwargs.get("axis", 0), keepdims=True)
+
+
+class LogSoftmax(Function):
+    op_name = "log_softmax"
+
+    @staticmethod
+    def forward(ctx, z, axis=0):
+        shifted = z - z.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        if ctx is not None:
+            ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (logp,) = ctx.saved_tensors
+        return g - _exp(logp) * g.sum(axis=ctx.kwargs.get("axis", 0), keepdims=True)
+
+
+# ---------------------------------------------------------------- fused, stable costs
+class BCEWithLogits(Function):
+    """J = (1/m) sum( max(z,0) - z y + log(1 + e^-|z|) ): the course's cross-entropy of
+    A = sigmoid(Z), computed from Z so that A of exactly 0 or 1 never gives inf or NaN.
+
+    Shapes: Z, Y (n[L], m) -> scalar. dJ/dZ = (sigmoid(Z) - Y) / m.
+    """
+
+    op_name = "bce_with_logits"
+
+    @staticmethod
+    def forward(ctx, z, y):
+        ctx.save_for_backward(z, y)
+        loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return np.sum(loss) / _samples(z)
+
+    @staticmethod
+    def backward(ctx, g):
+        z, y = ctx.saved_tensors
+        m = _samples(ctx.saved_arrays[0])
+        return g * (_sigmoid(z) - y) / m, -g * z / m
+
+
+class SoftmaxCrossEntropy(Function):
+    """J = -(1/m) sum( Y * log_softmax(Z) ) over units (``axis``) and samples.
+
+    Shapes: Z, Y (n[L], m), Y one-hot columns -> scalar. dJ/dZ = (softmax(Z) - Y) / m.
+    """
+
+    op_name = "softmax_cross_entropy"
+
+    @staticmethod
+    def forward(ctx, z, y, axis=0):
+        ctx.save_for_backward(z, y)
+        return -np.sum(y * LogSoftmax.forward(None, z, axis)) / _samples(z)
+
+    @staticmethod
+    def backward(ctx, g):
+        z, y = ctx.saved_tensors
+        axis = ctx.kwargs.get("axis", 0)
+        m = _samples(ctx.saved_arrays[0])
+        p = _softmax(z, axis)
+        gz = g * (p * y.sum(axis=axis, keepdims=True) - y) / m
+        return gz, -g * _log_softmax(z, axis) / m

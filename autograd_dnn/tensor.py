@@ -1,0 +1,961 @@
+"""Tensor, Function and the reverse-mode engine.
+
+A :class:`Tensor` wraps a numpy array. When an operation runs on tensors that require
+grad, :meth:`Function.apply` records a :class:`Context` node: which function ran, on which
+input tensors, and what it saved for the backward pass. :meth:`Tensor.backward` walks those
+nodes in reverse recording order and calls each function's ``backward`` (its vector-Jacobian
+product), reducing every gradient to its input's shape with :func:`reduce_to_shape`.
+
+Safety against in-place edits: while a recorded graph holds a tensor's array for backward,
+that array is read-only. ``t.data[0, 0] = 5`` then fails at once with numpy's
+"assignment destination is read-only", and ``t.data = other`` raises a ``RuntimeError``
+naming the tensor and op. We refuse the write rather than detect it later (a version
+counter) because numpy writes through ``t.data[...]`` cannot be seen by a counter: only a
+refused write can never give a silently wrong gradient. The lock is released as soon as
+backward has used the saved arrays, or when the graph is dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import weakref
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Tensor",
+    "Function",
+    "Context",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "reduce_to_shape",
+    "AnomalyError",
+]
+
+_next_id = itertools.count().__next__  # every tensor gets a sequential id: never id()
+
+
+class _State:
+    """Process-wide switches (read on every op, so plain class attributes)."""
+
+    grad_enabled: bool = True
+    anomaly: bool = False
+    layer: int | None = None  # set by graph.layer_scope; recorded on each node
+
+
+class AnomalyError(RuntimeError):
+    """Raised by :func:`detect_anomaly` at the first op that produces NaN or inf."""
+
+
+# ----------------------------------------------------------------------------- locks
+class _Lock:
+    """Keeps the saved arrays of one node read-only; unlocks when released or collected.
+
+    Counts are kept per array (``id`` is used only as a dict key while the entry holds the
+    array alive), so two graphs saving the same array, or a detached view, stay consistent.
+    """
+
+    __slots__ = ("arrays",)
+    counts: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, op name]
+
+    def __init__(self, arrays: list[np.ndarray], op: str) -> None:
+        self.arrays = arrays
+        counts = _Lock.counts
+        for arr in arrays:
+            entry = counts.get(id(arr))
+            if entry is None:
+                counts[id(arr)] = [arr, 1, arr.flags.writeable, op]
+                arr.flags.writeable = False
+            else:
+                entry[1] += 1
+
+    def release(self) -> None:
+        counts = _Lock.counts
+        for arr in self.arrays:
+            entry = counts.get(id(arr))
+            if entry is None:
+                continue
+            entry[1] -= 1
+            if entry[1] == 0:
+                del counts[id(arr)]
+                if entry[2]:
+                    arr.flags.writeable = True
+        self.arrays = []
+
+    def __del__(self) -> None:
+        if self.arrays:
+            self.release()
+
+
+# ----------------------------------------------------------------------------- context
+class Context:
+    """What one recorded op keeps for its backward pass: also the graph node.
+
+    ``ctx.save_for_backward(*arrays)`` in ``forward``; ``ctx.saved_tensors`` in ``backward``
+    gives them back: numpy arrays on the fast path, Tensors when ``create_graph=True``
+    records the backward pass (inputs map to the input tensors, the output to a recomputed
+    tensor, anything else stays a constant array). ``ctx.saved_arrays`` is always numpy.
+    """
+
+    __slots__ = (
+        "fn",
+        "inputs",
+        "kwargs",
+        "saved",
+        "roles",
+        "id",
+        "layer",
+        "shape",
+        "dtype",
+        "grad_acc",
+        "retain",
+        "released",
+        "graph_mode",
+        "lock",
+        "__dict__",
+    )
+
+    def __init__(self, fn: type[Function], inputs: tuple, kwargs: dict) -> None:
+        self.fn = fn
+        self.inputs = inputs
+        self.kwargs = kwargs
+        self.saved = ()
+        self.roles = None
+        self.layer = _State.layer
+        self.grad_acc = None
+        self.retain = None
+        self.released = False
+        self.graph_mode = False
+        self.lock = None
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved = arrays
+
+    @property
+    def saved_arrays(self) -> tuple:
+        self._check_released()
+        return self.saved
+
+    @property
+    def saved_tensors(self) -> tuple:
+        self._check_released()
+        if not self.graph_mode:
+            return self.saved
+        out = []
+        for s, role in zip(self.saved, self.roles):
+            if role is None:
+                out.append(s)
+            elif role == -1:  # the op's own output: recompute it as a recorded tensor
+                out.append(self.fn.apply(*self.inputs, **self.kwargs))
+            else:
+                out.append(self.inputs[role])
+        return tuple(out)
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        return tuple(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+
+    @property
+    def name(self) -> str:
+        return getattr(self.fn, "op_name", self.fn.__name__)
+
+    def _check_released(self) -> None:
+        if self.released:
+            raise RuntimeError(
+                f"backward through op '{self.name}' (node {self.id}) a second time: its saved "
+                "arrays were released after the first backward. Pass retain_graph=True to the "
+                "first backward() if you need to run it twice."
+            )
+
+    def _finalize(self, arrays: list, out: np.ndarray) -> None:
+        """After forward: note which saved arrays are inputs or the output, and lock them."""
+        roles = []
+        owned = []
+        for s in self.saved:
+            role = None
+            if s is out:
+                role = -1
+                owned.append(out)
+            else:
+                for i, a in enumerate(arrays):
+                    if s is a and isinstance(self.inputs[i], Tensor):
+                        role = i
+                        owned.append(a)
+                        break
+            roles.append(role)
+        self.roles = roles
+        if owned:
+            self.lock = _Lock(owned, self.name)
+
+    def _release(self) -> None:
+        self.saved = ()
+        self.released = True
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+
+class _NullContext:
+    """The context handed to forward when nothing is recorded: saving is a no-op."""
+
+    needs_input_grad = ()
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        pass
+
+
+# ----------------------------------------------------------------------------- function
+class Function:
+    """A differentiable primitive: ``forward`` and its vector-Jacobian product side by side.
+
+    Subclass it and define two static methods::
+
+        class Cube(Function):
+            @staticmethod
+            def forward(ctx, x):            # numpy arrays in, numpy array out
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad):        # upstream gradient in, one gradient per input
+                (x,) = ctx.saved_tensors
+                return 3 * x ** 2 * grad
+
+        y = Cube.apply(t)
+
+    ``backward`` returns one array (or ``None``) per positional input of ``forward``; a
+    gradient may have the broadcast shape, it is reduced to the input's shape for you.
+    Non-tensor arguments (numbers, axes) are passed to ``forward`` unchanged and get no
+    gradient. A backward written only with ``*, /, +, -, @, .T, .sum(axis, keepdims)``
+    also runs on Tensors, so ``create_graph=True`` gives second derivatives; one that calls
+    numpy functions is first-order only, and the engine says so when asked for more.
+    """
+
+    op_name: str | None = None
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        arrays = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a.requires_grad:
+                    record = True
+            else:
+                arrays.append(a)
+        record = record and _State.grad_enabled
+        ctx = Context(cls, args, kwargs) if record else _NULL_CTX
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as e:
+            raise _operand_error(cls, args, e) from None
+        if out.__class__ is not np.ndarray:
+            out = np.asarray(out)
+        t = Tensor.__new__(Tensor)
+        t._data = out
+        t.grad = None
+        t.name = None
+        t._version = 0
+        t.layer = _State.layer
+        t._id = _next_id()
+        if record:
+            ctx.id = t._id
+            ctx.shape = out.shape
+            ctx.dtype = out.dtype
+            if ctx.saved:
+                ctx._finalize(arrays, out)
+            t._node = ctx
+            t.requires_grad = True
+        else:
+            t._node = None
+            t.requires_grad = False
+        if _State.anomaly:
+            _check_finite(out, cls, args, "forward")
+        return t
+
+
+_NULL_CTX = _NullContext()
+
+
+def _op_name(fn: type[Function]) -> str:
+    return fn.op_name or fn.__name__
+
+
+def _describe(a: Any) -> str:
+    if isinstance(a, Tensor):
+        return f"{a.label} {tuple(a.shape)}"
+    if isinstance(a, np.ndarray):
+        return f"array {tuple(a.shape)}"
+    return repr(a)
+
+
+def _operand_error(fn: type[Function], args: tuple, err: Exception) -> ValueError:
+    operands = ", ".join(_describe(a) for a in args)
+    return ValueError(f"{_op_name(fn)}: {err} (operands: {operands})")
+
+
+def _check_finite(arr: Any, fn: type[Function], args: tuple, where: str) -> None:
+    data = arr._data if isinstance(arr, Tensor) else arr
+    if data is not None and not np.all(np.isfinite(data)):
+        bad = "NaN" if np.isnan(data).any() else "inf"
+        operands = ", ".join(_describe(a) for a in args)
+        raise AnomalyError(
+            f"detect_anomaly: {where} of op '{_op_name(fn)}' produced {bad} "
+            f"(inputs: {operands})"
+        )
+
+
+# ----------------------------------------------------------------------------- reduction
+def reduce_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast gradient back to ``shape``: the one unbroadcast helper of the engine.
+
+    Works on numpy arrays and on Tensors (``create_graph``). Leading axes that broadcasting
+    added are summed away, and axes where ``shape`` has 1 are summed with keepdims.
+    Example: ``db`` of shape (n[l], 1) from ``dZ`` of shape (n[l], m).
+    """
+    if g.shape == shape:
+        return g
+    extra = len(g.shape) - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+# ----------------------------------------------------------------------------- tensor
+_ALLOWED_KINDS = "fiub"
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    Args:
+        data: array-like. float32 arrays stay float32; everything else numeric becomes
+            float64 (ints and bools included). Object, complex and string data are refused.
+        requires_grad: record operations on this tensor so that backward reaches it.
+        name: a label used in error messages and pictures, e.g. ``"W1"``.
+
+    Example::
+
+        >>> x = Tensor([[1.0, 2.0]], requires_grad=True, name="x")
+        >>> y = (x * x).sum()
+        >>> y.backward()
+        >>> x.grad
+        array([[2., 4.]])
+    """
+
+    __slots__ = (
+        "_data",
+        "grad",
+        "requires_grad",
+        "name",
+        "layer",
+        "_node",
+        "_id",
+        "_version",
+        "__weakref__",
+    )
+    __array_ufunc__ = None  # numpy defers to our reflected operators: array + Tensor works
+    __array_priority__ = 1000
+
+    def __init__(
+        self, data: Any, requires_grad: bool = False, name: str | None = None
+    ) -> None:
+        self._data = _as_float_array(data, name)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self.layer: int | None = None
+        self._node: Context | None = None
+        self._id = _next_id()
+        self._version = 0
+
+    # -- data and metadata -------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The numpy array. Read-only while a recorded graph holds it for backward."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        entry = _Lock.counts.get(id(self._data))
+        if entry is not None:
+            raise RuntimeError(
+                f"cannot replace the data of {self.label}: op '{entry[3]}' of a recorded graph "
+                "saved it for backward. Call backward() first, or drop the graph."
+            )
+        arr = _as_float_array(value, self.name)
+        if arr.shape != self._data.shape:
+            raise ValueError(
+                f"new data for {self.label} has shape {arr.shape}, expected {self._data.shape}"
+            )
+        self._data = arr
+        self._version += 1
+
+    @property
+    def version(self) -> int:
+        """How many times ``data`` was replaced through the setter."""
+        return self._version
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by a recorded op)."""
+        return self._node is None
+
+    @property
+    def label(self) -> str:
+        """``name`` when set, else ``tensor#<id>``: how errors refer to this tensor."""
+        return self.name if self.name else f"tensor#{self._id}"
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
+        extra = ""
+        if self.name:
+            extra += f", name={self.name!r}"
+        if self._node is not None:
+            extra += f", op={self._node.name!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    def numpy(self) -> np.ndarray:
+        """The data as a numpy array (no copy)."""
+        return self._data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        return self._data.item()
+
+    def __float__(self) -> float:
+        return float(self._data)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"the truth value of {self.label} is ambiguous; compare t.data or use t.item()"
+        )
+
+    __hash__ = object.__hash__
+
+    # -- graph --------------------------------------------------------------------------
+    def detach(self) -> Tensor:
+        """A tensor sharing this data, with no history and requires_grad False."""
+        t = Tensor.__new__(Tensor)
+        t._data = self._data
+        t.grad = None
+        t.requires_grad = False
+        t.name = self.name
+        t.layer = self.layer
+        t._node = None
+        t._id = _next_id()
+        t._version = 0
+        return t
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (leaves only) and return self."""
+        if self._node is not None and not flag:
+            raise RuntimeError(
+                f"{self.label} was made by op '{self._node.name}': use detach() instead"
+            )
+        self.requires_grad = flag
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep the gradient of this intermediate tensor in ``.grad`` after backward."""
+        if self._node is not None:
+            self._node.retain = weakref.ref(self)
+        elif not self.requires_grad:
+            raise RuntimeError(f"{self.label} does not require grad; nothing to retain")
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``.grad = None``)."""
+        self.grad = None
+
+    def backward(
+        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        Args:
+            grad: the upstream gradient, same shape as self. May be omitted for a scalar
+                (one-element) tensor, where it is 1.
+            retain_graph: keep saved arrays so backward can run again through this graph.
+            create_graph: record the backward pass itself (for second derivatives);
+                implies retain_graph. ``.grad`` stays a numpy array; use :func:`grad` to get
+                differentiable gradients.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"{self.label} does not require grad and has no recorded graph: create its "
+                "inputs with requires_grad=True (and not under no_grad())"
+            )
+        g = _initial_grad(self, grad)
+        _backprop(self, g, retain_graph or create_graph, create_graph, None)
+
+    # -- operators ----------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.Pow.apply(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.Pow.apply(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.MatMul.apply(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.GetItem.apply(self, index=_freeze_index(index))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            f"{self.label} does not support item assignment: tensors are read-only in the "
+            "graph. Build a new tensor, or edit t.data under no_grad() before recording."
+        )
+
+    # comparisons give plain boolean arrays: they have no gradient
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self._data > _raw(other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self._data >= _raw(other)
+
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self._data < _raw(other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self._data <= _raw(other)
+
+    # -- methods ------------------------------------------------------------------------
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes by default)."""
+        return _ops.Sum.apply(self, axis=_norm_axis(axis, self.ndim), keepdims=keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis``: the sum times 1/count."""
+        ax = _norm_axis(axis, self.ndim)
+        count = self.size if ax is None else int(np.prod([self.shape[i] for i in ax]))
+        return self.sum(ax, keepdims) * (1.0 / count)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; ties share the gradient equally."""
+        return _ops.Max.apply(self, axis=_norm_axis(axis, self.ndim), keepdims=keepdims)
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (reversed axes): ``A.T`` of shape (m, n[l]) for A (n[l], m)."""
+        return _ops.Transpose.apply(self, axes=None)
+
+    def transpose(self, *axes: int) -> Tensor:
+        """Permute axes (reverse them when none are given)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
+
+    def swapaxes(self, a: int, b: int) -> Tensor:
+        perm = list(range(self.ndim))
+        perm[a], perm[b] = perm[b], perm[a]
+        return _ops.Transpose.apply(self, axes=tuple(perm))
+
+    def reshape(self, *shape: int) -> Tensor:
+        """Same data, new shape (one entry may be -1)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.Reshape.apply(self, shape=tuple(int(s) for s in shape))
+
+    def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
+        return _ops.BroadcastTo.apply(self, shape=tuple(shape))
+
+    def exp(self) -> Tensor:
+        return _ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return _ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return _ops.Abs.apply(self)
+
+    def clip(self, lo: float | None, hi: float | None) -> Tensor:
+        """Clamp to [lo, hi]; the gradient is 0 where the value was clipped."""
+        return _ops.Clip.apply(self, lo=lo, hi=hi)
+
+    def relu(self) -> Tensor:
+        """max(z, 0); derivative 1 for z > 0 and 0 otherwise (0 at z = 0, as the course)."""
+        return _ops.ReLU.apply(self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        """z for z > 0, slope * z otherwise."""
+        return _ops.LeakyReLU.apply(self, slope=float(slope))
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + e^-z), computed without overflow for any finite z."""
+        return _ops.Sigmoid.apply(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.Tanh.apply(self)
+
+    def softmax(self, axis: int = 0) -> Tensor:
+        """exp(z) / sum(exp(z)) along ``axis`` (0: over the units of each column)."""
+        return _ops.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = 0) -> Tensor:
+        """z - logsumexp(z) along ``axis``, stable for large z."""
+        return _ops.LogSoftmax.apply(self, axis=axis)
+
+
+def _raw(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _norm_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    if axis is None:
+        return None
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(out))
+
+
+def _freeze_index(index: Any) -> Any:
+    """Validate a read-only index: basic slices, ints, None, Ellipsis, integer arrays."""
+    items = index if isinstance(index, tuple) else (index,)
+    for it in items:
+        if isinstance(it, (slice, int, np.integer)) or it is None or it is Ellipsis:
+            continue
+        arr = np.asarray(it._data if isinstance(it, Tensor) else it)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(
+                f"tensor indexing takes ints, slices and integer arrays, got {arr.dtype} "
+                "(boolean masks: use np.nonzero(mask) first)"
+            )
+    return index
+
+
+def _as_float_array(data: Any, name: str | None = None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data._data
+    arr = np.asarray(data)
+    kind = arr.dtype.kind
+    if kind not in _ALLOWED_KINDS:
+        what = {"c": "complex", "O": "object", "U": "string", "S": "bytes"}.get(kind, str(arr.dtype))
+        raise TypeError(
+            f"Tensor{' ' + name if name else ''}: {what} data ({arr.dtype}) is not supported; "
+            "pass real numbers (they become float64, float32 arrays stay float32)"
+        )
+    if arr.dtype != np.float64 and arr.dtype != np.float32:
+        arr = arr.astype(np.float64)
+    return arr
+
+
+# ----------------------------------------------------------------------------- engine
+def _initial_grad(t: Tensor, grad: Any) -> np.ndarray:
+    if grad is None:
+        if t._data.size != 1:
+            raise ValueError(
+                f"backward() on {t.label} of shape {t.shape} needs grad=: pass an upstream "
+                "gradient of that shape, or reduce to a scalar first (e.g. t.sum())"
+            )
+        return np.ones_like(t._data)
+    g = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=t.dtype)
+    if g.shape != t.shape:
+        raise ValueError(f"backward(): grad has shape {g.shape}, {t.label} has {t.shape}")
+    return g
+
+
+def _topo_order(root: Context) -> list[Context]:
+    """Nodes reachable from ``root``, outputs before inputs, iteratively (no recursion).
+
+    Node ids increase in recording order and every input was recorded before its consumer,
+    so descending id is a reverse topological order, and a deterministic one.
+    """
+    seen = {root}
+    stack = [root]
+    nodes = []
+    while stack:
+        n = stack.pop()
+        nodes.append(n)
+        for t in n.inputs:
+            if isinstance(t, Tensor):
+                p = t._node
+                if p is not None and p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+    if len(nodes) > 1:
+        nodes.sort(key=_node_id, reverse=True)
+    return nodes
+
+
+def _node_id(n: Context) -> int:
+    return n.id
+
+
+def _backprop(
+    root: Tensor,
+    g: Any,
+    retain_graph: bool,
+    create_graph: bool,
+    capture: dict[int, Any] | None,
+) -> None:
+    """The reverse pass. ``capture`` (``ad.grad``) maps tensor ids to collected gradients and
+    leaves ``.grad`` untouched; otherwise gradients accumulate into leaves' ``.grad``."""
+    if create_graph:
+        g = Tensor(g) if not isinstance(g, Tensor) else g
+    node = root._node
+    if node is None:  # backward on a leaf: d(self)/d(self)
+        _accumulate_leaf(root, g, capture)
+        return
+    anomaly = _State.anomaly
+    node.grad_acc = g
+    order = _topo_order(node)
+    with _grad_mode(create_graph):
+        for n in order:
+            g = n.grad_acc
+            if g is None:
+                continue
+            n.grad_acc = None
+            if n.released:
+                n._check_released()
+            if n.retain is not None:
+                t = n.retain()
+                if t is not None:
+                    _accumulate_grad_attr(t, g)
+            if capture is not None and n.id in capture:
+                capture[n.id] = g if capture[n.id] is None else capture[n.id] + g
+            n.graph_mode = create_graph
+            grads = _call_backward(n, g, create_graph)
+            n.graph_mode = False
+            if anomaly:
+                for gi in grads:
+                    if gi is not None:
+                        _check_finite(gi, n.fn, n.inputs, "backward")
+            for inp, gi in zip(n.inputs, grads):
+                if gi is None or not isinstance(inp, Tensor) or not inp.requires_grad:
+                    continue
+                shape = inp._data.shape
+                if gi.shape != shape:
+                    gi = reduce_to_shape(gi, shape)
+                    if gi.shape != shape:
+                        raise RuntimeError(
+                            f"backward of op '{n.name}' returned a gradient of shape "
+                            f"{gi.shape} for input {inp.label} of shape {shape}"
+                        )
+                p = inp._node
+                if p is None:
+                    _accumulate_leaf(inp, gi, capture, g)
+                else:
+                    p.grad_acc = gi if p.grad_acc is None else p.grad_acc + gi
+            if not retain_graph:
+                n._release()
+
+
+def _call_backward(n: Context, g: Any, create_graph: bool) -> tuple:
+    if not create_graph:
+        grads = n.fn.backward(n, g)
+        return grads if isinstance(grads, tuple) else (grads,)
+    first_order = (
+        f"op '{n.name}' is first-order only: its backward works on numpy arrays, so "
+        "create_graph=True cannot record it. Write its backward with Tensor operations "
+        "(*, /, +, -, @, .T, .sum) to get higher derivatives."
+    )
+    try:
+        grads = n.fn.backward(n, g)
+    except TypeError as e:
+        raise RuntimeError(f"{first_order} ({e})") from None
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    for gi, inp in zip(grads, n.inputs):
+        if gi is not None and isinstance(inp, Tensor) and inp.requires_grad:
+            if not isinstance(gi, Tensor):
+                raise RuntimeError(first_order)
+    return grads
+
+
+def _accumulate_leaf(t: Tensor, gi: Any, capture: dict | None, upstream: Any = None) -> None:
+    if capture is not None:
+        if t._id in capture:
+            capture[t._id] = gi if capture[t._id] is None else capture[t._id] + gi
+        return
+    _accumulate_grad_attr(t, gi, upstream)
+
+
+def _accumulate_grad_attr(t: Tensor, gi: Any, upstream: Any = None) -> None:
+    if isinstance(gi, Tensor):
+        gi = gi._data
+    if gi.dtype != t._data.dtype:
+        gi = gi.astype(t._data.dtype)
+    if t.grad is None:
+        # never alias an array another tensor may also receive (pass-through ops, views)
+        t.grad = gi.copy() if (gi is upstream or gi.base is not None) else gi
+    else:
+        t.grad = t.grad + gi
+
+
+@contextlib.contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    prev = _State.grad_enabled
+    _State.grad_enabled = enabled
+    try:
+        yield
+    finally:
+        _State.grad_enabled = prev
+
+
+def grad(
+    output: Tensor,
+    inputs: Tensor | Sequence[Tensor],
+    grad_output: Any = None,
+    create_graph: bool = False,
+    retain_graph: bool | None = None,
+) -> list[Tensor]:
+    """Gradients of ``output`` with respect to ``inputs``, without touching ``.grad``.
+
+    Args:
+        output: the tensor to differentiate (a scalar unless ``grad_output`` is given).
+        inputs: one tensor or a sequence; leaves or intermediates.
+        grad_output: upstream gradient of ``output``'s shape (default 1 for a scalar).
+        create_graph: record the backward pass, so the returned gradients can be
+            differentiated again (second derivatives, Hessian-vector products).
+        retain_graph: keep the graph's saved arrays (default: ``create_graph``).
+
+    Returns:
+        A list of Tensors, one per input, each of its input's shape. An input that
+        ``output`` does not depend on gets zeros.
+
+    Example::
+
+        >>> x = Tensor([[3.0]], requires_grad=True)
+        >>> (dx,) = grad(x ** 3, [x], create_graph=True)   # 3 x^2 = 27
+        >>> (d2x,) = grad(dx, [x])                          # 6 x = 18
+    """
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+    if not output.requires_grad:
+        raise RuntimeError(
+            f"grad(): {output.label} does not require grad; none of its inputs was recorded"
+        )
+    retain = create_graph if retain_graph is None else retain_graph
+    capture: dict[int, Any] = {t._id: None for t in inputs}
+    g = _initial_grad(output, grad_output)
+    _backprop(output, g, retain, create_graph, capture)
+    result = []
+    for t in inputs:
+        gi = capture[t._id]
+        if gi is None:
+            gi = np.zeros_like(t._data)
+        if isinstance(gi, Tensor):
+            result.append(gi)
+        else:
+            result.append(Tensor(gi))
+    return result
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Record nothing inside the block (evaluation, parameter updates)."""
+    with _grad_mode(False):
+        yield
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record again inside a ``no_grad`` block."""
+    with _grad_mode(True):
+        yield
+
+
+def is_grad_enabled() -> bool:
+    return _State.grad_enabled
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise :class:`AnomalyError` at the first op whose forward or backward gives NaN/inf.
+
+    The message names the op, its inputs (by name) and their shapes. Slow: debugging only.
+    """
+    prev = _State.anomaly
+    _State.anomaly = True
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        _State.anomaly = prev
+
+
+from autograd_dnn import ops as _ops  # noqa: E402  (ops subclass Function, defined above)

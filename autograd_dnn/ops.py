@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_dnn.tensor import Function, Tensor
+from autograd_dnn.tensor import Function, Tensor, _State
 
 
 # ---------------------------------------------------------------- helpers for both speeds
@@ -64,6 +64,15 @@ def _stable_sigmoid(z: np.ndarray) -> np.ndarray:
 def _stable_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def _note_kink(side: Any) -> None:
+    """Ops with kinks (relu, leaky relu, abs, clip, max) tell the gradient checker which side
+    of the kink each entry is on; it skips coordinates whose perturbation flips a side.
+    ``side`` is a function computing that mask, only called while the checker listens."""
+    log = _State.kink_log
+    if log is not None:
+        log.append(side())
 
 
 def _samples(z: np.ndarray) -> int:
@@ -228,6 +237,7 @@ class Max(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         out = np.max(a, axis=axis, keepdims=True)
         ctx.save_for_backward(a, out)
+        _note_kink(lambda: a == out)
         return out if keepdims else out.reshape(np.max(a, axis=axis).shape)
 
     @staticmethod
@@ -360,6 +370,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
+        _note_kink(lambda: a > 0)
         return np.abs(a)
 
     @staticmethod
@@ -374,6 +385,7 @@ class Clip(Function):
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
         ctx.save_for_backward(a)
+        _note_kink(lambda: np.clip(a, lo, hi) == a)
         return np.clip(a, lo, hi)
 
     @staticmethod
@@ -395,6 +407,7 @@ class ReLU(Function):
     def forward(ctx, z):
         out = np.maximum(z, 0)
         ctx.save_for_backward(out)
+        _note_kink(lambda: z > 0)
         return out
 
     @staticmethod
@@ -409,6 +422,7 @@ class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, z, slope=0.01):
         ctx.save_for_backward(z)
+        _note_kink(lambda: z > 0)
         return np.where(z > 0, z, z * slope)
 
     @staticmethod

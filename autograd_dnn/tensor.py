@@ -36,9 +36,11 @@ __all__ = [
     "detect_anomaly",
     "reduce_to_shape",
     "AnomalyError",
+    "GradientShapeError",
 ]
 
 _next_id = itertools.count().__next__  # every tensor gets a sequential id: never id()
+_new = object.__new__
 
 
 class _State:
@@ -47,6 +49,7 @@ class _State:
     grad_enabled: bool = True
     anomaly: bool = False
     layer: int | None = None  # set by graph.layer_scope; recorded on each node
+    kink_log: list | None = None  # set by gradcheck: ops with kinks append their masks
 
 
 class AnomalyError(RuntimeError):
@@ -103,36 +106,13 @@ class Context:
     tensor, anything else stays a constant array). ``ctx.saved_arrays`` is always numpy.
     """
 
-    __slots__ = (
-        "fn",
-        "inputs",
-        "kwargs",
-        "saved",
-        "roles",
-        "id",
-        "layer",
-        "shape",
-        "dtype",
-        "grad_acc",
-        "retain",
-        "released",
-        "graph_mode",
-        "lock",
-        "__dict__",
-    )
-
-    def __init__(self, fn: type[Function], inputs: tuple, kwargs: dict) -> None:
-        self.fn = fn
-        self.inputs = inputs
-        self.kwargs = kwargs
-        self.saved = ()
-        self.roles = None
-        self.layer = _State.layer
-        self.grad_acc = None
-        self.retain = None
-        self.released = False
-        self.graph_mode = False
-        self.lock = None
+    __slots__ = ("fn", "inputs", "kwargs", "saved", "id", "layer", "grad_acc", "__dict__")
+    # rarely set: class-level defaults keep op recording cheap
+    roles: list | None = None
+    retain: Any = None
+    released: bool = False
+    graph_mode: bool = False
+    lock: _Lock | None = None
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -258,25 +238,28 @@ class Function:
                     record = True
             else:
                 arrays.append(a)
-        record = record and _State.grad_enabled
-        ctx = Context(cls, args, kwargs) if record else _NULL_CTX
+        if record and _State.grad_enabled:
+            ctx = _new(Context)
+            ctx.fn = cls
+            ctx.inputs = args
+            ctx.kwargs = kwargs
+            ctx.saved = ()
+            ctx.layer = _State.layer
+            ctx.grad_acc = None
+        else:
+            record = False
+            ctx = _NULL_CTX
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:
             raise _operand_error(cls, args, e) from None
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)
-        t = Tensor.__new__(Tensor)
+        t = _new(Tensor)
         t._data = out
-        t.grad = None
-        t.name = None
-        t._version = 0
-        t.layer = _State.layer
         t._id = _next_id()
         if record:
             ctx.id = t._id
-            ctx.shape = out.shape
-            ctx.dtype = out.dtype
             if ctx.saved:
                 ctx._finalize(arrays, out)
             t._node = ctx
@@ -361,17 +344,12 @@ class Tensor:
         array([[2., 4.]])
     """
 
-    __slots__ = (
-        "_data",
-        "grad",
-        "requires_grad",
-        "name",
-        "layer",
-        "_node",
-        "_id",
-        "_version",
-        "__weakref__",
-    )
+    __slots__ = ("_data", "requires_grad", "_node", "_id", "__dict__", "__weakref__")
+    # class-level defaults, overridden per tensor only when set
+    grad: np.ndarray | None = None
+    name: str | None = None
+    layer: int | None = None
+    _version: int = 0
     __array_ufunc__ = None  # numpy defers to our reflected operators: array + Tensor works
     __array_priority__ = 1000
 
@@ -379,13 +357,11 @@ class Tensor:
         self, data: Any, requires_grad: bool = False, name: str | None = None
     ) -> None:
         self._data = _as_float_array(data, name)
-        self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
-        self.name = name
-        self.layer: int | None = None
+        if name is not None:
+            self.name = name
         self._node: Context | None = None
         self._id = _next_id()
-        self._version = 0
 
     # -- data and metadata -------------------------------------------------------------
     @property
@@ -475,15 +451,13 @@ class Tensor:
     # -- graph --------------------------------------------------------------------------
     def detach(self) -> Tensor:
         """A tensor sharing this data, with no history and requires_grad False."""
-        t = Tensor.__new__(Tensor)
+        t = _new(Tensor)
         t._data = self._data
-        t.grad = None
         t.requires_grad = False
         t.name = self.name
         t.layer = self.layer
         t._node = None
         t._id = _next_id()
-        t._version = 0
         return t
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
@@ -772,8 +746,8 @@ def _backprop(
 ) -> None:
     """The reverse pass. ``capture`` (``ad.grad``) maps tensor ids to collected gradients and
     leaves ``.grad`` untouched; otherwise gradients accumulate into leaves' ``.grad``."""
-    if create_graph:
-        g = Tensor(g) if not isinstance(g, Tensor) else g
+    if create_graph and not isinstance(g, Tensor):
+        g = Tensor(g)
     node = root._node
     if node is None:  # backward on a leaf: d(self)/d(self)
         _accumulate_leaf(root, g, capture)
@@ -781,7 +755,9 @@ def _backprop(
     anomaly = _State.anomaly
     node.grad_acc = g
     order = _topo_order(node)
-    with _grad_mode(create_graph):
+    prev_mode = _State.grad_enabled
+    _State.grad_enabled = create_graph
+    try:
         for n in order:
             g = n.grad_acc
             if g is None:
@@ -795,9 +771,12 @@ def _backprop(
                     _accumulate_grad_attr(t, g)
             if capture is not None and n.id in capture:
                 capture[n.id] = g if capture[n.id] is None else capture[n.id] + g
-            n.graph_mode = create_graph
-            grads = _call_backward(n, g, create_graph)
-            n.graph_mode = False
+            if create_graph:
+                grads = _call_backward_recorded(n, g)
+            else:
+                grads = n.fn.backward(n, g)
+                if grads.__class__ is not tuple:
+                    grads = (grads,)
             if anomaly:
                 for gi in grads:
                     if gi is not None:
@@ -807,34 +786,64 @@ def _backprop(
                     continue
                 shape = inp._data.shape
                 if gi.shape != shape:
-                    gi = reduce_to_shape(gi, shape)
-                    if gi.shape != shape:
-                        raise RuntimeError(
-                            f"backward of op '{n.name}' returned a gradient of shape "
-                            f"{gi.shape} for input {inp.label} of shape {shape}"
-                        )
+                    gi = _reduce_checked(gi, shape, n, inp)
                 p = inp._node
                 if p is None:
-                    _accumulate_leaf(inp, gi, capture, g)
+                    if capture is None:
+                        _accumulate_grad_attr(inp, gi, g)
+                    elif inp._id in capture:
+                        c = capture[inp._id]
+                        capture[inp._id] = gi if c is None else c + gi
+                elif p.grad_acc is None:
+                    p.grad_acc = gi
                 else:
-                    p.grad_acc = gi if p.grad_acc is None else p.grad_acc + gi
+                    p.grad_acc = p.grad_acc + gi
             if not retain_graph:
                 n._release()
+    finally:
+        _State.grad_enabled = prev_mode
 
 
-def _call_backward(n: Context, g: Any, create_graph: bool) -> tuple:
-    if not create_graph:
-        grads = n.fn.backward(n, g)
-        return grads if isinstance(grads, tuple) else (grads,)
+class GradientShapeError(RuntimeError):
+    """A backward returned a gradient that cannot be reduced to its input's shape."""
+
+    def __init__(self, message: str, tensor_name: str, layer: int | None) -> None:
+        super().__init__(message)
+        self.tensor_name = tensor_name
+        self.layer = layer
+
+
+def _reduce_checked(gi: Any, shape: tuple[int, ...], n: Context, inp: Tensor) -> Any:
+    try:
+        out = reduce_to_shape(gi, shape)
+    except (IndexError, ValueError):
+        out = gi
+    if out.shape != shape:
+        where = f" in layer {n.layer}" if n.layer is not None else ""
+        hint = " (a missing keepdims=True?)" if len(gi.shape) < len(shape) else ""
+        raise GradientShapeError(
+            f"backward of op '{n.name}'{where} returned a gradient of shape {gi.shape} for "
+            f"{inp.label}, whose shape is {shape}{hint}",
+            inp.label,
+            n.layer,
+        )
+    return out
+
+
+def _call_backward_recorded(n: Context, g: Any) -> tuple:
+    """Run a node's backward on Tensors, so that the backward pass is itself recorded."""
     first_order = (
         f"op '{n.name}' is first-order only: its backward works on numpy arrays, so "
         "create_graph=True cannot record it. Write its backward with Tensor operations "
         "(*, /, +, -, @, .T, .sum) to get higher derivatives."
     )
+    n.graph_mode = True
     try:
         grads = n.fn.backward(n, g)
     except TypeError as e:
         raise RuntimeError(f"{first_order} ({e})") from None
+    finally:
+        n.graph_mode = False
     grads = grads if isinstance(grads, tuple) else (grads,)
     for gi, inp in zip(grads, n.inputs):
         if gi is not None and isinstance(inp, Tensor) and inp.requires_grad:

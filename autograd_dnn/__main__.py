@@ -1,0 +1,7 @@
+"""``python -m autograd_dnn``: the autograd-dnn command."""
+
+import sys
+
+from autograd_dnn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,153 @@
+"""Optimizers: gradient descent, momentum and Adam, each a small class with ``step()``.
+
+Each optimizer computes the amount to subtract from every parameter and writes
+``W[l] - delta`` into a second buffer, then swaps: no copy per step, and the parameters
+of the previous step stay intact, so :meth:`Optimizer.rollback` can restore them when a
+step produced a non-finite cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from autograd_dnn.tensor import Tensor
+
+OPTIMIZERS = ("gd", "momentum", "adam")
+
+
+class Optimizer:
+    """Base class. ``params``: a dict ``{"W1": Tensor, ...}`` or an iterable of Tensors.
+
+    Args:
+        learning_rate: alpha > 0.
+        decay_rate: learning-rate decay; after :meth:`decay` (epoch), alpha =
+            alpha0 / (1 + decay_rate * epoch). 0 turns it off.
+    """
+
+    def __init__(
+        self,
+        params: Mapping[str, Tensor] | Iterable[Tensor],
+        learning_rate: float = 0.0075,
+        decay_rate: float = 0.0,
+    ) -> None:
+        if not np.isfinite(learning_rate) or learning_rate <= 0:
+            raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+        if decay_rate < 0:
+            raise ValueError(f"decay_rate must be >= 0, got {decay_rate}")
+        if isinstance(params, Mapping):
+            self.names = list(params)
+            self.params = list(params.values())
+        else:
+            self.params = list(params)
+            self.names = [p.label for p in self.params]
+        self.learning_rate = float(learning_rate)
+        self.initial_learning_rate = float(learning_rate)
+        self.decay_rate = float(decay_rate)
+        self.t = 0
+        self._previous: list[np.ndarray | None] = [None] * len(self.params)
+
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+        raise NotImplementedError  # pragma: no cover (each optimizer defines it)
+
+    def step(self) -> None:
+        """W[l] := W[l] - delta[l] for every parameter that has a gradient."""
+        self.t += 1
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            delta = self._delta(i, g)
+            buf = self._previous[i]
+            if buf is None or not buf.flags.writeable or buf.shape != p.shape:
+                buf = np.empty_like(p._data)
+            np.subtract(p._data, delta, out=buf)
+            self._previous[i] = p._data
+            p._data = buf
+
+    def rollback(self) -> None:
+        """Restore the parameters from before the last :meth:`step`."""
+        for i, p in enumerate(self.params):
+            if self._previous[i] is not None:
+                p._data, self._previous[i] = self._previous[i], None
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def decay(self, epoch: int) -> None:
+        """alpha = alpha0 / (1 + decay_rate * epoch)."""
+        self.learning_rate = self.initial_learning_rate / (1.0 + self.decay_rate * epoch)
+
+
+class GD(Optimizer):
+    """Gradient descent: W := W - alpha dW."""
+
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+        return self.learning_rate * g
+
+
+class Momentum(Optimizer):
+    """v := beta v + (1 - beta) dW;  W := W - alpha v."""
+
+    def __init__(self, params, learning_rate=0.0075, beta=0.9, decay_rate=0.0) -> None:
+        super().__init__(params, learning_rate, decay_rate)
+        if not 0 <= beta < 1:
+            raise ValueError(f"momentum beta must be in [0, 1), got {beta}")
+        self.beta = beta
+        self.v = [np.zeros_like(p._data) for p in self.params]
+
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+        v = self.v[i]
+        v *= self.beta
+        v += (1 - self.beta) * g
+        return self.learning_rate * v
+
+
+class Adam(Optimizer):
+    """Adam with bias correction: v, s moving averages of dW and dW^2;
+    W := W - alpha v_hat / (sqrt(s_hat) + epsilon)."""
+
+    def __init__(
+        self, params, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, decay_rate=0.0
+    ) -> None:
+        super().__init__(params, learning_rate, decay_rate)
+        for name, b in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= b < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {b}")
+        if epsilon <= 0:
+            raise ValueError(f"epsilon must be > 0, got {epsilon}")
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.v = [np.zeros_like(p._data) for p in self.params]
+        self.s = [np.zeros_like(p._data) for p in self.params]
+
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+        v, s = self.v[i], self.s[i]
+        v *= self.beta1
+        v += (1 - self.beta1) * g
+        s *= self.beta2
+        s += (1 - self.beta2) * (g * g)
+        v_hat = v / (1 - self.beta1**self.t)
+        s_hat = s / (1 - self.beta2**self.t)
+        return self.learning_rate * v_hat / (np.sqrt(s_hat) + self.epsilon)
+
+
+def make_optimizer(
+    name: str,
+    params: Mapping[str, Tensor],
+    learning_rate: float,
+    momentum: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    decay_rate: float = 0.0,
+) -> Optimizer:
+    """Build an optimizer by name: ``"gd"``, ``"momentum"`` or ``"adam"``."""
+    if name == "gd":
+        return GD(params, learning_rate, decay_rate=decay_rate)
+    if name == "momentum":
+        return Momentum(params, learning_rate, beta=momentum, decay_rate=decay_rate)
+    if name == "adam":
+        return Adam(params, learning_rate, beta1, beta2, epsilon, decay_rate=decay_rate)
+    raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")

@@ -1,0 +1,211 @@
+"""One full training step (forward, cost, backward, update), autograd_dnn beside the lean floor.
+
+The floor is a hand-written numpy step with the textbook's closed-form formulas (relu hidden
+layers, sigmoid output, cross-entropy, gradient descent), skipping dA0 as any training step
+may. PyTorch (CPU, eager), HIPS autograd and mygrad run too when installed. Every timing is
+a median of interleaved rounds in this one process; the table prints ratios to numpy.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks.train_step [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+import autograd_dnn as ad
+from benchmarks.common import blas_info, fmt_time, interleaved, machine_info, table
+
+CASES = {
+    "tiny": ([2, 3, 5, 4, 2, 1], 64),
+    "course": ([12288, 20, 7, 5, 1], 209),
+    "mid": ([784, 256, 128, 10], 256),
+    "wide": ([1024, 2048, 2048, 1], 512),
+    "deep": ([64] * 50 + [1], 128),
+}
+LR = 0.01
+
+
+def make_data(dims: list[int], m: int, dtype) -> tuple[dict, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((dims[0], m)).astype(dtype)
+    Y = (rng.random((dims[-1], m)) > 0.5).astype(dtype)
+    params = ad.init.initialize(dims, "he", seed=1, dtype=dtype)
+    return params, X, Y
+
+
+def numpy_step(params: dict, X: np.ndarray, Y: np.ndarray):
+    """The textbook step in plain numpy, updating ``params`` in place."""
+    L = len(params) // 2
+    m = X.shape[1]
+
+    def step():
+        A = X
+        cache = []
+        for l in range(1, L):
+            Z = params[f"W{l}"] @ A + params[f"b{l}"]
+            cache.append((A, Z))
+            A = np.maximum(Z, 0)
+        ZL = params[f"W{L}"] @ A + params[f"b{L}"]
+        AL = 1 / (1 + np.exp(-ZL))
+        cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m
+        dZ = AL - Y
+        A_prev = A
+        for l in range(L, 0, -1):
+            W = params[f"W{l}"]
+            dW = dZ @ A_prev.T / m
+            db = dZ.sum(axis=1, keepdims=True) / m
+            if l > 1:
+                dA = W.T @ dZ
+                A_prev, Z = cache[l - 2]
+                dZ = dA * (Z > 0)
+            W -= LR * dW
+            params[f"b{l}"] -= LR * db
+        return cost
+
+    return step
+
+
+def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
+    net = ad.DeepNetwork.from_parameters(params)
+    opt = ad.optim.GD(net.parameters(), LR)
+    Xt = ad.Tensor(X, name="X")
+
+    def step():
+        opt.zero_grad()
+        J = net._cost(Xt, Y)
+        J.backward()
+        opt.step()
+        return J
+
+    return step
+
+
+def torch_step(params: dict, X: np.ndarray, Y: np.ndarray):
+    import torch
+
+    L = len(params) // 2
+    P = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+    loss_fn = torch.nn.functional.binary_cross_entropy_with_logits
+
+    def step():
+        A = Xt
+        for l in range(1, L):
+            A = torch.relu(P[f"W{l}"] @ A + P[f"b{l}"])
+        J = loss_fn(P[f"W{L}"] @ A + P[f"b{L}"], Yt)
+        for p in P.values():
+            p.grad = None
+        J.backward()
+        with torch.no_grad():
+            for p in P.values():
+                p -= LR * p.grad
+        return J
+
+    return step
+
+
+def hips_step(params: dict, X: np.ndarray, Y: np.ndarray):
+    import autograd
+    import autograd.numpy as anp
+
+    L = len(params) // 2
+    keys = list(params)
+    values = [params[k].copy() for k in keys]
+
+    def cost(vals):
+        p = dict(zip(keys, vals))
+        A = X
+        for l in range(1, L):
+            A = anp.maximum(p[f"W{l}"] @ A + p[f"b{l}"], 0)
+        Z = p[f"W{L}"] @ A + p[f"b{L}"]
+        return anp.mean(anp.maximum(Z, 0) - Z * Y + anp.log1p(anp.exp(-anp.abs(Z))))
+
+    g = autograd.grad(cost)
+
+    def step():
+        grads = g(values)
+        for v, d in zip(values, grads):
+            v -= LR * d
+
+    return step
+
+
+def mygrad_step(params: dict, X: np.ndarray, Y: np.ndarray):
+    import mygrad as mg
+
+    L = len(params) // 2
+    P = {k: mg.tensor(v.copy()) for k, v in params.items()}
+
+    def step():
+        A = X
+        for l in range(1, L):
+            A = mg.maximum(mg.matmul(P[f"W{l}"], A) + P[f"b{l}"], 0)
+        Z = mg.matmul(P[f"W{L}"], A) + P[f"b{L}"]
+        J = mg.mean(mg.maximum(Z, 0) - Z * Y + mg.log1p(mg.exp(-mg.abs(Z))))
+        J.backward()
+        for p in P.values():
+            p.data -= LR * p.grad
+
+    return step
+
+
+def available() -> dict:
+    found = {"numpy": numpy_step, "autograd_dnn": ours_step}
+    for name, mod, fn in (
+        ("pytorch", "torch", torch_step),
+        ("hips-autograd", "autograd", hips_step),
+        ("mygrad", "mygrad", mygrad_step),
+    ):
+        try:
+            __import__(mod)
+            found[name] = fn
+        except ImportError:
+            print(f"({name} not installed: skipped)")
+    return found
+
+
+def rounds_for(dims: list[int], m: int, quick: bool) -> int:
+    flops = sum(a * b for a, b in zip(dims, dims[1:])) * m * 6
+    r = 31 if flops < 1e8 else 15 if flops < 1e9 else 7
+    return max(3, r // 3) if quick else r
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer rounds, float64 only")
+    ap.add_argument("--cases", default=",".join(CASES), help="comma-separated case names")
+    args = ap.parse_args(argv)
+    try:
+        import torch
+
+        torch.set_num_threads(len(__import__("os").sched_getaffinity(0)))
+    except ImportError:
+        pass
+    print(machine_info())
+    print(blas_info())
+    frameworks = available()
+    header = ["case", "dtype", "numpy step"] + [f"{k} / numpy" for k in frameworks if k != "numpy"]
+    rows = [header]
+    dtypes = [np.float64] if args.quick else [np.float64, np.float32]
+    for case in args.cases.split(","):
+        dims, m = CASES[case]
+        for dtype in dtypes:
+            fns = {}
+            for name, make in frameworks.items():
+                params, X, Y = make_data(dims, m, dtype)
+                fns[name] = make(params, X, Y)
+            per_round = 20 if case == "tiny" else 1
+            t = interleaved(fns, rounds_for(dims, m, args.quick), per_round=per_round)
+            row = [f"{case} {dims} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
+            row += [f"{t[k] / t['numpy']:.2f}" for k in frameworks if k != "numpy"]
+            rows.append(row)
+            print(f"  {case} {np.dtype(dtype).name}: " + ", ".join(
+                f"{k} {fmt_time(v)}" for k, v in t.items()), file=sys.stderr)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

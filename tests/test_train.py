@@ -1,0 +1,211 @@
+"""Training: accuracy on the generated datasets, optimizers, mini-batches, L2, divergence,
+progress output, save/load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_dnn as ad
+from autograd_dnn.optim import GD, Adam, Momentum
+from autograd_dnn.train import minibatches
+
+D = ad.datasets
+
+
+# thresholds measured with these seeds (flower 0.975, moons, spiral 0.993, parity 1.0),
+# set a little below what was seen
+@pytest.mark.parametrize(
+    "name, data, dims, hidden, kw, threshold",
+    [
+        ("flower", lambda: D.flower(400, seed=0), [2, 10, 6, 1], "tanh",
+         dict(optimizer="adam", learning_rate=0.01, iterations=2000), 0.95),
+        ("moons", lambda: D.moons(300, seed=0), [2, 8, 8, 1], "relu",
+         dict(optimizer="adam", learning_rate=0.01, iterations=1000), 0.98),
+        ("spiral", lambda: D.spiral(300, classes=3, seed=0), [2, 32, 16, 3], "relu",
+         dict(optimizer="adam", learning_rate=0.01, iterations=1500), 0.97),
+        ("parity6", lambda: D.parity(6), [6, 12, 12, 12, 1], "tanh",
+         dict(optimizer="adam", learning_rate=0.01, iterations=1500), 1.0),
+    ],
+)
+def test_small_networks_learn(name, data, dims, hidden, kw, threshold):
+    X, Y = data()
+    out = "sigmoid" if dims[-1] == 1 else "softmax"
+    init = "xavier" if hidden == "tanh" else "he"
+    net = ad.DeepNetwork(dims, hidden, out, init=init, seed=0)
+    history = net.fit(X, Y, progress=False, **kw)
+    assert history.costs[-1] < history.costs[0]
+    assert net.accuracy(X, Y) >= threshold
+
+
+@pytest.mark.parametrize("optimizer, lr", [("gd", 0.5), ("momentum", 0.5), ("adam", 0.01)])
+def test_each_optimizer_lowers_the_cost(optimizer, lr):
+    X, Y = D.moons(200, seed=1)
+    net = ad.DeepNetwork([2, 6, 1], seed=0)
+    h = net.fit(X, Y, learning_rate=lr, iterations=200, optimizer=optimizer, progress=False,
+                print_every=50)
+    assert h.iterations == [0, 50, 100, 150, 199]
+    assert h.costs[-1] < 0.8 * h.costs[0]
+
+
+def test_gd_step_is_w_minus_alpha_dw():
+    net = ad.DeepNetwork([3, 4, 1], seed=0)
+    X, Y = D.flower(8, seed=0)
+    X = np.vstack([X, X[:1]])
+    before = net.get_parameters()
+    grads = net.gradients(X, Y)
+    net.fit(X, Y, learning_rate=0.1, iterations=1, progress=False)
+    after = net.get_parameters()
+    for k in before:
+        np.testing.assert_allclose(after[k], before[k] - 0.1 * grads["d" + k], rtol=1e-12)
+
+
+def test_momentum_and_adam_formulas():
+    W = ad.Tensor(np.array([[1.0, -2.0]]), requires_grad=True, name="W1")
+    g1, g2 = np.array([[0.5, 0.1]]), np.array([[-0.2, 0.3]])
+    mom = Momentum({"W1": W}, learning_rate=0.1, beta=0.9)
+    W.grad = g1
+    mom.step()
+    v = 0.1 * g1
+    np.testing.assert_allclose(W.data, [[1.0, -2.0]] - 0.1 * v)
+    W2 = ad.Tensor(np.array([[1.0, -2.0]]), requires_grad=True)
+    adam = Adam([W2], learning_rate=0.1, beta1=0.9, beta2=0.999, epsilon=1e-8)
+    expected = W2.data.copy()
+    v = s = np.zeros((1, 2))
+    for t, g in enumerate([g1, g2], start=1):
+        W2.grad = g
+        adam.step()
+        v = 0.9 * v + 0.1 * g
+        s = 0.999 * s + 0.001 * g * g
+        expected = expected - 0.1 * (v / (1 - 0.9**t)) / (np.sqrt(s / (1 - 0.999**t)) + 1e-8)
+    np.testing.assert_allclose(W2.data, expected, rtol=1e-12)
+
+
+def test_rollback_restores_previous_parameters():
+    W = ad.Tensor(np.ones((2, 2)), requires_grad=True)
+    opt = GD([W], learning_rate=1.0)
+    W.grad = np.full((2, 2), 0.5)
+    opt.step()
+    W.grad = np.full((2, 2), 0.25)
+    opt.step()
+    assert np.all(W.data == 0.25)
+    opt.rollback()
+    assert np.all(W.data == 0.5)
+
+
+def test_learning_rate_decay():
+    opt = GD([ad.Tensor(np.ones(1), requires_grad=True)], learning_rate=0.1, decay_rate=1.0)
+    opt.decay(3)
+    assert opt.learning_rate == pytest.approx(0.1 / 4)
+
+
+def test_minibatches_cover_every_sample_once_and_keep_the_last_partial_batch():
+    batches = minibatches(10, 4, np.random.default_rng(0))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(np.concatenate(batches)) == list(range(10))
+    again = minibatches(10, 4, np.random.default_rng(0))
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again))
+
+
+def test_minibatch_training_counts_epochs_and_is_seeded():
+    X, Y = D.moons(100, seed=0)
+    runs = []
+    for _ in range(2):
+        net = ad.DeepNetwork([2, 6, 1], seed=0)
+        h = net.fit(X, Y, learning_rate=0.05, iterations=30, batch_size=32, optimizer="adam",
+                    progress=False, print_every=10, seed=4)
+        runs.append(net.get_parameters())
+    assert h.unit == "epoch" and h.iterations == [0, 10, 20, 29]
+    assert all(np.array_equal(runs[0][k], runs[1][k]) for k in runs[0])
+    assert h.costs[-1] < h.costs[0]
+
+
+def test_l2_shrinks_weights():
+    X, Y = D.flower(200, seed=0)
+    norms = []
+    for l2 in (0.0, 5.0):
+        net = ad.DeepNetwork([2, 16, 1], seed=0)
+        net.fit(X, Y, learning_rate=0.1, iterations=300, l2=l2, progress=False)
+        norms.append(sum(np.sum(v**2) for k, v in net.get_parameters().items() if k[0] == "W"))
+    assert norms[1] < 0.5 * norms[0]
+
+
+def test_dev_costs_recorded():
+    X, Y = D.flower(200, seed=0)
+    Xt, Yt, Xd, Yd = D.train_dev_split(X, Y, 0.25, seed=0)
+    net = ad.DeepNetwork([2, 6, 1], seed=0)
+    h = net.fit(Xt, Yt, learning_rate=0.1, iterations=50, X_dev=Xd, Y_dev=Yd,
+                print_every=10, progress=False)
+    assert len(h.dev_costs) == len(h.costs) == 6  # 0, 10, 20, 30, 40 and the last, 49
+    assert h.dev_costs[-1] == pytest.approx(float(net.cost(Xd, Yd).data))
+
+
+def test_nan_cost_stops_with_iteration_and_keeps_last_finite_parameters():
+    X, Y = D.flower(100, seed=0)
+    net = ad.DeepNetwork([2, 8, 1], seed=0, output_activation="linear")
+    with pytest.raises(ad.TrainingDiverged, match=r"at iteration \d+.*smaller learning rate"):
+        net.fit(X, Y, learning_rate=10.0, iterations=500, progress=False)
+    assert np.isfinite(float(net.cost(X, Y).data))
+    assert all(np.all(np.isfinite(v)) for v in net.get_parameters().values())
+
+
+def test_progress_bar_and_printed_costs(capsys):
+    X, Y = D.flower(50, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.1, iterations=20, print_every=10, progress=False,
+            print_cost=True)
+    out = capsys.readouterr().out
+    assert "Cost after iteration 0:" in out and "Cost after iteration 10:" in out
+    net.fit(X, Y, learning_rate=0.1, iterations=20, progress=True)
+    err = capsys.readouterr().err
+    assert "cost" in err and "20/20" in err
+    net.fit(X, Y, learning_rate=0.1, iterations=20, progress=False)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+# ----------------------------------------------------------------------------- save/load
+def test_save_load_round_trip(tmp_path):
+    X, Y = D.spiral(60, classes=3, seed=0)
+    net = ad.DeepNetwork([2, 5, 3], hidden_activation="leaky_relu", output_activation="softmax",
+                         seed=3)
+    net.fit(X, Y, learning_rate=0.05, iterations=20, l2=0.1, progress=False)
+    path = net.save(tmp_path / "m.npz")
+    back = ad.DeepNetwork.load(path)
+    assert back.layer_dims == net.layer_dims and back.activations == net.activations
+    assert back.l2 == 0.1
+    assert np.array_equal(back.predict_proba(X), net.predict_proba(X))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_load_refuses_broken_files(tmp_path):
+    net = ad.DeepNetwork([3, 4, 2, 1], seed=0)
+    good = tmp_path / "good.npz"
+    net.save(good)
+    with np.load(good) as f:
+        arrays = {k: f[k] for k in f.files}
+
+    def write(name, **changes):
+        data = {**arrays, **changes}
+        for k, v in list(data.items()):
+            if v is None:
+                del data[k]
+        path = tmp_path / name
+        with open(path, "wb") as fh:
+            np.savez(fh, **data)
+        return path
+
+    with pytest.raises(ValueError, match="missing W3"):
+        ad.DeepNetwork.load(write("a.npz", W3=None))
+    with pytest.raises(ValueError, match=r"b2 must have shape|b\[2\] must have shape \(n\[2\], 1\) = \(2, 1\), got \(2,\)"):
+        ad.DeepNetwork.load(write("b.npz", b2=np.zeros(2)))
+    with pytest.raises(ValueError, match="dtype int64"):
+        ad.DeepNetwork.load(write("c.npz", W1=np.zeros((4, 3), dtype=np.int64)))
+    with pytest.raises(ValueError, match="no 'meta'"):
+        ad.DeepNetwork.load(write("d.npz", meta=None))
+    text = tmp_path / "e.npz"
+    text.write_text("not a model")
+    with pytest.raises(ValueError, match="not a model file"):
+        ad.DeepNetwork.load(text)
+    with pytest.raises(FileNotFoundError):
+        ad.DeepNetwork.load(tmp_path / "none.npz")

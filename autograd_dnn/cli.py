@@ -268,15 +268,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = args.out
     os.makedirs(out, exist_ok=True)
     start = time.perf_counter()
-    X, Y = flower(400, seed=args.seed)
+    X, Y = flower(600, seed=args.seed)
     X_tr, Y_tr, X_dev, Y_dev = train_dev_split(X, Y, 0.2, seed=args.seed)
-    net = DeepNetwork([2, 10, 6, 1], hidden_activation="tanh", init="xavier", seed=args.seed)
+    net = DeepNetwork([2, 8, 4, 1], hidden_activation="tanh", init="xavier", seed=args.seed)
     print(f"autograd-dnn demo: {net} on the flower dataset "
           f"({X_tr.shape[1]} train / {X_dev.shape[1]} dev samples)")
-    history = net.fit(X_tr, Y_tr, learning_rate=0.01, iterations=3000, optimizer="adam",
-                      X_dev=X_dev, Y_dev=Y_dev, print_every=100, progress=not args.quiet,
+    history = net.fit(X_tr, Y_tr, learning_rate=0.01, iterations=1200, optimizer="adam", l2=0.1,
+                      X_dev=X_dev, Y_dev=Y_dev, print_every=50, progress=not args.quiet,
                       seed=args.seed)
-    history.label = "flower [2, 10, 6, 1] adam alpha=0.01"
+    history.label = f"flower {net.layer_dims} adam alpha=0.01 lambda=0.1"
     written = {}
     viz.plot_costs(history, path=os.path.join(out, "cost.png"))
     written["cost curve"] = os.path.join(out, "cost.png")

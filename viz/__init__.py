@@ -1,0 +1,44 @@
+"""Pictures of deep L-layer networks: layer graphs, computation graphs, cost curves.
+
+``viz`` imports from ``autograd_dnn``; ``autograd_dnn`` never imports ``viz``.
+
+Example::
+
+    import viz
+    g = viz.layer_graph(net, view="neurons")    # or "layers", "blocks"
+    g.source                                    # DOT text, deterministic
+    g.render("out/net", format="svg")           # -> "out/net.svg" (and out/net.dot)
+    g = viz.computation_graph(J, heat=True)     # after J.backward()
+    fig = viz.plot_costs(history, path="out/cost.png")
+"""
+
+from viz.compute import HEAT_COLORS, computation_graph, heat_bin
+from viz.curves import plot_costs
+from viz.dot import (
+    COLORS,
+    FORMATS,
+    HTML,
+    Diagram,
+    GraphvizMissing,
+    find_dot,
+    reset_dot_cache,
+    to_dot,
+)
+from viz.layers import VIEWS, layer_graph
+
+__all__ = [
+    "COLORS",
+    "FORMATS",
+    "HEAT_COLORS",
+    "HTML",
+    "VIEWS",
+    "Diagram",
+    "GraphvizMissing",
+    "computation_graph",
+    "find_dot",
+    "heat_bin",
+    "layer_graph",
+    "plot_costs",
+    "reset_dot_cache",
+    "to_dot",
+]

@@ -1,0 +1,511 @@
+"""viz: layer graphs, computation graphs, DOT determinism, rendering and cost curves.
+
+Golden DOT files live in tests/golden/; regenerate them with
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_viz.py
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import SimpleNamespace as NS
+
+import numpy as np
+import pytest
+
+import autograd_dnn as ad
+import viz
+from autograd_dnn import functional as F
+from viz.dot import find_dot, reset_dot_cache
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden"
+HAS_DOT = find_dot() is not None
+needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+
+
+# ----------------------------------------------------------------------------- stand-ins
+def net(dims: list[int], hidden: str = "relu", out: str = "sigmoid", params: bool = False):
+    """A stand-in for DeepNetwork: layer_dims, L, activations (and parameters())."""
+    L = len(dims) - 1
+    n = NS(layer_dims=list(dims), L=L, activations=[hidden] * (L - 1) + [out])
+    if params:
+        rng = np.random.default_rng(0)
+        p = {}
+        for l in range(1, L + 1):
+            p[f"W{l}"] = ad.Tensor(rng.standard_normal((dims[l], dims[l - 1])), name=f"W{l}")
+            p[f"b{l}"] = ad.Tensor(np.zeros((dims[l], 1)), name=f"b{l}")
+        n.parameters = lambda: p
+    return n
+
+
+NET_A = [3, 5, 5, 3, 1]  # L = 4
+NET_B = [2, 3, 5, 4, 2, 1]  # L = 5
+
+
+def cost(
+    dims: list[int], act: str = "relu", m: int = 4, seed: int = 0, backward: bool = True
+) -> ad.Tensor:
+    """J of an L-layer network built with the engine, layer by layer (He init)."""
+    rng = np.random.default_rng(seed)
+    X = ad.Tensor(rng.standard_normal((dims[0], m)), name="X")
+    Y = ad.Tensor((rng.random((dims[-1], m)) > 0.5) * 1.0, name="Y")
+    A, L = X, len(dims) - 1
+    for l in range(1, L + 1):
+        scale = np.sqrt(2.0 / dims[l - 1])
+        W = ad.Tensor(
+            rng.standard_normal((dims[l], dims[l - 1])) * scale, requires_grad=True, name=f"W{l}"
+        )
+        b = ad.Tensor(np.zeros((dims[l], 1)), requires_grad=True, name=f"b{l}")
+        W.layer = b.layer = l
+        with ad.layer_scope(l):
+            Z = F.linear(W, A, b)
+            Z.name = f"Z{l}"
+            if l < L:
+                A = getattr(Z, act)()
+                A.name = f"A{l}"
+    J = F.binary_cross_entropy_with_logits(Z, Y)
+    J.name = "J"
+    if backward:
+        J.backward()
+    return J
+
+
+DEEP = [2] + [8] * 49 + [1]  # 50 layers of 8 units
+
+CASES = {
+    "neurons_3_5_5_3_1": lambda: viz.layer_graph(net(NET_A), view="neurons"),
+    "layers_3_5_5_3_1": lambda: viz.layer_graph(net(NET_A), view="layers"),
+    "blocks_3_5_5_3_1": lambda: viz.layer_graph(net(NET_A), view="blocks"),
+    "neurons_2_3_5_4_2_1": lambda: viz.layer_graph(net(NET_B), view="neurons"),
+    "layers_2_3_5_4_2_1": lambda: viz.layer_graph(net(NET_B), view="layers"),
+    "blocks_2_3_5_4_2_1": lambda: viz.layer_graph(net(NET_B), view="blocks"),
+    "neurons_wide": lambda: viz.layer_graph(
+        net([784, 1000, 20, 10], out="softmax"), view="neurons", max_units=8
+    ),
+    "compute_2layer_before": lambda: viz.computation_graph(cost([2, 3, 1], backward=False)),
+    "compute_2layer_after": lambda: viz.computation_graph(cost([2, 3, 1])),
+    "compute_deep50_collapsed": lambda: viz.computation_graph(cost(DEEP)),
+}
+
+
+def all_sources() -> str:
+    """Every golden case's DOT text, concatenated (run in subprocesses to compare bytes)."""
+    return "".join(f"// {name}\n{make().source}" for name, make in CASES.items())
+
+
+# ----------------------------------------------------------------------------- goldens
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden_dot(name: str) -> None:
+    source = CASES[name]().source
+    path = GOLDEN / f"{name}.dot"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    assert path.exists(), f"missing {path}; run with UPDATE_GOLDEN=1 to create it"
+    assert source == path.read_text(encoding="utf-8"), (
+        f"DOT differs from {path}; if the change is intended, rerun with UPDATE_GOLDEN=1"
+    )
+
+
+def test_same_bytes_in_two_processes() -> None:
+    script = "import sys, tests.test_viz as t; sys.stdout.buffer.write(t.all_sources().encode())"
+    outs = []
+    for hashseed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, timeout=120
+        )
+        assert proc.returncode == 0, proc.stderr.decode()
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1]
+    assert outs[0] == all_sources().encode()
+
+
+# ----------------------------------------------------------------------------- layer graphs
+@pytest.mark.parametrize("dims", [NET_A, NET_B])
+def test_neurons_view_draws_every_unit_and_weight(dims: list[int]) -> None:
+    g = viz.layer_graph(net(dims), view="neurons").to_networkx()
+    units = [n for n, d in g.nodes(data=True) if d["kind"] == "unit"]
+    assert len(units) == sum(dims)
+    weights = [e for e in g.edges(data=True) if e[2]["kind"] == "weight"]
+    assert len(weights) == sum(dims[l] * dims[l - 1] for l in range(1, len(dims)))
+    assert {"x1", f"x{dims[0]}", f"a{len(dims) - 1}_1"} <= set(g)
+    labels = [d["dot"]["label"] for _, d in g.nodes(data=True) if d["kind"] == "label"]
+    assert labels[1] == f"n[1] = {dims[1]}\nrelu"
+    assert labels[-1].endswith("sigmoid (output)")
+    assert g.graph["subgraphs"]["rank_L0"] == {"rank": "same"}
+    assert not [n for n, d in g.nodes(data=True) if d["kind"] == "more"]
+
+
+def test_neurons_view_truncates_wide_layers() -> None:
+    d = viz.layer_graph(net([784, 1000, 20, 10]), view="neurons", max_units=8)
+    g = d.to_networkx()
+    more = {d2["layer"]: d2["hidden_units"] for _, d2 in g.nodes(data=True) if d2["kind"] == "more"}
+    assert more == {0: 777, 1: 993, 2: 13, 3: 3}
+    assert "⋮\\n(+993 more)" in d.source and "n[1] = 1000" in d.source
+    assert {"a1_1", "a1_4", "a1_998", "a1_1000"} <= set(g) and "a1_5" not in g
+    per_layer = [sum(1 for _, x in g.nodes(data=True) if x.get("layer") == l) for l in range(4)]
+    assert per_layer[:3] == [9, 9, 9]  # 7 units + "more" + the column label
+    small = viz.layer_graph(net([3, 8, 1]), view="neurons", max_units=8).to_networkx()
+    assert not [n for n, x in small.nodes(data=True) if x["kind"] == "more"]
+
+
+@pytest.mark.parametrize("dims", [NET_A, NET_B])
+def test_layers_view_tables(dims: list[int]) -> None:
+    d = viz.layer_graph(net(dims, params=True), view="layers")
+    g = d.to_networkx()
+    L = len(dims) - 1
+    assert [n for n in g if n.startswith("L")] == [f"L{l}" for l in range(L + 1)]
+    for l in range(1, L + 1):
+        label = g.nodes[f"L{l}"]["dot"]["label"]
+        assert f"W[{l}]" in label and f"(n[{l}], n[{l - 1}])" in label
+        assert f"({dims[l]}, {dims[l - 1]})" in label and f"({dims[l]}, m)" in label
+        assert g.nodes[f"L{l}"]["n_params"] == dims[l] * (dims[l - 1] + 1)
+    total = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, L + 1))
+    assert f"{total} parameters" in d.source
+
+
+@pytest.mark.parametrize("dims", [NET_A, NET_B])
+def test_blocks_view(dims: list[int]) -> None:
+    d = viz.layer_graph(net(dims), view="blocks")
+    g = d.to_networkx()
+    L = len(dims) - 1
+    for l in range(1, L + 1):
+        assert {f"fwd{l}", f"bwd{l}", f"cache{l}", f"update{l}", f"A{l}", f"dA{l}"} <= set(g)
+        assert g.edges[f"fwd{l}", f"cache{l}"]["dot"]["style"] == "dashed"
+        assert g.has_edge(f"A{l - 1}", f"fwd{l}") and g.has_edge(f"bwd{l}", f"dA{l - 1}")
+        assert f"W[{l}] := W[{l}] - α dW[{l}]" in d.source
+    assert g.has_edge(f"A{L}", "loss") and g.has_edge("loss", f"dA{L}")
+    assert f"L(A[{L}], Y)" in d.source
+
+
+@pytest.mark.parametrize(
+    "kwargs,exc,match",
+    [
+        ({"view": "graph"}, ValueError, "neurons, layers, blocks"),
+        ({"max_units": 2}, ValueError, "max_units"),
+        ({"rankdir": "XY"}, ValueError, "rankdir"),
+    ],
+)
+def test_layer_graph_argument_errors(kwargs, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        viz.layer_graph(net(NET_A), **kwargs)
+
+
+def test_layer_graph_net_errors() -> None:
+    with pytest.raises(TypeError, match="layer_dims"):
+        viz.layer_graph(object())
+    with pytest.raises(ValueError, match="activations has 2 names but L = 4"):
+        viz.layer_graph(NS(layer_dims=NET_A, L=4, activations=["relu", "sigmoid"]))
+    with pytest.raises(ValueError, match="net.L = 3"):
+        viz.layer_graph(NS(layer_dims=NET_A, L=3, activations=["relu"] * 4))
+    bad = net(NET_A, params=True)
+    p = bad.parameters()
+    p["W2"] = ad.Tensor(np.zeros((5, 4)), name="W2")
+    with pytest.raises(ValueError, match=r"W2 has shape \(5, 4\).*\(5, 5\)"):
+        viz.layer_graph(bad)
+
+
+# ----------------------------------------------------------------------------- computation graph
+def test_computation_graph_structure_before_and_after_backward() -> None:
+    before = viz.computation_graph(cost([2, 3, 1], backward=False)).to_networkx()
+    assert "grad_norm" not in before.nodes["W1"]
+    assert "before backward" in before.graph["attrs"]["label"]
+    d = viz.computation_graph(cost([2, 3, 1]))
+    g = d.to_networkx()
+    assert len(g) == len(ad.to_networkx(cost([2, 3, 1])))  # nothing folded in a small graph
+    assert list(g)[:3] == ["X", "Y", "W1"]  # recording order
+    assert "op04_linear" in g and g.nodes["op04_linear"]["layer"] == 1
+    for name in ("W1", "b1", "Z1", "A1"):
+        assert g.nodes[name]["subgraph"] == "cluster_L1"
+    assert g.nodes["W2"]["grad_norm"] > 0 and "||dW2|| = " in g.nodes["W2"]["dot"]["label"]
+    assert g.nodes["W1"]["dot"]["label"].startswith("W1\n(n[1], n[0]) = (3, 2)")
+    assert "(n[1], m) = (3, 4)" in g.nodes["Z1"]["dot"]["label"]
+    assert g.nodes["J"]["dot"]["label"].startswith("J = ")
+    kinds = {d2["kind"]: d2["dot"]["fillcolor"] for _, d2 in g.nodes(data=True)}
+    assert len(set(kinds.values())) == 4  # input, param, op, tensor (J: cost colour below)
+    assert g.nodes["J"]["dot"]["fillcolor"] == viz.COLORS["cost"]
+    assert 'subgraph "cluster_L1"' in d.source and "<B>legend</B>" in d.source
+    no_grads = viz.computation_graph(cost([2, 3, 1]), show_grads=False).to_networkx()
+    assert "||" not in no_grads.nodes["W2"]["dot"]["label"]
+
+
+def test_heat_colours_layers_by_gradient_ratio() -> None:
+    J = cost(NET_A)
+    ratios = {}
+    for t in ad.graph.tensors_of(J):
+        if t.name and t.name.startswith("W"):
+            ratios[int(t.name[1:])] = np.linalg.norm(t.grad) / np.linalg.norm(t.data)
+    g = viz.computation_graph(J).to_networkx()
+    for l, r in ratios.items():
+        spec = g.graph["subgraphs"][f"cluster_L{l}"]
+        assert spec["fillcolor"] == viz.HEAT_COLORS[viz.heat_bin(r)]
+        assert f"{r:.2e}" in spec["label"]
+        assert g.graph["heat"][l] == pytest.approx(r)
+    assert viz.heat_bin(1e-9) == 0 and viz.heat_bin(1e9) == len(viz.HEAT_COLORS) - 1
+    assert viz.heat_bin(0.05) == viz.heat_bin(0.011) != viz.heat_bin(0.009)
+    vanish = viz.computation_graph(J, vanish_below=10.0, explode_above=100.0).to_networkx()
+    assert "vanishing?" in vanish.graph["subgraphs"]["cluster_L1"]["label"]
+    assert vanish.graph["subgraphs"]["cluster_L1"]["penwidth"] == 3
+    explode = viz.computation_graph(J, vanish_below=1e-9, explode_above=1e-8).to_networkx()
+    assert "exploding?" in explode.graph["subgraphs"]["cluster_L2"]["label"]
+    plain = viz.computation_graph(J, heat=False).to_networkx()
+    assert plain.graph["subgraphs"]["cluster_L1"]["fillcolor"] == "#f7f7f7"
+
+
+def test_report_marks_failures() -> None:
+    report = NS(
+        rows=[
+            {"name": "W1", "layer": 1, "rel_diff": 1e-9, "passed": True},
+            {"name": "W2", "layer": 2, "rel_diff": 3.2e-2, "passed": False},
+            NS(name="dA1", layer=1, rel_diff=5e-3, passed=False),
+        ]
+    )
+    d = viz.computation_graph(cost(NET_A), report=report)
+    g = d.to_networkx()
+    assert g.nodes["W2"]["dot"]["penwidth"] == 4
+    assert g.nodes["W2"]["dot"]["color"] == viz.COLORS["fail"]
+    assert "rel diff 3.20e-02" in g.nodes["W2"]["dot"]["label"]
+    assert "rel diff 5.00e-03" in g.nodes["A1"]["dot"]["label"]  # dA1 -> the tensor A1
+    assert "penwidth" not in g.nodes["W1"]["dot"]
+    for l in (1, 2):
+        assert g.graph["subgraphs"][f"cluster_L{l}"]["color"] == viz.COLORS["fail"]
+    assert "FAILED" not in g.graph["subgraphs"]["cluster_L3"]["label"]
+    assert "2 of 3 FAILED (W2, dA1)" in d.source
+
+
+def test_collapse_folds_a_deep_network() -> None:
+    J = cost(DEEP)
+    g = viz.computation_graph(J).to_networkx()
+    assert len(g) <= 30
+    folds = [d for _, d in g.nodes(data=True) if d["kind"] == "folded"]
+    assert sum(d["count"] for d in folds) == 48  # layers 2..49 are identical
+    assert "cluster_L1" in g.graph["subgraphs"] and "cluster_L50" in g.graph["subgraphs"]
+    full = viz.computation_graph(J, collapse=False, max_nodes=None).to_networkx()
+    assert len(full) == len(ad.to_networkx(J))
+    auto = viz.computation_graph(J, collapse=False, max_nodes=80).to_networkx()
+    assert len(auto) <= 80 and "max_nodes = 80" in auto.graph["attrs"]["label"]
+    no_heat = viz.computation_graph(J, heat=False).to_networkx()
+    (fold,) = [d for _, d in no_heat.nodes(data=True) if d["kind"] == "folded"]
+    assert fold["layers"] == (2, 49) and "× 48" in fold["dot"]["label"]
+
+
+def test_budget_folds_layers_of_different_shapes() -> None:
+    dims = [2] + [3 + (l % 3) for l in range(30)] + [1]  # no two neighbours alike
+    J = cost(dims)
+    g = viz.computation_graph(J, max_nodes=60).to_networkx()
+    assert len(g) <= 60
+    subs = g.graph["subgraphs"]
+    assert {"cluster_L1", "cluster_L2", "cluster_L30", "cluster_L31"} <= set(subs)
+    assert (
+        viz.computation_graph(J, collapse=True, max_nodes=None).to_networkx().number_of_nodes() > 60
+    )
+
+
+def test_computation_graph_errors() -> None:
+    with pytest.raises(TypeError, match="Tensor J"):
+        viz.computation_graph(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="rankdir"):
+        viz.computation_graph(cost([2, 3, 1]), rankdir="diagonal")
+    with pytest.raises(TypeError, match="rows"):
+        viz.computation_graph(cost([2, 3, 1]), report=object())
+
+
+# ----------------------------------------------------------------------------- DOT details
+def test_dot_quoting_and_html() -> None:
+    import networkx as nx
+
+    g = nx.DiGraph(name="t")
+    g.add_node("a", dot={"label": 'say "hi"\nnext', "shape": "box"})
+    g.add_node("b", dot={"label": viz.HTML("<B>bold</B>")})
+    g.add_edge("a", "b", dot={"style": "dashed"})
+    src = viz.to_dot(g)
+    assert '"a" [label="say \\"hi\\"\\nnext", shape="box"]' in src
+    assert '"b" [label=<<B>bold</B>>]' in src
+    assert '"a" -> "b" [style="dashed"]' in src
+    assert src.startswith('digraph "t" {') and src.endswith("}\n")
+
+
+# ----------------------------------------------------------------------------- rendering
+def _n_nodes(d: viz.Diagram) -> int:
+    return len(d.to_networkx())  # the legend is the graph label, not a node
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "name", ["neurons_3_5_5_3_1", "layers_2_3_5_4_2_1", "blocks_3_5_5_3_1", "compute_2layer_after"]
+)
+def test_render_svg_png_pdf(tmp_path: Path, name: str) -> None:
+    d = CASES[name]()
+    svg = d.render(tmp_path / name, format="svg")
+    assert svg == str(tmp_path / f"{name}.svg") and (tmp_path / f"{name}.dot").exists()
+    text = Path(svg).read_text(encoding="utf-8")
+    ET.fromstring(text.encode("utf-8"))  # well-formed XML
+    assert text.count('<g id="node') == _n_nodes(d)
+    png = Path(d.render(tmp_path / name, format="png")).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = Path(d.render(tmp_path / f"{name}.pdf", format="pdf")).read_bytes()
+    assert pdf[:4] == b"%PDF"
+    bundle = d._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    with pytest.raises(ValueError, match="svg, png, pdf"):
+        d.render(tmp_path / name, format="gif")
+
+
+@pytest.fixture
+def no_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    empty = tmp_path / "empty_bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    reset_dot_cache()
+    yield
+    monkeypatch.undo()
+    reset_dot_cache()
+
+
+def test_render_without_dot_writes_dot_file_and_explains(no_dot, tmp_path: Path) -> None:
+    d = viz.layer_graph(net(NET_A))
+    with pytest.raises(viz.GraphvizMissing) as info:
+        d.render(tmp_path / "out" / "net", format="svg")
+    msg = str(info.value)
+    for needle in ("dot", "apt-get install graphviz", "brew install graphviz", "conda install"):
+        assert needle in msg
+    dot_file = tmp_path / "out" / "net.dot"
+    assert str(dot_file) in msg
+    assert dot_file.read_text(encoding="utf-8") == d.source
+    assert isinstance(info.value, RuntimeError)
+    bundle = d._repr_mimebundle_()  # never raises in a notebook
+    assert list(bundle) == ["text/plain"]
+    assert (
+        bundle["text/plain"].startswith(d.source)
+        and "apt-get install graphviz" in bundle["text/plain"]
+    )
+
+
+# ----------------------------------------------------------------------------- cost curves
+def history(costs: list[float], dev: list[float] | None = None, every: int = 100) -> NS:
+    return NS(costs=costs, dev_costs=dev or [], iterations=[i * every for i in range(len(costs))])
+
+
+def test_plot_costs_writes_a_png(tmp_path: Path) -> None:
+    from matplotlib.image import imread
+
+    runs = {
+        f"alpha = {a}": history(
+            list(0.7 * np.exp(-a * np.arange(20)) + 0.05),
+            list(0.75 * np.exp(-a * np.arange(20)) + 0.1),
+        )
+        for a in (0.3, 0.1, 0.01)
+    }
+    path = tmp_path / "plots" / "cost.png"
+    fig = viz.plot_costs(runs, path=path, log_scale=True)
+    assert path.stat().st_size > 0
+    pixels = imread(path)
+    assert pixels.ndim == 3 and not np.all(pixels == pixels[0, 0])
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and len(ax.lines) == 6
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == [
+        "alpha = 0.3 train",
+        "alpha = 0.3 dev",
+    ]
+    single = viz.plot_costs(history([0.7, 0.5, 0.4]))
+    assert len(single.axes[0].lines) == 1 and single.axes[0].get_xlabel() == "iterations"
+    epochs = NS(costs=[0.7, 0.5], dev_costs=[], iterations=[1, 2], unit="epoch", label="adam")
+    ax = viz.plot_costs(epochs).axes[0]
+    assert ax.get_xlabel() == "epochs" and ax.get_legend().get_texts()[0].get_text() == "adam train"
+
+
+def test_plot_costs_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="3 costs but 2 iterations"):
+        viz.plot_costs(NS(costs=[1, 2, 3], dev_costs=[], iterations=[0, 1]))
+    with pytest.raises(ValueError, match="dev costs"):
+        viz.plot_costs(NS(costs=[1, 2, 3], dev_costs=[1], iterations=[0, 1, 2]))
+    with pytest.raises(ValueError, match="log_scale"):
+        viz.plot_costs(history([1.0, 0.0]), log_scale=True)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"pip install autograd-dnn\[plot\]"):
+        viz.plot_costs(history([1.0, 0.5]))
+
+
+# ----------------------------------------------------------------------------- layering
+def test_autograd_dnn_never_imports_viz() -> None:
+    """Importing the framework (every module of it) never loads viz: arrows point one way."""
+    code = (
+        "import importlib, pkgutil, sys, autograd_dnn\n"
+        "for m in pkgutil.walk_packages(autograd_dnn.__path__, 'autograd_dnn.'):\n"
+        "    if not m.name.endswith('__main__'):\n"
+        "        importlib.import_module(m.name)\n"
+        "assert 'viz' not in sys.modules, 'autograd_dnn imported viz'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+
+
+# ----------------------------------------------------------------------------- docs pictures
+def _train_history(alpha: float, iterations: int = 1500, every: int = 50) -> NS:
+    """Gradient descent on the flower with an [2, 4, 1] tanh network: a real cost curve."""
+    from autograd_dnn import datasets
+
+    X, Y = datasets.flower(m=400, seed=1)
+    X_train, Y_train, X_dev, Y_dev = datasets.train_dev_split(X, Y, dev_fraction=0.25, seed=0)
+    rng = np.random.default_rng(2)
+    W1 = ad.Tensor(rng.standard_normal((4, 2)) * 0.5, requires_grad=True, name="W1")
+    b1 = ad.Tensor(np.zeros((4, 1)), requires_grad=True, name="b1")
+    W2 = ad.Tensor(rng.standard_normal((1, 4)) * 0.5, requires_grad=True, name="W2")
+    b2 = ad.Tensor(np.zeros((1, 1)), requires_grad=True, name="b2")
+    params = [W1, b1, W2, b2]
+
+    def J_of(X_: np.ndarray, Y_: np.ndarray) -> ad.Tensor:
+        A1 = F.linear(W1, ad.Tensor(X_), b1).tanh()
+        return F.binary_cross_entropy_with_logits(F.linear(W2, A1, b2), Y_)
+
+    h = NS(costs=[], dev_costs=[], iterations=[])
+    for i in range(iterations + 1):
+        J = J_of(X_train, Y_train)
+        if i % every == 0:
+            h.costs.append(float(J.data))
+            with ad.no_grad():
+                h.dev_costs.append(float(J_of(X_dev, Y_dev).data))
+            h.iterations.append(i)
+        J.backward()
+        for p in params:
+            p.data = p.data - alpha * p.grad
+            p.grad = None
+    return h
+
+
+def write_docs_pictures(out: Path) -> list[str]:
+    """The reference pictures of docs/ (svg and png): ``python -m tests.test_viz``."""
+    written: list[str] = []
+    for dims in (NET_A, NET_B):
+        tag = "_".join(map(str, dims))
+        for view in viz.VIEWS:
+            d = viz.layer_graph(net(dims), view=view)
+            written += [d.render(out / f"net_{tag}_{view}", format=f) for f in ("svg", "png")]
+    pictures = {
+        "compute_2layer": viz.computation_graph(cost([2, 3, 1])),
+        "compute_heat": viz.computation_graph(cost(NET_B, act="sigmoid")),
+        "compute_deep50": viz.computation_graph(cost(DEEP, act="sigmoid")),
+    }
+    for name, d in pictures.items():
+        written += [d.render(out / name, format=f) for f in ("svg", "png")]
+    runs = {f"α = {a}": _train_history(a) for a in (1.2, 0.3, 0.05)}
+    for f in ("svg", "png"):
+        path = out / f"cost_curves.{f}"
+        viz.plot_costs(runs, path=path, title="Learning rate α: train (solid) and dev (dashed)")
+        written.append(str(path))
+    for p in written:  # render() leaves the DOT text beside each picture
+        Path(p).with_suffix(".dot").unlink(missing_ok=True)
+    return written
+
+
+if __name__ == "__main__":
+    print("\n".join(write_docs_pictures(ROOT / "docs")))

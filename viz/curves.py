@@ -1,0 +1,119 @@
+"""Cost curves: J against iterations, train and dev, one or several runs in one figure.
+
+The course chooses hyperparameters (the learning rate alpha first) by watching these
+curves; ``plot_costs({"alpha = 0.01": h1, "alpha = 0.001": h2})`` is its comparison.
+
+matplotlib is an optional dependency (``pip install autograd-dnn[plot]``), imported only
+when a curve is drawn. No display is needed: figures are made without pyplot.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_costs"]
+
+
+def _figure_class() -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "plot_costs needs matplotlib: pip install autograd-dnn[plot] "
+            "(or pip install matplotlib)"
+        ) from e
+    return Figure
+
+
+def _series(label: str, h: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(iterations, costs, dev iterations, dev costs) of one History, checked."""
+    try:
+        costs = np.asarray(list(h.costs), dtype=float)
+        dev = np.asarray(list(getattr(h, "dev_costs", []) or []), dtype=float)
+        its = np.asarray(list(getattr(h, "iterations", []) or []), dtype=float)
+    except AttributeError:
+        raise TypeError(
+            f"run {label!r}: a History needs .costs (and optionally .dev_costs, .iterations); "
+            f"got {type(h).__name__}"
+        ) from None
+    if its.size == 0:
+        its = np.arange(costs.size, dtype=float)
+    if its.size != costs.size:
+        raise ValueError(
+            f"run {label!r}: {costs.size} costs but {its.size} iterations; "
+            "History.costs and History.iterations must have the same length"
+        )
+    dev_its = getattr(h, "dev_iterations", None)
+    dev_its = np.asarray(list(dev_its), dtype=float) if dev_its else its
+    if dev.size and dev.size != dev_its.size:
+        raise ValueError(
+            f"run {label!r}: {dev.size} dev costs but {dev_its.size} iterations to plot them "
+            "against; record dev costs at every logged iteration (or set .dev_iterations)"
+        )
+    return its, costs, dev_its, dev
+
+
+def plot_costs(
+    history: Any,
+    path: str | os.PathLike | None = None,
+    log_scale: bool = False,
+    title: str | None = None,
+) -> Any:
+    """Plot the cost J (train: solid, dev: dashed) against the iterations.
+
+    Args:
+        history: one History (``.costs``, ``.dev_costs``, ``.iterations``; optional
+            ``.label``, ``.unit`` "iteration" or "epoch", ``.dev_iterations``) or a dict
+            ``{label: History}``; each run gets one colour and a legend entry.
+        path: if given, the figure is saved there (PNG, SVG or PDF by the suffix);
+            missing folders are created.
+        log_scale: a log-scale y axis (all costs must be > 0).
+        title: the figure's title (default: "Cost J against iterations").
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+
+    Example::
+
+        fig = plot_costs({"alpha = 0.1": h1, "alpha = 0.01": h2}, path="out/cost.png")
+    """
+    Figure = _figure_class()
+    if isinstance(history, Mapping):
+        runs = dict(history)
+    else:
+        runs = {str(getattr(history, "label", "") or ""): history}
+    if not runs:
+        raise ValueError("plot_costs needs at least one History")
+    fig = Figure(figsize=(7.0, 4.5), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    colors = [f"C{i % 10}" for i in range(len(runs))]
+    labelled = False
+    for (label, h), color in zip(runs.items(), colors, strict=True):
+        its, costs, dev_its, dev = _series(str(label), h)
+        if log_scale and (np.any(costs <= 0) or np.any(dev <= 0)):
+            raise ValueError(f"run {label!r}: log_scale needs costs > 0")
+        name = str(label)
+        ax.plot(its, costs, color=color, lw=1.8, label=f"{name} train".strip())
+        if dev.size:
+            ax.plot(dev_its, dev, color=color, lw=1.5, ls="--", label=f"{name} dev".strip())
+        labelled = labelled or bool(name) or bool(dev.size)
+    if log_scale:
+        ax.set_yscale("log")
+    units = {str(getattr(h, "unit", "iteration") or "iteration") for h in runs.values()}
+    ax.set_xlabel(f"{units.pop()}s" if len(units) == 1 else "iterations / epochs")
+    ax.set_ylabel("cost J")
+    ax.set_title(title if title is not None else "Cost J against iterations")
+    ax.grid(True, alpha=0.3)
+    if labelled:
+        ax.legend(frameon=False)
+    fig.tight_layout()
+    if path is not None:
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out)
+    return fig

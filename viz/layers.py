@@ -1,0 +1,487 @@
+"""Layer graphs of a deep L-layer network, in three views.
+
+``net`` is anything with ``net.layer_dims = [n[0], ..., n[L]]``, ``net.L`` and
+``net.activations`` (the L names g[1]..g[L]); ``net.parameters()`` -> {"W1": Tensor, ...}
+is optional and, when present, its shapes must agree with ``layer_dims``.
+
+- ``"neurons"``: one node per unit, one column per layer, every weight drawn;
+- ``"layers"``: one table per layer with the shapes of W[l], b[l], A[l];
+- ``"blocks"``: the course's picture of one gradient-descent iteration (forward blocks,
+  caches, backward blocks, update).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from viz.dot import COLORS, HTML, Diagram
+from viz.dot import html_escape as esc
+
+__all__ = ["VIEWS", "layer_graph"]
+
+VIEWS = ("neurons", "layers", "blocks")
+RANKDIRS = ("LR", "TB", "RL", "BT")
+
+
+# ----------------------------------------------------------------------------- the network
+def _spec(net: Any) -> tuple[list[int], list[str]]:
+    """``(layer_dims, activations)`` of ``net``, checked against each other."""
+    try:
+        dims = [int(n) for n in net.layer_dims]
+        acts = [
+            a if isinstance(a, str) else getattr(a, "__name__", str(a)) for a in net.activations
+        ]
+    except AttributeError as e:
+        raise TypeError(
+            "layer_graph needs an object with net.layer_dims ([n[0], ..., n[L]]), net.L and "
+            f"net.activations (L names); {type(net).__name__} has none of {e.name!r}"
+        ) from None
+    L = len(dims) - 1
+    if L < 1 or any(n < 1 for n in dims):
+        raise ValueError(f"layer_dims must hold n[0..L] >= 1 with L >= 1, got {dims}")
+    if getattr(net, "L", L) != L:
+        raise ValueError(f"net.L = {net.L} but layer_dims {dims} has L = {L} layers")
+    if len(acts) != L:
+        raise ValueError(
+            f"net.activations has {len(acts)} names but L = {L}: give g[1]..g[{L}], got {acts}"
+        )
+    params = getattr(net, "parameters", None)
+    if callable(params):
+        p = params()
+        for l in range(1, L + 1):
+            for key, want in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
+                t = p.get(key)
+                shape = (
+                    tuple(getattr(getattr(t, "data", t), "shape", ())) if t is not None else None
+                )
+                if shape is not None and shape != want:
+                    raise ValueError(
+                        f"{key} has shape {shape} but layer_dims {dims} says "
+                        f"(n[{l}], {'n[' + str(l - 1) + ']' if key[0] == 'W' else '1'}) = {want}"
+                    )
+    return dims, acts
+
+
+def _n_params(dims: list[int]) -> int:
+    return sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
+
+
+def _title(dims: list[int], acts: list[str], view: str) -> str:
+    L = len(dims) - 1
+    return f"L = {L}, layer_dims = {dims}, {_n_params(dims)} parameters ({view} view)"
+
+
+def _base_graph(name: str, title: str, rankdir: str, **attrs: Any) -> nx.DiGraph:
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    g = nx.DiGraph(name=name)
+    g.graph["attrs"] = {
+        "rankdir": rankdir,
+        "label": title,
+        "labelloc": "t",
+        "fontsize": 13,
+        **attrs,
+    }
+    g.graph["edge_attrs"] = {"color": COLORS["edge"], "arrowsize": 0.6}
+    g.graph["subgraphs"] = {}
+    return g
+
+
+# ----------------------------------------------------------------------------- neurons
+def _shown_units(n: int, max_units: int) -> list[int | None]:
+    """Units 1..n to draw; None marks the one "+k more" node in a layer wider than max_units."""
+    if n <= max_units:
+        return list(range(1, n + 1))
+    shown = max_units - 1
+    head, tail = (shown + 1) // 2, shown // 2
+    return [*range(1, head + 1), None, *range(n - tail + 1, n + 1)]
+
+
+def _neurons(dims: list[int], acts: list[str], max_units: int, rankdir: str) -> nx.DiGraph:
+    L = len(dims) - 1
+    g = _base_graph("neurons", _title(dims, acts, "neurons"), rankdir, nodesep=0.12, ranksep=1.1)
+    g.graph["node_attrs"] = {"shape": "circle", "style": "filled", "width": 0.5, "margin": 0.02}
+    columns: list[list[str]] = []
+    for l, n in enumerate(dims):
+        col = f"rank_L{l}"
+        g.graph["subgraphs"][col] = {"rank": "same"}
+        role = "input" if l == 0 else "output" if l == L else "hidden"
+        ids = []
+        for i in _shown_units(n, max_units):
+            if i is None:
+                k = n - (max_units - 1)
+                nid = f"more_L{l}"
+                g.add_node(
+                    nid,
+                    kind="more",
+                    layer=l,
+                    hidden_units=k,
+                    subgraph=col,
+                    dot={
+                        "label": f"⋮\n(+{k} more)",
+                        "shape": "plaintext",
+                        "fillcolor": COLORS["more"],
+                        "fixedsize": False,
+                        "fontsize": 9,
+                    },
+                )
+            else:
+                nid = f"x{i}" if l == 0 else f"a{l}_{i}"
+                label = f"x<SUB>{i}</SUB>" if l == 0 else f"a<SUP>[{l}]</SUP><SUB>{i}</SUB>"
+                g.add_node(
+                    nid,
+                    kind="unit",
+                    layer=l,
+                    unit=i,
+                    activation="" if l == 0 else acts[l - 1],
+                    subgraph=col,
+                    dot={"label": HTML(label), "fillcolor": COLORS[role]},
+                )
+            ids.append(nid)
+        what = "input" if l == 0 else acts[l - 1] + (" (output)" if l == L else "")
+        lab = f"label_L{l}"
+        g.add_node(
+            lab,
+            kind="label",
+            layer=l,
+            subgraph=col,
+            dot={
+                "label": f"n[{l}] = {n}\n{what}",
+                "shape": "plaintext",
+                "style": "",
+                "fixedsize": False,
+                "fontsize": 10,
+            },
+        )
+        # invisible edges down the column keep the units in order and the label at the bottom
+        for a, b in zip([*ids, lab], [*ids, lab][1:], strict=False):
+            g.add_edge(a, b, kind="order", dot={"style": "invis"})
+        columns.append(ids)
+    for l in range(1, L + 1):
+        for dst in columns[l]:
+            for src in columns[l - 1]:
+                if dst.startswith("more") or src.startswith("more"):
+                    style = {"style": "dotted", "color": "#c8c8c8", "arrowhead": "none"}
+                else:
+                    style = {"penwidth": 0.7, "arrowsize": 0.4}
+                g.add_edge(src, dst, kind="weight", layer=l, dot=style)
+    for l in range(1, L + 1):
+        g.add_edge(
+            f"label_L{l - 1}", f"label_L{l}", kind="align", dot={"style": "invis", "weight": 20}
+        )
+    g.add_node(
+        "yhat",
+        kind="prediction",
+        layer=L,
+        dot={"label": f"ŷ = A[{L}]", "shape": "plaintext", "style": "", "fixedsize": False},
+    )
+    for src in columns[L]:
+        g.add_edge(src, "yhat", kind="prediction", dot={"arrowsize": 0.5})
+    g.graph["legend"] = [
+        ("input x (n[0] features)", {"fillcolor": COLORS["input"]}),
+        ("hidden unit a[l]_i", {"fillcolor": COLORS["hidden"]}),
+        ("output unit a[L]_i", {"fillcolor": COLORS["output"]}),
+    ]
+    if any(None in _shown_units(n, max_units) for n in dims):
+        g.graph["legend"].append(
+            (
+                f"⋮ units not drawn (max_units = {max_units})",
+                {"fillcolor": "white", "color": "white"},
+            )
+        )
+    return g
+
+
+# ----------------------------------------------------------------------------- layers
+def _row(*cells: str, colspan_last: int = 1) -> str:
+    tds = [f'<TD ALIGN="LEFT">{c}</TD>' for c in cells[:-1]]
+    span = f' COLSPAN="{colspan_last}"' if colspan_last > 1 else ""
+    tds.append(f'<TD ALIGN="LEFT"{span}>{cells[-1]}</TD>')
+    return "<TR>" + "".join(tds) + "</TR>"
+
+
+def _table(header: str, color: str, rows: list[str]) -> HTML:
+    head = f'<TR><TD COLSPAN="3" BGCOLOR="{color}"><B>{esc(header)}</B></TD></TR>'
+    return HTML(
+        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="white">'
+        + head
+        + "".join(rows)
+        + "</TABLE>"
+    )
+
+
+def _layers(dims: list[int], acts: list[str], rankdir: str) -> nx.DiGraph:
+    L = len(dims) - 1
+    g = _base_graph("layers", _title(dims, acts, "layers"), rankdir, nodesep=0.3, ranksep=0.5)
+    g.graph["node_attrs"] = {"shape": "plain"}
+    n0 = dims[0]
+    g.add_node(
+        "L0",
+        kind="layer",
+        layer=0,
+        units=n0,
+        n_params=0,
+        dot={
+            "label": _table(
+                "layer 0 (input)",
+                COLORS["input"],
+                [
+                    _row("A[0] = X", "(n[0], m)", f"({n0}, m)"),
+                    _row("features", f"n[0] = {n0}", colspan_last=2),
+                ],
+            )
+        },
+    )
+    for l in range(1, L + 1):
+        n, n_prev = dims[l], dims[l - 1]
+        role = "output" if l == L else "hidden"
+        k = n * (n_prev + 1)
+        rows = [
+            _row(f"W[{l}]", f"(n[{l}], n[{l - 1}])", f"({n}, {n_prev})"),
+            _row(f"b[{l}]", f"(n[{l}], 1)", f"({n}, 1)"),
+            _row(f"Z[{l}]", esc(f"W[{l}] A[{l - 1}] + b[{l}]"), colspan_last=2),
+            _row(f"g[{l}]", esc(acts[l - 1]), colspan_last=2),
+            _row(f"A[{l}]", f"(n[{l}], m)", f"({n}, m)"),
+            _row("parameters", f"{n}·{n_prev} + {n} = {k}", colspan_last=2),
+        ]
+        g.add_node(
+            f"L{l}",
+            kind="layer",
+            layer=l,
+            units=n,
+            activation=acts[l - 1],
+            n_params=k,
+            dot={"label": _table(f"layer {l} ({role})", COLORS[role], rows)},
+        )
+        g.add_edge(f"L{l - 1}", f"L{l}", kind="forward", dot={"label": f" A[{l - 1}] "})
+    g.add_node("yhat", kind="prediction", dot={"label": f"ŷ = A[{L}]", "shape": "plaintext"})
+    g.add_edge(f"L{L}", "yhat", kind="forward")
+    return g
+
+
+# ----------------------------------------------------------------------------- blocks
+def _loss_text(out: str, L: int) -> tuple[str, str]:
+    """(the cost J, the gradient that starts backward) for the output activation g[L]."""
+    if out == "sigmoid":
+        return (
+            f"J = -(1/m) Σ [Y log A[{L}]\n + (1 - Y) log(1 - A[{L}])]",
+            f"-(Y / A[{L}] - (1 - Y) / (1 - A[{L}]))",
+        )
+    if out == "softmax":
+        return (f"J = -(1/m) Σ Σ Y log A[{L}]", f"-Y / A[{L}]  (so dZ[{L}] = A[{L}] - Y)")
+    return (f"J = (1/m) Σ L(A[{L}], Y)", f"dL/dA[{L}]")
+
+
+def _blocks(dims: list[int], acts: list[str], rankdir: str) -> nx.DiGraph:
+    """The course's forward/backward block diagram of one gradient-descent iteration.
+
+    Columns alternate between activations (A[l] above, dA[l] below) and layers
+    (W[l], b[l] -> forward block -> cache -> backward block -> dW[l], db[l] -> update).
+    """
+    L = len(dims) - 1
+    title = _title(dims, acts, "blocks") + "\none iteration of gradient descent"
+    g = _base_graph("blocks", title, rankdir, nodesep=0.25, ranksep=0.45, newrank=True)
+    g.graph["node_attrs"] = {"shape": "box", "style": "rounded,filled", "fillcolor": "white"}
+    dashed = {"style": "dashed", "color": "#999999"}
+    back = {"constraint": False, "color": "#b45f06"}  # right to left; ranks follow forward
+
+    def act(l: int) -> str:
+        return f"(n[{l}], m) = ({dims[l]}, m)"
+
+    def column(name: str) -> str:
+        g.graph["subgraphs"][name] = {"rank": "same"}
+        return name
+
+    col = column("rank_A0")
+    g.add_node(
+        "A0",
+        kind="activation",
+        layer=0,
+        subgraph=col,
+        dot={"label": f"A[0] = X\n{act(0)}", "fillcolor": COLORS["input"]},
+    )
+    g.add_node(
+        "dA0",
+        kind="grad",
+        layer=0,
+        subgraph=col,
+        dot={"label": "dA[0]\n(not needed)", "fillcolor": "white", "style": "rounded,dashed"},
+    )
+    g.add_edge("A0", "dA0", kind="order", dot={"style": "invis"})
+    for l in range(1, L + 1):
+        n, n_prev = dims[l], dims[l - 1]
+        col = column(f"rank_L{l}")
+        g.add_node(
+            f"params{l}",
+            kind="param",
+            layer=l,
+            subgraph=col,
+            dot={
+                "label": f"W[{l}] ({n}, {n_prev})\nb[{l}] ({n}, 1)",
+                "fillcolor": COLORS["param"],
+                "shape": "box",
+                "style": "filled",
+            },
+        )
+        g.add_node(
+            f"fwd{l}",
+            kind="forward",
+            layer=l,
+            subgraph=col,
+            dot={
+                "label": f"forward {l}\nZ[{l}] = W[{l}] A[{l - 1}] + b[{l}]\n"
+                f"A[{l}] = {acts[l - 1]}(Z[{l}])",
+                "fillcolor": COLORS["hidden"] if l < L else COLORS["output"],
+                "penwidth": 1.5,
+            },
+        )
+        g.add_node(
+            f"cache{l}",
+            kind="cache",
+            layer=l,
+            subgraph=col,
+            dot={
+                "label": f"cache[{l}]\nZ[{l}] ({n}, m)\nA[{l - 1}], W[{l}], b[{l}]",
+                "fillcolor": COLORS["cache"],
+                "shape": "cylinder",
+                "style": "filled",
+                "fontsize": 10,
+            },
+        )
+        g.add_node(
+            f"bwd{l}",
+            kind="backward",
+            layer=l,
+            subgraph=col,
+            dot={
+                "label": f"backward {l}\ndZ[{l}] = dA[{l}] * {acts[l - 1]}'(Z[{l}])\n"
+                f"dW[{l}] = (1/m) dZ[{l}] A[{l - 1}]ᵀ\n"
+                f"db[{l}] = (1/m) Σ dZ[{l}]\ndA[{l - 1}] = W[{l}]ᵀ dZ[{l}]",
+                "fillcolor": COLORS["grad"],
+                "penwidth": 1.5,
+            },
+        )
+        g.add_node(
+            f"update{l}",
+            kind="update",
+            layer=l,
+            subgraph=col,
+            dot={
+                "label": f"dW[{l}] ({n}, {n_prev}), db[{l}] ({n}, 1)\n"
+                f"W[{l}] := W[{l}] - α dW[{l}]\nb[{l}] := b[{l}] - α db[{l}]",
+                "fillcolor": COLORS["param"],
+                "shape": "box",
+                "style": "filled",
+                "fontsize": 10,
+            },
+        )
+        g.add_edge(f"params{l}", f"fwd{l}", kind="param")
+        g.add_edge(f"fwd{l}", f"cache{l}", kind="cache", dot=dashed)
+        g.add_edge(f"cache{l}", f"bwd{l}", kind="cache", dot=dashed)
+        g.add_edge(f"bwd{l}", f"update{l}", kind="grads", dot={"label": f" dW[{l}], db[{l}]"})
+
+        col = column(f"rank_A{l}")
+        last = l == L
+        g.add_node(
+            f"A{l}",
+            kind="activation",
+            layer=l,
+            subgraph=col,
+            dot={
+                "label": f"A[{l}]{' = ŷ' if last else ''}\n{act(l)}",
+                "fillcolor": COLORS["output"] if last else "white",
+            },
+        )
+        dA_label = f"dA[{l}]\n{act(l)}"
+        if last:
+            dA_label += "\n= " + _loss_text(acts[-1], L)[1]
+        g.add_node(
+            f"dA{l}",
+            kind="grad",
+            layer=l,
+            subgraph=col,
+            dot={"label": dA_label, "fillcolor": COLORS["grad"]},
+        )
+        g.add_edge(f"A{l}", f"dA{l}", kind="order", dot={"style": "invis"})
+        g.add_edge(f"A{l - 1}", f"fwd{l}", kind="forward", dot={"weight": 8})
+        g.add_edge(f"fwd{l}", f"A{l}", kind="forward", dot={"weight": 8})
+        g.add_edge(f"dA{l}", f"bwd{l}", kind="backward", dot=back)
+        # invisible, heavy, left to right: keep the dA[l] row level with the backward blocks
+        g.add_edge(f"dA{l - 1}", f"bwd{l}", kind="align", dot={"style": "invis", "weight": 8})
+        g.add_edge(f"bwd{l}", f"dA{l}", kind="align", dot={"style": "invis", "weight": 8})
+        g.add_edge(f"bwd{l}", f"dA{l - 1}", kind="backward", dot=back)
+
+    col = column("rank_loss")
+    g.add_node(
+        "Y",
+        kind="input",
+        subgraph=col,
+        dot={"label": f"Y\n(n[{L}], m) = ({dims[L]}, m)", "fillcolor": COLORS["input"]},
+    )
+    g.add_node(
+        "loss",
+        kind="loss",
+        subgraph=col,
+        dot={
+            "label": f"loss L(A[{L}], Y)\n" + _loss_text(acts[-1], L)[0],
+            "fillcolor": COLORS["cost"],
+            "shape": "box",
+            "style": "filled",
+        },
+    )
+    g.add_edge("Y", "loss", kind="input")
+    g.add_edge(f"A{L}", "loss", kind="forward", dot={"weight": 8})
+    g.add_edge("loss", f"dA{L}", kind="backward", dot=back)
+    g.graph["legend"] = [
+        ("forward block l: A[l-1] → A[l]", {"fillcolor": COLORS["hidden"]}),
+        ("backward block l: dA[l] → dA[l-1], dW[l], db[l]", {"fillcolor": COLORS["grad"]}),
+        ("parameters W[l], b[l] and their update", {"fillcolor": COLORS["param"]}),
+        ("cache (dashed): Z[l], A[l-1], W[l], b[l]", {"fillcolor": COLORS["cache"]}),
+        ("loss L(A[L], Y)", {"fillcolor": COLORS["cost"]}),
+    ]
+    return g
+
+
+# ----------------------------------------------------------------------------- public
+def layer_graph(
+    net: Any, view: str = "neurons", max_units: int = 8, rankdir: str = "LR"
+) -> Diagram:
+    """Draw the architecture of ``net`` (layer_dims [n[0], ..., n[L]], activations g[1..L]).
+
+    Args:
+        net: has ``layer_dims``, ``L``, ``activations``; ``parameters()`` optional.
+        view: ``"neurons"`` (one node per unit, every weight an edge), ``"layers"`` (one
+            table per layer: W[l] (n[l], n[l-1]), b[l] (n[l], 1), g[l], A[l] (n[l], m),
+            parameter count) or ``"blocks"`` (forward and backward blocks, caches, update).
+        max_units: in the neurons view, a layer wider than this shows its first and last
+            units and one "⋮ (+k more)" node; at least 3.
+        rankdir: ``"LR"`` (layers left to right) or ``"TB"``, ``"RL"``, ``"BT"``.
+
+    Returns:
+        A :class:`viz.Diagram` (``.source``, ``.to_networkx()``, ``.render(path)``).
+
+    Example::
+
+        net = SimpleNamespace(layer_dims=[3, 5, 5, 3, 1], L=4,
+                              activations=["relu", "relu", "relu", "sigmoid"])
+        layer_graph(net, view="layers").render("out/net", format="svg")
+    """
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
+    if isinstance(max_units, bool) or not isinstance(max_units, int) or max_units < 3:
+        raise ValueError(
+            f"max_units must be an int >= 3 (first unit, '⋮', last unit), got {max_units!r}"
+        )
+    dims, acts = _spec(net)
+    if view == "neurons":
+        g = _neurons(dims, acts, max_units, rankdir)
+    elif view == "layers":
+        g = _layers(dims, acts, rankdir)
+    else:
+        g = _blocks(dims, acts, rankdir)
+    g.graph["layer_dims"] = dims
+    g.graph["activations"] = acts
+    g.graph["view"] = view
+    return Diagram(g)

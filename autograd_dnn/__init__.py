@@ -14,7 +14,7 @@ from autograd_dnn.tensor import (
 )
 
 __version__ = "0.1.0"
-from autograd_dnn import functional  # noqa: E402
+from autograd_dnn import functional, ops  # noqa: E402
 from autograd_dnn.graph import layer_scope, to_networkx  # noqa: E402
 from autograd_dnn import datasets, init, losses, optim  # noqa: E402
 from autograd_dnn.nn import DeepNetwork, Dense  # noqa: E402

@@ -121,8 +121,8 @@ class Report:
         hint = _ratio_hint(worst.ratio)
         where = f"layer {layer}" if layer is not None else worst.name
         return (
-            f"FAILED: the first faulty layer is {where} ({names} disagree); worst: {worst.name} "
-            f"relative difference {worst.rel_diff:.3g}{hint}. {worst.note}".rstrip()
+            f"FAILED: the first faulty layer is {where} (failing there: {names}); worst: "
+            f"{worst.name}, relative difference {worst.rel_diff:.3g}{hint}. {worst.note}".rstrip()
         )
 
     def __str__(self) -> str:

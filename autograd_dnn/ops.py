@@ -258,7 +258,10 @@ class Transpose(Function):
     @staticmethod
     def backward(ctx, g):
         axes = ctx.kwargs["axes"]
-        return g.transpose() if axes is None else g.transpose(tuple(np.argsort(axes)))
+        if axes is None:
+            return g.transpose()
+        ndim = len(axes)
+        return g.transpose(tuple(int(i) for i in np.argsort([a % ndim for a in axes])))
 
 
 class Reshape(Function):

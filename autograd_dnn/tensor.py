@@ -68,6 +68,10 @@ class _Lock:
     counts: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, op name]
 
     def __init__(self, arrays: list[np.ndarray], op: str) -> None:
+        bases = [a.base for a in arrays if isinstance(a.base, np.ndarray)]
+        while bases:  # a saved view: its base too, so writes through the base are refused
+            arrays = arrays + bases
+            bases = [b.base for b in bases if isinstance(b.base, np.ndarray)]
         self.arrays = arrays
         counts = _Lock.counts
         for arr in arrays:
@@ -80,7 +84,7 @@ class _Lock:
 
     def release(self) -> None:
         counts = _Lock.counts
-        for arr in self.arrays:
+        for arr in reversed(self.arrays):  # bases before their views
             entry = counts.get(id(arr))
             if entry is None:
                 continue
@@ -88,7 +92,10 @@ class _Lock:
             if entry[1] == 0:
                 del counts[id(arr)]
                 if entry[2]:
-                    arr.flags.writeable = True
+                    try:
+                        arr.flags.writeable = True
+                    except ValueError:  # its base is still held read-only by another graph
+                        pass
         self.arrays = []
 
     def __del__(self) -> None:
@@ -153,14 +160,19 @@ class Context:
                 "first backward() if you need to run it twice."
             )
 
-    def _finalize(self, arrays: list, out: np.ndarray) -> None:
-        """After forward: note which saved arrays are inputs or the output, and lock them."""
+    def _finalize(self, arrays: list, out: np.ndarray, raw: Any) -> None:
+        """After forward: note which saved arrays are inputs or the output, and lock them.
+
+        ``raw`` is what forward returned (a numpy scalar for 0-d results), ``out`` the array
+        the output tensor holds; a saved ``raw`` is replaced by ``out``."""
         roles = []
         owned = []
-        for s in self.saved:
+        saved = list(self.saved)
+        for k, s in enumerate(saved):
             role = None
-            if s is out:
+            if s is out or s is raw:
                 role = -1
+                saved[k] = out
                 owned.append(out)
             else:
                 for i, a in enumerate(arrays):
@@ -170,6 +182,7 @@ class Context:
                         break
             roles.append(role)
         self.roles = roles
+        self.saved = tuple(saved)
         if owned:
             self.lock = _Lock(owned, self.name)
 
@@ -253,6 +266,7 @@ class Function:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:
             raise _operand_error(cls, args, e) from None
+        raw = out
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)
         t = _new(Tensor)
@@ -261,7 +275,7 @@ class Function:
         if record:
             ctx.id = t._id
             if ctx.saved:
-                ctx._finalize(arrays, out)
+                ctx._finalize(arrays, out, raw)
             t._node = ctx
             t.requires_grad = True
         else:
@@ -348,7 +362,7 @@ class Tensor:
     # class-level defaults, overridden per tensor only when set
     grad: np.ndarray | None = None
     name: str | None = None
-    layer: int | None = None
+    _layer: int | None = None
     _version: int = 0
     __array_ufunc__ = None  # numpy defers to our reflected operators: array + Tensor works
     __array_priority__ = 1000
@@ -384,6 +398,20 @@ class Tensor:
             )
         self._data = arr
         self._version += 1
+
+    @property
+    def layer(self) -> int | None:
+        """The layer l this tensor belongs to: set on parameters (W1.layer == 1), and taken
+        from ``layer_scope`` for tensors made by recorded ops."""
+        node = self._node
+        return node.layer if node is not None else self._layer
+
+    @layer.setter
+    def layer(self, value: int | None) -> None:
+        if self._node is not None:
+            self._node.layer = value
+        else:
+            self._layer = value
 
     @property
     def version(self) -> int:
@@ -454,10 +482,10 @@ class Tensor:
         t = _new(Tensor)
         t._data = self._data
         t.requires_grad = False
-        t.name = self.name
-        t.layer = self.layer
         t._node = None
         t._id = _next_id()
+        t.name = self.name
+        t._layer = self.layer
         return t
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
@@ -765,7 +793,7 @@ def _backprop(
             n.grad_acc = None
             if n.released:
                 n._check_released()
-            if n.retain is not None:
+            if n.retain is not None and capture is None:
                 t = n.retain()
                 if t is not None:
                     _accumulate_grad_attr(t, g)

@@ -107,7 +107,7 @@ class Report:
             "forward_passes": self.forward_passes,
             "seconds": self.seconds,
             "notes": list(self.notes),
-            "rows": [{**asdict(r), "shape": list(r.shape)} for r in self.rows],
+            "rows": [_jsonable({**asdict(r), "shape": list(r.shape)}) for r in self.rows],
         }
 
     def summary(self) -> str:
@@ -157,6 +157,13 @@ class Report:
         return "\n".join(lines)
 
 
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    """NaN and inf become None, so that to_dict() is strict JSON."""
+    return {
+        k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()
+    }
+
+
 def _ratio_hint(ratio: float | None) -> str:
     if ratio is None:
         return ""
@@ -187,6 +194,7 @@ class _Target:
     evaluate: Callable[[], tuple[float, list]]
     base_kinks: list
     note: str = ""
+    base_value: float | None = None
 
 
 class _Counter:
@@ -226,11 +234,15 @@ def _h(values: np.ndarray, step: float | None, direction: np.ndarray | None = No
 
 
 def _central(t: _Target, idx: tuple, h: float, counter: _Counter) -> tuple[float | None, int]:
-    """dJ/d(values[idx]) by central differences. At a kink crossed on one side only, the
-    one-sided difference on the other side (step sqrt(eps)-sized), which matches the
-    engine's convention there (relu'(0) = 0) only if the gradient is right: it counts when
-    it agrees with the analytic value, and the coordinate is skipped otherwise.
-    Returns (numeric or None when skipped, 0 / 1 one-sided / 2 skipped)."""
+    """dJ/d(values[idx]) by central differences, aware of kinks.
+
+    When the +h or -h evaluation puts an entry on the other side of a kink, look again with
+    a step h1 = sqrt(eps) max(1, |theta_i|): if neither side crosses at h1, the central
+    difference at h1 counts. Otherwise the left and right derivatives are both measured; an
+    analytic value between them is a valid one-sided derivative (or subgradient) and the
+    coordinate is skipped as "kink crossed"; any other analytic value is compared with the
+    nearer of the two, so a wrong gradient at a kink still fails.
+    Returns (numeric or None when skipped, 0 central / 1 small-step or one-sided)."""
     v = t.values[idx]
     t.values[idx] = v + h
     jp, kp = t.evaluate()
@@ -238,25 +250,26 @@ def _central(t: _Target, idx: tuple, h: float, counter: _Counter) -> tuple[float
     jm, km = t.evaluate()
     t.values[idx] = v
     counter.passes += 2
-    cross_p, cross_m = _crossed(t.base_kinks, kp), _crossed(t.base_kinks, km)
-    if not (cross_p or cross_m):
+    if not (_crossed(t.base_kinks, kp) or _crossed(t.base_kinks, km)):
         return (jp - jm) / (2 * h), 0
-    if cross_p and cross_m:
-        return None, 2
     h1 = np.sqrt(EPS) * max(1.0, abs(float(v)))
-    sign = -1.0 if cross_p else 1.0
-    j0, _ = t.evaluate()
-    t.values[idx] = v + sign * h1
-    j1, k1 = t.evaluate()
+    if t.base_value is None:
+        t.base_value = t.evaluate()[0]
+        counter.passes += 1
+    t.values[idx] = v + h1
+    jr, kr = t.evaluate()
+    t.values[idx] = v - h1
+    jl, kl = t.evaluate()
     t.values[idx] = v
     counter.passes += 2
-    if _crossed(t.base_kinks, k1):
-        return None, 2
-    num = sign * (j1 - j0) / h1
+    if not (_crossed(t.base_kinks, kr) or _crossed(t.base_kinks, kl)):
+        return (jr - jl) / (2 * h1), 1
+    right, left = (jr - t.base_value) / h1, (t.base_value - jl) / h1
     a = float(t.analytic[idx])
-    if abs(a - num) <= 1e-5 * (abs(a) + abs(num)) + 1e-9:
-        return num, 1
-    return None, 2
+    slack = 1e-5 * (abs(left) + abs(right)) + 1e-9
+    if min(left, right) - slack <= a <= max(left, right) + slack:
+        return None, 0
+    return (left if abs(left - a) < abs(right - a) else right), 1
 
 
 def _elementwise(
@@ -278,7 +291,8 @@ def _elementwise(
         kept.append(idx)
     row = _row(t, method, np.array(a_list), np.array(n_list), kept, kinks, noise, tol)
     if one_sided:
-        row.note = (row.note + f" {one_sided} coordinate(s) on a kink checked one-sided.").strip()
+        row.note = (row.note + f" {one_sided} coordinate(s) near a kink checked with a smaller "
+                    "or one-sided step.").strip()
     return row
 
 
@@ -355,10 +369,12 @@ def _run_targets(
     tol = _tolerances(step)
     rows = []
     for t in targets:
-        if t.analytic is None:
-            rows.append(Row(t.name, t.layer, tuple(t.values.shape), "none", 0, float("nan"),
-                            float("nan"), None, float("nan"), float("nan"), None, 0, False,
-                            "BUG", t.note or "no analytic gradient"))
+        if t.analytic is None:  # the backward failed: only the tensor it named is at fault
+            failed = bool(t.note)
+            rows.append(Row(t.name, t.layer if failed else None, tuple(t.values.shape), "none",
+                            0, float("nan"), float("nan"), None, float("nan"), float("nan"),
+                            None, 0, not failed, "BUG" if failed else "not checked",
+                            t.note or "no gradient: the backward pass stopped at an error"))
             continue
         size = t.values.size
         if mode == "full":
@@ -512,14 +528,19 @@ def gradcheck(
     net64, notes = _float64_copy(net)
     if mode == "full":
         P = net64.num_parameters()
-        if P > 2000:
+        m = np.shape(X)[-1]
+        extra = sum(n * m for n in net64.layer_dims[:-1]) if boundaries else 0
+        if P + extra > 2000:
             t0 = time.perf_counter()
             with no_grad():
                 net64.cost(X, Y)
-            est = 2 * P * (time.perf_counter() - t0)
+            est = 2 * (P + extra) * (time.perf_counter() - t0)
+            what = f"2P = {2 * P:,} for the parameters" + (
+                f" + {2 * extra:,} for the dA[l] boundaries" if extra else ""
+            )
             warnings.warn(
-                f"mode='full' runs 2P = {2 * P:,} forward passes (about {est:.0f} s here); "
-                "mode='auto' checks every tensor with a few passes",
+                f"mode='full' runs {2 * (P + extra):,} forward passes ({what}; about {est:.0f} s "
+                "here); mode='auto' checks every tensor with a few passes",
                 stacklevel=2,
             )
     targets, j0 = _network_targets(net64, X, Y, boundaries)
@@ -560,7 +581,7 @@ def check_gradients(
         (t.name if isinstance(t, Tensor) and t.name else f"input{i}") for i, t in enumerate(inputs)
     ]
     notes = []
-    if any(isinstance(t, Tensor) and t.dtype != np.float64 for t in inputs):
+    if any(np.asarray(t.data if isinstance(t, Tensor) else t).dtype == np.float32 for t in inputs):
         notes.append("float32 inputs checked as float64 copies")
     tensors = [Tensor(a, requires_grad=True, name=n) for a, n in zip(arrays, labels)]
     out = fn(*tensors)
@@ -569,7 +590,7 @@ def check_gradients(
     analytic = [g.data.copy() for g in grad(out, tensors)]
 
     def evaluate() -> tuple[float, list]:
-        return _with_kinks(lambda: float(fn(*[Tensor(a) for a in arrays]).data))
+        return _with_kinks(lambda: fn(*[Tensor(a) for a in arrays]).data.item())
 
     j0, base = evaluate()
     targets = [
@@ -604,9 +625,10 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float = 1e-10) -> Repo
     m = Xt.shape[1]
     params = net64.get_parameters()
     acts = net64.activations
-    AL, caches = tb.model_forward(Xt.data, params, activations=acts)
+    slope = net64.leaky_slope
+    AL, caches = tb.model_forward(Xt.data, params, activations=acts, slope=slope)
     kwargs = {"lambd": net64.l2} if net64.l2 else {}
-    course = tb.model_backward(AL, Yd, caches, activations=acts, **kwargs)
+    course = tb.model_backward(AL, Yd, caches, activations=acts, slope=slope, **kwargs)
     auto = net64.gradients(Xt, Yd)
     notes.append("dZ and dA: course values (summed loss) compared with m * dJ/dZ, m * dJ/dA")
     rows = []

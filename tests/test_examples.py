@@ -1,0 +1,114 @@
+"""Every script in examples/ runs as a user would run it, on its small sizes, in tmp_path.
+
+Each is a subprocess (``python examples/NAME.py --quick --out tmp_path`` where it takes
+those flags) whose output must say what the script promises and whose pictures must exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TESTED = {"check_your_backprop", "choose_hyperparameters", "custom_op", "deep_vs_shallow"}
+
+
+def run_example(name: str, *args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    where = f"{name}: exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert proc.returncode == 0, where
+    assert "Traceback" not in proc.stderr, where
+    return proc
+
+
+def assert_png(path: Path) -> None:
+    import matplotlib.image as mpimg
+
+    assert path.is_file(), f"{path} was not written"
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    img = mpimg.imread(path)
+    assert img.ndim == 3 and img.shape[0] > 10 and img.shape[1] > 10
+
+
+def needs_dot(fn):
+    import viz
+
+    return pytest.mark.skipif(viz.find_dot() is None, reason="Graphviz's dot is not installed")(fn)
+
+
+def test_every_example_has_a_test() -> None:
+    assert {p.stem for p in EXAMPLES.glob("*.py")} == TESTED
+
+
+def test_check_your_backprop(tmp_path: Path) -> None:
+    out = run_example("check_your_backprop", cwd=tmp_path).stdout
+    first, _, second = out.partition("2. checking the fixed")
+    assert "caught, as it should be" in first
+    named = re.search(r"\b(dW\d+) differs from the textbook", first)
+    assert named, f"the failure does not name a dW:\n{first}"
+    assert "missing 1/m" in first, "the hint does not say what the bug is"
+    assert "counterexample" in first and "layer_dims" in first
+    assert second, "the fixed version was not checked"
+    assert "passed" in second
+
+
+def test_choose_hyperparameters(tmp_path: Path) -> None:
+    out = run_example("choose_hyperparameters", "--quick", "--out", tmp_path, cwd=tmp_path).stdout
+    assert len(re.findall(r"alpha = \S+\s+final cost [\d.]+, dev cost [\d.]+", out)) == 3
+    assert len(re.findall(r"L = \d: dev cost [\d.]+, dev accuracy [\d.]+%", out)) == 4
+    assert len(re.findall(r"n\[l\] = \d+\s+dev cost [\d.]+", out)) == 4
+    chosen = re.search(r"^chosen: (\{.*\})$", out, re.M)
+    assert chosen, out
+    choice = ast.literal_eval(chosen.group(1))
+    assert choice["learning_rate"] in (2.0, 0.5, 0.05)
+    assert choice["hidden_layers"] in (1, 2, 3, 4)
+    assert choice["width"] in (2, 4, 8, 16)
+    assert f"wrote {tmp_path / 'learning_rates.png'}" in out
+    assert_png(tmp_path / "learning_rates.png")
+
+
+@needs_dot
+def test_custom_op(tmp_path: Path) -> None:
+    out = run_example("custom_op", "--out", tmp_path, cwd=tmp_path).stdout
+    sections = re.split(r"^\s*\d\. ", out, flags=re.M)
+    assert len(sections) == 5, out  # the text before "1." and four numbered steps
+    assert "PASSED" in sections[1], "softplus vs finite differences"
+    max_error = re.search(r"max error: (\S+)", sections[2])
+    assert max_error and float(max_error.group(1)) < 1e-8, sections[2]
+    assert re.search(r"accuracy after 300 steps: [\d.]+%", sections[3])
+    assert "PASSED" in sections[3], "gradcheck of the softplus network"
+    svg = tmp_path / "softplus.svg"
+    assert str(svg) in sections[4]
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    assert "softplus" in svg.read_text(), "no softplus node in the computation graph"
+
+
+def test_deep_vs_shallow(tmp_path: Path) -> None:
+    out = run_example("deep_vs_shallow", "--quick", "--out", tmp_path, cwd=tmp_path).stdout
+    lines = out.splitlines()
+    assert "shallow units" in lines[0] and "deep units" in lines[0], lines[0]
+    row = re.compile(r"^\s*(\d+)\s+(\d+|-)\s+(\d+)\s+(\d+|-)\s*$")
+    rows = [m.groups() for m in map(row.match, lines[1:]) if m]
+    assert [int(r[0]) for r in rows] == [2, 3, 4], out  # one row per n in the quick run
+    for n, _shallow, depth, _deep in rows:
+        assert int(depth) == max(2, math.ceil(math.log2(int(n))))
+    assert f"wrote {tmp_path / 'deep_vs_shallow.png'}" in out
+    assert_png(tmp_path / "deep_vs_shallow.png")

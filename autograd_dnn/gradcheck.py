@@ -219,6 +219,13 @@ def _crossed(base: list, now: list) -> bool:
     return any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(base, now))
 
 
+def _flips(base: list, now: list) -> int:
+    """How many entries changed side of a kink (a large number when the structure changed)."""
+    if len(base) != len(now) or any(a.shape != b.shape for a, b in zip(base, now)):
+        return 1 << 30
+    return int(sum(np.count_nonzero(a != b) for a, b in zip(base, now)))
+
+
 def _tolerances(step: float | None) -> tuple[float, float]:
     """(pass below, bug above) for the relative difference."""
     if step is None:
@@ -238,10 +245,12 @@ def _central(t: _Target, idx: tuple, h: float, counter: _Counter) -> tuple[float
 
     When the +h or -h evaluation puts an entry on the other side of a kink, look again with
     a step h1 = sqrt(eps) max(1, |theta_i|): if neither side crosses at h1, the central
-    difference at h1 counts. Otherwise the left and right derivatives are both measured; an
-    analytic value between them is a valid one-sided derivative (or subgradient) and the
-    coordinate is skipped as "kink crossed"; any other analytic value is compared with the
-    nearer of the two, so a wrong gradient at a kink still fails.
+    difference at h1 counts. If exactly one entry sits on a kink, the left and right
+    derivatives are both measured: an analytic value between them is a valid one-sided
+    derivative (or subgradient) and the coordinate is skipped as "kink crossed"; any other
+    analytic value is compared with the nearer of the two, so a wrong gradient at a kink
+    still fails. Several entries on kinks at once are skipped: their valid subgradients fill
+    a set that two one-sided differences cannot bound.
     Returns (numeric or None when skipped, 0 central / 1 small-step or one-sided)."""
     v = t.values[idx]
     t.values[idx] = v + h
@@ -262,8 +271,11 @@ def _central(t: _Target, idx: tuple, h: float, counter: _Counter) -> tuple[float
     jl, kl = t.evaluate()
     t.values[idx] = v
     counter.passes += 2
-    if not (_crossed(t.base_kinks, kr) or _crossed(t.base_kinks, kl)):
+    flips = _flips(t.base_kinks, kr) + _flips(t.base_kinks, kl)
+    if flips == 0:
         return (jr - jl) / (2 * h1), 1
+    if flips > 1:  # several kinks at once: their valid subgradients span more than [left, right]
+        return None, 0
     right, left = (jr - t.base_value) / h1, (t.base_value - jl) / h1
     a = float(t.analytic[idx])
     slack = 1e-5 * (abs(left) + abs(right)) + 1e-9

@@ -10,6 +10,8 @@ the failing example and names the key that differs. Then the fixed version passe
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 
 from autograd_dnn.testing import check_model_backward
@@ -47,7 +49,8 @@ def make_model_backward(divide_dW_by_m: bool):
     return L_model_backward
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     print("1. checking L_model_backward with the bug (dW not divided by m) ...")
     try:
         check_model_backward(make_model_backward(divide_dW_by_m=False), max_examples=30)

@@ -26,6 +26,7 @@ in relu and leaky_relu layers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -41,6 +42,7 @@ __all__ = [
     "caches",
     "layer_dims",
     "matrices",
+    "networks",
     "parameters",
 ]
 
@@ -106,14 +108,43 @@ def parameters(layer_dims: Sequence[int]) -> st.SearchStrategy[dict[str, np.ndar
     return st.fixed_dictionaries(fields)
 
 
+def _dims(layer_dims_or_net: Any) -> list[int]:
+    return list(getattr(layer_dims_or_net, "layer_dims", layer_dims_or_net))
+
+
+def networks(
+    min_layers: int = 1,
+    max_layers: int = 4,
+    min_units: int = 1,
+    max_units: int = 6,
+    hidden: Sequence[str] | None = None,
+    output: Sequence[str] | str | None = None,
+) -> st.SearchStrategy[Any]:
+    """An ``autograd_dnn.DeepNetwork`` with drawn layer_dims, activations and parameters.
+
+    Parameters follow :func:`parameters` (so a sigmoid output stays away from 0 and 1); the
+    output is sigmoid unless ``output`` says otherwise. Pair it with ``batches(net)``.
+    """
+    from autograd_dnn.nn import DeepNetwork
+
+    def build(dims: list[int]) -> st.SearchStrategy[Any]:
+        L = len(dims) - 1
+        return st.tuples(activations(L, hidden, output), parameters(dims)).map(
+            lambda ap: DeepNetwork.from_parameters(ap[1], activations=ap[0])
+        )
+
+    return layer_dims(min_layers, max_layers, min_units, max_units).flatmap(build)
+
+
 def batches(
-    layer_dims: Sequence[int], m: int | st.SearchStrategy[int] | None = None
+    layer_dims: Sequence[int] | Any, m: int | st.SearchStrategy[int] | None = None
 ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """``(X, Y)``: X ``(n[0], m)`` with entries in ``[-1, 1]``, Y ``(n[L], m)`` of 0.0 and 1.0.
 
-    ``m`` is an int, a strategy for ints, or None for ``1 <= m <= 6``.
+    ``layer_dims`` may also be a network (anything with ``.layer_dims``). ``m`` is an int, a
+    strategy for ints, or None for ``1 <= m <= 6``.
     """
-    dims = list(layer_dims)
+    dims = _dims(layer_dims)
     ms = st.integers(1, 6) if m is None else st.just(m) if isinstance(m, int) else m
 
     def draw_batch(m_: int) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
@@ -141,7 +172,8 @@ def caches(
     """``(AL, Y, caches)`` from ``textbook.model_forward`` on drawn parameters and a batch.
 
     Args:
-        layer_dims: ``[n[0], ..., n[L]]``.
+        layer_dims: ``[n[0], ..., n[L]]``, or a network: then its own parameters and
+            activations are used and only the batch is drawn.
         activations: L names; default relu for hidden layers and sigmoid for the output.
         m: the batch size (int or strategy); default ``1 <= m <= 6``.
         kink_margin: when positive, every ``Z[l]`` of a relu or leaky_relu layer has all
@@ -151,16 +183,20 @@ def caches(
         ``AL`` ``(n[L], m)``, ``Y`` ``(n[L], m)`` and the L course caches
         ``((A[l-1], W[l], b[l]), Z[l])``.
     """
-    dims = list(layer_dims)
+    dims = _dims(layer_dims)
     L = len(dims) - 1
-    names = ["relu"] * (L - 1) + ["sigmoid"] if activations is None else list(activations)
+    net = layer_dims if hasattr(layer_dims, "get_parameters") else None
+    if activations is None:
+        activations = net.activations if net is not None else ["relu"] * (L - 1) + ["sigmoid"]
+    names = list(activations)
 
     def build(drawn: tuple[dict, tuple[np.ndarray, np.ndarray]]) -> tuple:
         params, (X, Y) = drawn
         AL, cs = textbook.model_forward(X, params, names)
         return AL, Y, cs
 
-    strategy = st.tuples(parameters(dims), batches(dims, m)).map(build)
+    params = st.just(net.get_parameters()) if net is not None else parameters(dims)
+    strategy = st.tuples(params, batches(dims, m)).map(build)
     if kink_margin > 0:
         strategy = strategy.filter(lambda t: _far_from_kinks(t[2], names, kink_margin))
     return strategy

@@ -305,6 +305,205 @@ def test_full_mode_does_not_warn_on_a_small_network():
         assert gradcheck(planted_net(None), X, Y, mode="full").passed
 
 
+@pytest.mark.parametrize(
+    ("dims", "m"),
+    [
+        pytest.param([45, 45, 1], 8, id="many-parameters"),
+        pytest.param([60, 3, 1], 40, id="many-boundary-coordinates"),
+    ],
+)
+def test_full_mode_warning_counts_the_passes_it_really_runs(dims, m):
+    """The warning's number is the cost of THIS check: 2P plus the dA[l] boundaries."""
+    X, Y = make_data(dims, m)
+    net = ad.DeepNetwork(dims, hidden_activation="tanh", seed=0)
+    P = net.num_parameters()
+    boundary = sum(n * m for n in dims[:-1])
+    if dims == [60, 3, 1]:
+        assert P < 2000 < P + boundary  # few parameters; the 2,520 dA coordinates warn too
+    else:
+        assert P == 2116
+    with pytest.warns(UserWarning, match="forward passes") as record:
+        report = gradcheck(net, X, Y, mode="full")
+    ours = [w for w in record if "forward passes" in str(w.message)]
+    assert len(ours) == 1
+    announced = _passes_in(str(ours[0].message))
+    assert report.passed, str(report)
+    assert announced == pytest.approx(report.forward_passes, rel=0.05)
+    assert announced >= 2 * (P + boundary)
+
+
+def test_sampled_mode_checks_min_k_size_coordinates_per_tensor_biases_included():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(None)  # tanh: away from kinks
+    for k in (3, 5):
+        report = gradcheck(net, X, Y, mode="sampled", k=k)
+        assert report.passed, str(report)
+        assert [r.name for r in report.rows] == expected_names(4)
+        for r in report.rows:
+            n = min(k, int(np.prod(r.shape)))
+            assert r.checked == n, (r.name, r.checked)
+            assert r.method == f"sampled {n}"
+            assert r.kinks == 0
+        biases = [r for r in report.rows if r.name.startswith("b")]
+        assert len(biases) == 4 and all(r.checked >= 1 for r in biases)
+        assert report.row("b4").checked == 1 and report.row("b1").checked == min(k, 4)
+        assert report.forward_passes == 1 + net.L + 2 * sum(r.checked for r in report.rows)
+
+
+def test_sampled_mode_is_seeded():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(planted.DoubledDW)
+
+    def worst(seed):
+        report = gradcheck(net, X, Y, mode="sampled", k=3, seed=seed)
+        assert failing(report) == {"W2"}, str(report)
+        return [r.worst_index for r in report.rows]
+
+    assert worst(0) == worst(0)
+    assert worst(7) == worst(7)
+    # another seed picks other coordinates
+    assert len({tuple(worst(seed)) for seed in range(5)}) > 1
+
+
+def test_sampled_mode_with_k_larger_than_every_tensor_checks_every_coordinate():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(None)
+    sampled = gradcheck(net, X, Y, mode="sampled", k=1000)
+    full = gradcheck(net, X, Y, mode="full")
+    assert sampled.passed, str(sampled)
+    for s, f in zip(sampled.rows, full.rows, strict=True):
+        size = int(np.prod(s.shape))
+        assert s.checked == f.checked == size
+        assert s.method == f"sampled {size}"
+        assert s.rel_diff == f.rel_diff and s.worst_index == f.worst_index
+    assert sampled.forward_passes == full.forward_passes
+
+
+def test_forward_passes_directional_uses_two_per_tensor():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(None)
+    report = gradcheck(net, X, Y, mode="directional")
+    assert report.passed, str(report)
+    assert all(r.method == "directional" and r.checked == 1 for r in report.rows)
+    assert report.forward_passes == 1 + net.L + 2 * len(report.rows) == 1 + 4 + 2 * 12
+
+
+def test_forward_passes_full_uses_2P_plus_the_boundaries():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(None)
+    P = net.num_parameters()
+    boundary = sum(n * M for n in DIMS[:-1])
+    report = gradcheck(net, X, Y, mode="full")
+    assert report.passed, str(report)
+    assert sum(r.checked for r in report.rows) == P + boundary
+    assert report.forward_passes == 1 + net.L + 2 * (P + boundary)
+    no_boundaries = gradcheck(net, X, Y, mode="full", boundaries=False)
+    assert [r.name for r in no_boundaries.rows] == [
+        n for n in expected_names(4) if not n.startswith("dA")
+    ]
+    assert no_boundaries.forward_passes == 1 + net.L + 2 * P
+
+
+def test_auto_mode_escalates_only_the_failing_tensor():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(planted.DoubledDW)
+    report = gradcheck(net, X, Y, mode="auto")
+    assert failing(report) == {"W2"}, str(report)
+    for r in report.rows:
+        if r.name == "W2":
+            assert r.method.startswith("elementwise") and r.checked == 16
+        else:
+            assert r.method == "directional" and r.checked == 1, r.name
+    # directional for every tensor, then the 16 coordinates of W2 (4 x 4)
+    assert report.forward_passes == 1 + net.L + 2 * len(report.rows) + 2 * 16
+
+
+# ============================================================================= 3. kinks
+def zero_column_data():
+    """DeepNetwork([2, 3, 1]) with b1 = 0 and a zero first column of X: Z[1][:, 0] = 0 exactly,
+    every unit of layer 1 on relu's kink for that sample."""
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    params = net.get_parameters()
+    params["b1"][:] = 0.0
+    net.set_parameters(params)
+    X = np.array([[0.0, 1.0, -0.5], [0.0, 0.3, 2.0]])
+    Y = np.array([[1.0, 0.0, 1.0]])
+    return net, X, Y
+
+
+def test_zero_column_data_sits_on_the_kink_and_the_textbook_agrees():
+    net, X, Y = zero_column_data()
+    with ad.no_grad():
+        Z1, _ = net.layers[0].forward(ad.Tensor(X))
+    assert np.all(Z1.data[:, 0] == 0.0)
+    assert np.all(Z1.data[:, 1:] != 0.0)
+    # relu'(0) = 0 (NOTATION.md): autodiff and the course's backprop give the same gradients
+    assert compare_with_textbook(net, X, Y).passed
+
+
+@pytest.mark.parametrize("mode", ["full", "auto"])
+def test_a_correct_network_on_an_exact_kink_passes_gradcheck(mode):
+    """Every unit of Z[1][:, 0] on the kink at once: perturbing X[1, 0] flips several units,
+    whose relu'(0) = 0 chain-rule value (dA0[1, 0] = 0) lies outside [left, right]; such a
+    coordinate is skipped as a kink, not called a bug."""
+    net, X, Y = zero_column_data()
+    report = gradcheck(net, X, Y, mode=mode)
+    assert report.passed, str(report)
+    assert report.row("dA0").kinks > 0 and report.row("b1").kinks > 0, str(report)
+
+
+def kink_net(hidden, z):
+    """A correct DIMS network whose pre-activation Z[1][0, 2] is z (about +-1e-9)."""
+    X, Y = make_data(DIMS, M, seed=5)
+    net = planted_net(None, hidden=hidden)
+    params = net.get_parameters()
+    params["b1"][0, 0] = z - (params["W1"] @ X)[0, 2]
+    net.set_parameters(params)
+    with ad.no_grad():
+        Z1, _ = net.layers[0].forward(ad.Tensor(X))
+    assert 0.5 < Z1.data[0, 2] / z < 2  # on the side of z, within ~1e-9 of the kink
+    return net, X, Y
+
+
+KINKS = [
+    pytest.param(hidden, z, id=f"{hidden}-{z:+.0e}")
+    for hidden in ("relu", "leaky_relu")
+    for z in (1e-9, -1e-9)
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("hidden", "z"), KINKS)
+def test_a_correct_network_next_to_a_kink_passes_and_reports_it(hidden, z, mode):
+    net, X, Y = kink_net(hidden, z)
+    report = gradcheck(net, X, Y, mode=mode, k=25)  # k >= every tensor's size
+    assert report.passed, str(report)
+    for name in ("W1", "b1", "dA0"):  # the tensors whose probes move Z[1][0, 2]
+        row = report.row(name)
+        assert row.kinks > 0 or "smaller" in row.note, str(report)
+
+
+@pytest.mark.parametrize(("hidden", "z"), KINKS)
+def test_a_naive_central_difference_next_to_the_kink_disagrees(hidden, z):
+    """Not vacuous: the default step h ~ 6e-6 straddles the kink and averages both slopes."""
+    net, X, Y = kink_net(hidden, z)
+    analytic = net.gradients(X, Y)["db1"][0, 0]
+    h = np.finfo(np.float64).eps ** (1 / 3)
+    params = net.get_parameters()
+
+    def cost(delta):
+        moved = {key: value.copy() for key, value in params.items()}
+        moved["b1"][0, 0] += delta
+        net.set_parameters(moved)
+        try:
+            return float(net.cost(X, Y).data)
+        finally:
+            net.set_parameters(params)
+
+    naive = (cost(h) - cost(-h)) / (2 * h)
+    assert abs(naive - analytic) / (abs(naive) + abs(analytic)) > 1e-2
+
+
 @pytest.mark.parametrize("mode", ["full", "auto"])
 def test_a_doubled_db_on_an_exact_kink_is_caught_by_gradcheck(mode):
     net, X, Y = zero_column_data()
@@ -312,6 +511,146 @@ def test_a_doubled_db_on_an_exact_kink_is_caught_by_gradcheck(mode):
     report = gradcheck(net, X, Y, mode=mode)
     assert not report.passed, str(report)
     assert "b1" in failing(report) and report.first_faulty_layer == 1
+
+
+# ============================================================================= 4. planted bugs
+# (bug, where, hidden, failing gradcheck rows, failing textbook rows, ratio)
+PLANTED = [
+    pytest.param(planted.DoubledDW, "linear_fn", "tanh", {"W2"}, {"dW2"}, 2.0, id="a-doubled-dW"),
+    pytest.param(
+        planted.MissingOneOverM, "linear_fn", "tanh", {"W2"}, {"dW2"}, float(M), id="b-missing-1/m"
+    ),
+    pytest.param(
+        planted.TransposedDW, "linear_fn", "tanh", {"W2"}, {"dW2"}, None, id="d-transposed-dW"
+    ),
+    pytest.param(
+        planted.ReLUOneAtNegative,
+        "activation_fn",
+        "relu",
+        {"W2", "b2", "dA1", "W1", "b1", "dA0"},
+        {"dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1", "dA0"},
+        None,
+        id="e-relu-prime-1-at-negative",
+    ),
+    pytest.param(
+        planted.DoubledDAPrev,
+        "linear_fn",
+        "tanh",
+        {"dA1", "W1", "b1", "dA0"},
+        {"dA1", "dZ1", "dW1", "db1", "dA0"},
+        2.0,
+        id="doubled-dA1",
+    ),
+    pytest.param(planted.DoubledDb, "linear_fn", "tanh", {"b2"}, {"db2"}, 2.0, id="doubled-db"),
+]
+HINTS = {2.0: "doubled", float(M): "1/m"}
+
+
+def _names_layer_2(report):
+    summary = report.summary()
+    assert summary.startswith("FAILED") and "layer 2" in summary, summary
+    for r in report.failures:
+        if r.layer == 2:
+            assert r.name in summary, summary
+    assert all(r.layer is not None and r.layer <= 2 for r in report.failures)
+
+
+@pytest.mark.parametrize("mode", ["auto", "full"])
+@pytest.mark.parametrize(("bug", "where", "hidden", "rows", "course_rows", "ratio"), PLANTED)
+def test_a_planted_bug_is_located_to_layer_2_by_gradcheck(
+    bug, where, hidden, rows, course_rows, ratio, mode
+):
+    X, Y = make_data(DIMS, M)
+    report = gradcheck(planted_net(bug, where, hidden=hidden), X, Y, mode=mode)
+    assert report.first_faulty_layer == 2, str(report)
+    assert failing(report) == rows, str(report)
+    _names_layer_2(report)
+    for r in report.failures:
+        assert r.verdict == "BUG", str(report)
+        if ratio is None:  # no constant factor: no ratio read from the coordinates
+            assert r.ratio is None, str(report)
+        else:
+            assert r.ratio == pytest.approx(ratio, abs=1e-3), str(report)
+
+
+@pytest.mark.parametrize(("bug", "where", "hidden", "rows", "course_rows", "ratio"), PLANTED)
+def test_a_planted_bug_is_located_to_layer_2_by_compare_with_textbook(
+    bug, where, hidden, rows, course_rows, ratio
+):
+    X, Y = make_data(DIMS, M)
+    report = compare_with_textbook(planted_net(bug, where, hidden=hidden), X, Y)
+    assert report.first_faulty_layer == 2, str(report)
+    assert failing(report) == course_rows, str(report)
+    _names_layer_2(report)
+    for r in report.failures:
+        if ratio is None:
+            assert r.ratio is None, str(report)
+        else:
+            assert r.ratio == pytest.approx(ratio, abs=1e-6), str(report)
+
+
+RATIO_BUGS = [p for p in PLANTED if p.values[-1] is not None]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("bug", "where", "hidden", "rows", "course_rows", "ratio"), RATIO_BUGS)
+def test_the_ratio_and_its_hint_in_every_mode(bug, where, hidden, rows, course_rows, ratio, mode):
+    X, Y = make_data(DIMS, M)
+    net = planted_net(bug, where, hidden=hidden)
+    for report in (gradcheck(net, X, Y, mode=mode), compare_with_textbook(net, X, Y)):
+        assert report.failures, str(report)
+        for r in report.failures:
+            assert r.ratio == pytest.approx(ratio, abs=1e-3), str(report)
+            assert f"{r.ratio:.3f}" == f"{ratio:.3f}"
+        assert f"analytic/numeric = {ratio:.3f}" in report.summary()
+        assert HINTS[ratio] in report.summary(), report.summary()
+
+
+@pytest.mark.parametrize("mode", ["full", "sampled", "auto"])
+@pytest.mark.parametrize(
+    ("bug", "where", "hidden"),
+    [
+        pytest.param(planted.TransposedDW, "linear_fn", "tanh", id="transposed-dW"),
+        pytest.param(planted.ReLUOneAtNegative, "activation_fn", "relu", id="relu-prime"),
+    ],
+)
+def test_no_ratio_without_a_constant_factor_in_elementwise_modes(bug, where, hidden, mode):
+    X, Y = make_data(DIMS, M)
+    report = gradcheck(planted_net(bug, where, hidden=hidden), X, Y, mode=mode)
+    assert report.failures, str(report)
+    for r in report.failures:
+        assert r.method != "directional"  # auto escalates the failing tensors
+        assert r.ratio is None, str(report)
+    assert "analytic/numeric" not in report.summary()
+
+
+# (c) a gradient of the wrong shape: the engine raises, the checker names the tensor
+SHAPE_BUGS = [
+    pytest.param(planted.NoKeepdimsDb, DIMS, "b2", "keepdims", id="c-db-without-keepdims"),
+    pytest.param(planted.TransposedDW, [3, 4, 5, 3, 1], "W2", "(4, 5)", id="non-square-dW-T"),
+]
+
+
+@pytest.mark.parametrize("mode", ["auto", "full"])
+@pytest.mark.parametrize(("bug", "dims", "name", "words"), SHAPE_BUGS)
+def test_a_wrong_shape_gradient_is_reported_as_a_bug_of_that_tensor(bug, dims, name, words, mode):
+    X, Y = make_data(dims, M)
+    report = gradcheck(planted_net(bug, dims=dims), X, Y, mode=mode)
+    assert not report.passed
+    assert report.first_faulty_layer == 2
+    assert failing(report) == {name}
+    assert [r.name for r in report.rows] == expected_names(4)
+    row = report.row(name)
+    assert row.verdict == "BUG" and row.layer == 2
+    assert name in row.note and "layer 2" in row.note and words in row.note, row.note
+    for r in report.rows:
+        if r.name != name:
+            assert r.verdict == "not checked" and r.passed, r
+    summary = report.summary()
+    assert "layer 2" in summary and name in summary, summary
+    with pytest.raises(GradientShapeError) as info:
+        compare_with_textbook(planted_net(bug, dims=dims), X, Y)
+    assert info.value.tensor_name == name and info.value.layer == 2
 
 
 @SETTINGS
@@ -432,6 +771,103 @@ def test_compare_with_textbook_on_a_float32_network_notes_the_upcast():
     report = compare_with_textbook(net, X, Y)
     assert report.passed, str(report)
     assert any("float32" in n for n in report.notes)
+
+
+def test_compare_with_textbook_uses_the_network_leaky_slope():
+    dims = [3, 5, 4, 1]
+    X, Y = make_data(dims, 6, seed=2)
+    net = ad.DeepNetwork(dims, hidden_activation="leaky_relu", leaky_slope=0.2, seed=3)
+    assert net.leaky_slope == 0.2
+    report = compare_with_textbook(net, X, Y)
+    assert report.passed, str(report)
+    assert all(r.rel_diff <= 1e-10 for r in report.rows)
+    # the slope matters here: the course's backprop with the default slope disagrees
+    AL, caches = tb.model_forward(X, net.get_parameters(), activations=net.activations, slope=0.01)
+    course = tb.model_backward(AL, Y, caches, activations=net.activations, slope=0.01)
+    assert not np.allclose(course["dW1"], net.gradients(X, Y)["dW1"], rtol=1e-6)
+
+
+# ============================================================================= 6. check_gradients
+_RNG = np.random.default_rng(11)
+_SOFTMAX_WEIGHTS = _RNG.standard_normal((4, 3))
+FUNCTIONS = [
+    pytest.param(
+        lambda a, b: ((a @ b) * (a @ b)).sum(),
+        [_RNG.standard_normal((2, 3)), _RNG.standard_normal((3, 4))],
+        id="matmul",
+    ),
+    pytest.param(
+        lambda z: (z.softmax(axis=0) * _SOFTMAX_WEIGHTS).sum(),
+        [_RNG.standard_normal((4, 3))],
+        id="softmax",
+    ),
+    pytest.param(
+        lambda x: (planted.Cube.apply(x) * 2).sum(),
+        [_RNG.standard_normal((2, 3))],
+        id="cube",
+    ),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("fn", "inputs"), FUNCTIONS)
+def test_check_gradients_passes_on_correct_functions_in_every_mode(fn, inputs, mode):
+    report = check_gradients(fn, inputs, mode=mode)
+    assert report.passed, str(report)
+    assert [r.name for r in report.rows] == [f"input{i}" for i in range(len(inputs))]
+    for r, x in zip(report.rows, inputs, strict=True):
+        assert r.layer is None and r.shape == x.shape and r.kinks == 0
+    assert report.first_faulty_layer is None and report.notes == []
+    assert report.summary().startswith("PASSED")
+
+
+def test_check_gradients_row_names_default_custom_and_from_tensors():
+    a, b = np.ones((2, 3)), np.full((3, 2), 0.5)
+
+    def fn(x, y):
+        return (x @ y).sum()
+
+    assert [r.name for r in check_gradients(fn, [a, b]).rows] == ["input0", "input1"]
+    custom = check_gradients(fn, [a, b], names=["W", "A"])
+    assert [r.name for r in custom.rows] == ["W", "A"]
+    assert custom.row("W").shape == (2, 3)
+    named = check_gradients(fn, [ad.Tensor(a, name="w"), b])
+    assert [r.name for r in named.rows] == ["w", "input1"]
+
+
+@pytest.mark.parametrize("kind", ["tensor", "array"])
+def test_check_gradients_notes_the_float32_upcast(kind):
+    x = np.array([[0.5, -1.2, 2.0]], dtype=np.float32)
+    value = ad.Tensor(x) if kind == "tensor" else x
+    assert np.asarray(value.data if kind == "tensor" else value).dtype == np.float32
+    report = check_gradients(lambda t: (planted.Cube.apply(t)).sum(), [value])
+    assert report.passed, str(report)
+    assert any("float32" in n and "float64" in n for n in report.notes), report.notes
+    assert "float32" in str(report)
+    # float64 inputs: no note
+    assert check_gradients(lambda t: (t * t).sum(), [x.astype(np.float64)]).notes == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_check_gradients_handles_abs_at_exactly_zero(mode):
+    x = np.array([[0.0, 1.5, -2.0], [0.7, -0.3, 0.0]])  # two entries on the kink of |x|
+    report = check_gradients(lambda t: t.abs().sum(), [x], mode=mode, names=["x"])
+    assert report.passed, str(report)
+    row = report.row("x")
+    # every direction crosses the kink, so auto and directional fall back to elementwise;
+    # each zero entry is then skipped and counted, the four others are compared
+    assert row.kinks == 2 and row.checked == 4, str(report)
+    assert row.method != "directional"
+    # and a wrong derivative next to the kink is still caught
+    wrong = check_gradients(lambda t: planted.WrongCube.apply(t.abs()).sum(), [x], mode=mode)
+    assert not wrong.passed, str(wrong)
+
+
+def test_check_gradients_refuses_a_non_scalar_output():
+    with pytest.raises(ValueError, match="one-element"):
+        check_gradients(lambda t: t * 2, [np.ones((2, 2))])
+    with pytest.raises(ValueError, match="one-element"):
+        check_gradients(lambda t: t.sum(axis=0), [np.ones((2, 2))])
 
 
 def test_check_gradients_accepts_a_one_by_one_output():

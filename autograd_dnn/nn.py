@@ -72,18 +72,23 @@ class Dense:
         self.W.layer = self.b.layer = l
         self.activation = activation
         self.slope = slope
+        self.z_name, self.a_name = f"Z{l}", f"A{l}"
 
     def forward(self, A_prev: Tensor) -> tuple[Tensor, Tensor]:
         """A[l-1] (n[l-1], m) -> (Z[l], A[l]), both (n[l], m), named ``Z{l}``, ``A{l}``."""
-        with layer_scope(self.l):
+        prev = _State.layer  # layer_scope(l), without a generator on the hot path
+        _State.layer = self.l
+        try:
             Z = self.linear_fn.apply(self.W, A_prev, self.b)
-            Z.name = f"Z{self.l}"
+            Z.name = self.z_name
             if self.activation_fn is not None:
                 A = self.activation_fn.apply(Z)
             else:
                 A = _activate(Z, self.activation, self.slope)
             if A is not Z:
-                A.name = f"A{self.l}"
+                A.name = self.a_name
+        finally:
+            _State.layer = prev
         return Z, A
 
     def __repr__(self) -> str:

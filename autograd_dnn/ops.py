@@ -75,6 +75,14 @@ def _note_kink(side: Any) -> None:
         log.append(side())
 
 
+def _read_only_view(out: np.ndarray) -> np.ndarray:
+    """A view shares its input's memory: writing through it would change a value the graph may
+    have saved, unseen. Views made by ops are therefore read-only (copies stay writable)."""
+    if isinstance(out, np.ndarray) and out.base is not None:
+        out.setflags(write=False)
+    return out
+
+
 def _samples(z: np.ndarray) -> int:
     """m: the number of samples, i.e. columns (the last axis)."""
     return z.shape[-1] if z.ndim else 1
@@ -169,18 +177,8 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a_shape, b_shape = np.shape(a), np.shape(b)
-        for side, shape in (("left", a_shape), ("right", b_shape)):
-            if len(shape) < 2:
-                raise ValueError(
-                    f"the {side} operand has shape {shape}; matmul needs 2-D arrays "
-                    f"(use ({shape[0] if shape else 1}, 1) or (1, {shape[0] if shape else 1}))"
-                )
-        if a_shape[-1] != b_shape[-2]:
-            raise ValueError(
-                f"inner dimensions disagree: the left operand {a_shape} has {a_shape[-1]} "
-                f"columns but the right operand {b_shape} has {b_shape[-2]} rows"
-            )
+        if np.ndim(a) < 2 or np.ndim(b) < 2 or a.shape[-1] != b.shape[-2]:
+            _matmul_error(np.shape(a), np.shape(b))
         ctx.save_for_backward(a, b)
         return a @ b
 
@@ -189,6 +187,20 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (g @ _swap_last(b) if need_a else None, _swap_last(a) @ g if need_b else None)
+
+
+def _matmul_error(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> None:
+    for side, shape in (("left", a_shape), ("right", b_shape)):
+        if len(shape) < 2:
+            n = shape[0] if shape else 1
+            raise ValueError(
+                f"the {side} operand has shape {shape}; matmul needs 2-D arrays "
+                f"(use ({n}, 1) or (1, {n}))"
+            )
+    raise ValueError(
+        f"inner dimensions disagree: the left operand {a_shape} has {a_shape[-1]} "
+        f"columns but the right operand {b_shape} has {b_shape[-2]} rows"
+    )
 
 
 class Linear(Function):
@@ -253,7 +265,7 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, a, axes=None):
-        return np.transpose(a, axes)
+        return _read_only_view(np.transpose(a, axes))
 
     @staticmethod
     def backward(ctx, g):
@@ -269,7 +281,7 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, a, shape):
-        return np.reshape(a, shape)
+        return _read_only_view(np.reshape(a, shape))
 
     @staticmethod
     def backward(ctx, g):
@@ -293,7 +305,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, a, index):
-        return a[index]
+        return _read_only_view(a[index])
 
     @staticmethod
     def backward(ctx, g):
@@ -408,15 +420,15 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, z):
-        out = np.maximum(z, 0)
-        ctx.save_for_backward(out)
-        _note_kink(lambda: z > 0)
-        return out
+        active = z > 0  # a private mask: nothing for the user to edit, nothing to lock
+        ctx.save_for_backward(active)
+        _note_kink(lambda: active)
+        return np.maximum(z, 0)
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_arrays
-        return g * (a > 0)  # g'(z) = 1 for z > 0, 0 otherwise (0 at z = 0, as the course)
+        (active,) = ctx.saved_arrays
+        return g * active  # g'(z) = 1 for z > 0, 0 otherwise (0 at z = 0, as the course)
 
 
 class LeakyReLU(Function):

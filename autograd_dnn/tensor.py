@@ -57,69 +57,90 @@ class AnomalyError(RuntimeError):
 
 
 # ----------------------------------------------------------------------------- locks
-class _Lock:
-    """Keeps the saved arrays of one node read-only; unlocks when released or collected.
+_LOCKS: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, op name]
+_PENDING: list[np.ndarray] = []  # views to make writable again once their base is
 
-    Counts are kept per array (``id`` is used only as a dict key while the entry holds the
-    array alive), so two graphs saving the same array, or a detached view, stay consistent.
-    """
+
+def _lock(arrays: list[np.ndarray], op: str) -> None:
+    """Make the arrays a node saved read-only, counting per array (``id`` is only a key while
+    the entry holds the array alive), so two graphs saving one array stay consistent."""
+    for arr in arrays:
+        entry = _LOCKS.get(id(arr))
+        if entry is None:
+            writeable = arr.flags.writeable
+            _LOCKS[id(arr)] = [arr, 1, writeable, op]
+            if writeable:
+                arr.setflags(write=False)
+        else:
+            entry[1] += 1
+
+
+def _unlock(arrays: list[np.ndarray]) -> None:
+    freed = False
+    for arr in reversed(arrays):  # bases (appended last) before their views
+        entry = _LOCKS.get(id(arr))
+        if entry is None:
+            continue
+        if entry[1] > 1:
+            entry[1] -= 1
+            continue
+        del _LOCKS[id(arr)]
+        if entry[2]:
+            try:
+                arr.setflags(write=True)
+                freed = True
+            except ValueError:  # its base is still held by another graph: retry later
+                _PENDING.append(arr)
+    if freed and _PENDING:
+        waiting = _PENDING[:]
+        _PENDING.clear()
+        _unlock_pending(waiting)
+
+
+def _unlock_pending(waiting: list[np.ndarray]) -> None:
+    for arr in waiting:
+        if id(arr) in _LOCKS:
+            continue  # locked again meanwhile: its own release will handle it
+        try:
+            arr.setflags(write=True)
+        except ValueError:
+            _PENDING.append(arr)
+
+
+class _Lock:
+    """Held by a node while its saved arrays are locked; unlocks them if the graph is dropped
+    before backward released them."""
 
     __slots__ = ("arrays",)
-    counts: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, op name]
 
-    def __init__(self, arrays: list[np.ndarray], op: str) -> None:
-        bases = [a.base for a in arrays if isinstance(a.base, np.ndarray)]
-        while bases:  # a saved view: its base too, so writes through the base are refused
-            arrays = arrays + bases
-            bases = [b.base for b in bases if isinstance(b.base, np.ndarray)]
+    def __init__(self, arrays: list[np.ndarray]) -> None:
         self.arrays = arrays
-        counts = _Lock.counts
-        for arr in arrays:
-            entry = counts.get(id(arr))
-            if entry is None:
-                counts[id(arr)] = [arr, 1, arr.flags.writeable, op]
-                arr.flags.writeable = False
-            else:
-                entry[1] += 1
-
-    def release(self) -> None:
-        counts = _Lock.counts
-        for arr in reversed(self.arrays):  # bases before their views
-            entry = counts.get(id(arr))
-            if entry is None:
-                continue
-            entry[1] -= 1
-            if entry[1] == 0:
-                del counts[id(arr)]
-                if entry[2]:
-                    try:
-                        arr.flags.writeable = True
-                    except ValueError:  # its base is still held read-only by another graph
-                        pass
-        self.arrays = []
 
     def __del__(self) -> None:
         if self.arrays:
-            self.release()
+            _unlock(self.arrays)
 
 
 # ----------------------------------------------------------------------------- context
 class Context:
     """What one recorded op keeps for its backward pass: also the graph node.
 
+    ``ctx.needs_input_grad`` says, per positional input, whether it needs a gradient.
     ``ctx.save_for_backward(*arrays)`` in ``forward``; ``ctx.saved_tensors`` in ``backward``
     gives them back: numpy arrays on the fast path, Tensors when ``create_graph=True``
     records the backward pass (inputs map to the input tensors, the output to a recomputed
     tensor, anything else stays a constant array). ``ctx.saved_arrays`` is always numpy.
     """
 
-    __slots__ = ("fn", "inputs", "kwargs", "saved", "id", "layer", "grad_acc", "__dict__")
+    __slots__ = (
+        "fn", "inputs", "needs_input_grad", "kwargs", "saved", "id", "layer", "grad_acc", "__dict__"
+    )
     # rarely set: class-level defaults keep op recording cheap
     roles: list | None = None
     retain: Any = None
     released: bool = False
     graph_mode: bool = False
-    lock: _Lock | None = None
+    lock: Any = None
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -131,7 +152,8 @@ class Context:
 
     @property
     def saved_tensors(self) -> tuple:
-        self._check_released()
+        if self.released:
+            self._check_released()
         if not self.graph_mode:
             return self.saved
         out = []
@@ -143,10 +165,6 @@ class Context:
             else:
                 out.append(self.inputs[role])
         return tuple(out)
-
-    @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        return tuple(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
 
     @property
     def name(self) -> str:
@@ -184,13 +202,22 @@ class Context:
         self.roles = roles
         self.saved = tuple(saved)
         if owned:
-            self.lock = _Lock(owned, self.name)
+            for a in owned[:]:  # a saved view: its base too, so writes through it are refused
+                if a.base is not None:
+                    base = a.base
+                    while isinstance(base, np.ndarray):
+                        owned.append(base)
+                        base = base.base
+            _lock(owned, self.name)
+            self.lock = _Lock(owned)
 
     def _release(self) -> None:
         self.saved = ()
         self.released = True
-        if self.lock is not None:
-            self.lock.release()
+        lock = self.lock
+        if lock is not None:
+            _unlock(lock.arrays)
+            lock.arrays = None
             self.lock = None
 
 
@@ -243,18 +270,22 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         arrays = []
+        needs = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
-                if a.requires_grad:
-                    record = True
+                r = a.requires_grad
+                needs.append(r)
+                record = record or r
             else:
                 arrays.append(a)
+                needs.append(False)
         if record and _State.grad_enabled:
             ctx = _new(Context)
             ctx.fn = cls
             ctx.inputs = args
+            ctx.needs_input_grad = needs
             ctx.kwargs = kwargs
             ctx.saved = ()
             ctx.layer = _State.layer
@@ -385,7 +416,7 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
-        entry = _Lock.counts.get(id(self._data))
+        entry = _LOCKS.get(id(self._data))
         if entry is not None:
             raise RuntimeError(
                 f"cannot replace the data of {self.label}: op '{entry[3]}' of a recorded graph "
@@ -744,6 +775,8 @@ def _topo_order(root: Context) -> list[Context]:
     Node ids increase in recording order and every input was recorded before its consumer,
     so descending id is a reverse topological order, and a deterministic one.
     """
+    if not any(isinstance(t, Tensor) and t._node is not None for t in root.inputs):
+        return [root]
     seen = {root}
     stack = [root]
     nodes = []
@@ -828,6 +861,10 @@ def _backprop(
                     p.grad_acc = p.grad_acc + gi
             if not retain_graph:
                 n._release()
+    except BaseException:
+        for n in order:  # a failed pass must not leave gradients for the next one
+            n.grad_acc = None
+        raise
     finally:
         _State.grad_enabled = prev_mode
 

@@ -233,12 +233,6 @@ def test_write_through_the_base_of_a_saved_view_is_refused() -> None:
     np.testing.assert_array_equal(x.grad, [[6.0, 8.0, 6.0], [4.0, 6.0, 4.0]])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a view made before its base is saved (v = x.reshape(6); then x * x) keeps "
-    "its own writeable flag; writing through v changes the saved array and backward gives "
-    "a silently wrong gradient",
-)
 def test_write_through_an_earlier_view_of_a_saved_array_is_refused() -> None:
     x = Tensor(np.ones((2, 3)), requires_grad=True)
     view = x.reshape(6)  # made before x.data is saved
@@ -251,13 +245,6 @@ def test_write_through_an_earlier_view_of_a_saved_array_is_refused() -> None:
     np.testing.assert_array_equal(x.grad, np.full((2, 3), 2.0))  # d(x^2)/dx at x = 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: two ops save two views of one base (parameters in one flat buffer); the "
-    "first lock released unlocks its view while the base is still held by the other, "
-    "numpy refuses (ValueError swallowed in _Lock.release) and the view stays read-only "
-    "for good, after backward and after the graph is dropped",
-)
 def test_views_of_one_buffer_are_writable_after_backward() -> None:
     flat = np.ones(12)
     W1 = Tensor(flat[0:6].reshape(2, 3), requires_grad=True, name="W1")
@@ -359,12 +346,6 @@ def test_without_detect_anomaly_nan_passes_silently() -> None:
     assert np.isnan(y.data).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when a backward pass raises midway (here AnomalyError), nodes not yet "
-    "processed keep the partial gradient in grad_acc; the next backward through them adds "
-    "it again and gives a silently wrong gradient",
-)
 def test_failed_backward_leaves_no_stale_gradient() -> None:
     b = Tensor([[1.0]], requires_grad=True, name="b")
     e = b.exp()  # recorded first: processed after sqrt in the reverse pass

@@ -1,9 +1,22 @@
-"""autograd_dnn: deep L-layer networks whose gradients are proven, not trusted."""
+"""autograd_dnn: deep L-layer networks whose gradients are proven, not trusted.
 
+Example::
+
+    import autograd_dnn as ad
+    net = ad.DeepNetwork([2, 3, 5, 4, 2, 1], seed=0)  # L = 5; samples are columns
+    X, Y = ad.datasets.flower(64, seed=0)              # X (2, 64), Y (1, 64)
+    print(ad.gradcheck(net, X, Y))                     # one row per tensor, per layer
+"""
+
+from autograd_dnn import datasets, functional, init, losses, ops, optim, textbook
+from autograd_dnn.gradcheck import Report, check_gradients, compare_with_textbook, gradcheck
+from autograd_dnn.graph import layer_scope, to_networkx
+from autograd_dnn.nn import DeepNetwork, Dense
 from autograd_dnn.tensor import (
     AnomalyError,
     Context,
     Function,
+    GradientShapeError,
     Tensor,
     detect_anomaly,
     enable_grad,
@@ -12,17 +25,37 @@ from autograd_dnn.tensor import (
     no_grad,
     reduce_to_shape,
 )
+from autograd_dnn.train import History, TrainingDiverged
 
 __version__ = "0.1.0"
-from autograd_dnn import functional, ops  # noqa: E402
-from autograd_dnn.graph import layer_scope, to_networkx  # noqa: E402
-from autograd_dnn import datasets, init, losses, optim  # noqa: E402
-from autograd_dnn.nn import DeepNetwork, Dense  # noqa: E402
-from autograd_dnn.train import History, TrainingDiverged  # noqa: E402
-from autograd_dnn.gradcheck import (  # noqa: E402
-    Report,
-    check_gradients,
-    compare_with_textbook,
-    gradcheck,
-)
-from autograd_dnn.tensor import GradientShapeError  # noqa: E402
+
+__all__ = [
+    "AnomalyError",
+    "Context",
+    "DeepNetwork",
+    "Dense",
+    "Function",
+    "GradientShapeError",
+    "History",
+    "Report",
+    "Tensor",
+    "TrainingDiverged",
+    "check_gradients",
+    "compare_with_textbook",
+    "datasets",
+    "detect_anomaly",
+    "enable_grad",
+    "functional",
+    "grad",
+    "gradcheck",
+    "init",
+    "is_grad_enabled",
+    "layer_scope",
+    "losses",
+    "no_grad",
+    "ops",
+    "optim",
+    "reduce_to_shape",
+    "textbook",
+    "to_networkx",
+]

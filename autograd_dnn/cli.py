@@ -70,7 +70,9 @@ def load_data(
 
 def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray]:
     if not zipfile.is_zipfile(path):
-        raise UsageError(f"--dataset: {path} is not a .npz file (a zip archive written by np.savez)")
+        raise UsageError(
+            f"--dataset: {path} is not a .npz file (a zip archive written by np.savez)"
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             missing = [k for k in ("X", "Y") if k not in data.files]
@@ -156,17 +158,25 @@ def _network(args: argparse.Namespace, dims: list[int], X: np.ndarray, Y: np.nda
             f"(use {','.join(map(str, dims[:-1] + [Y.shape[0]]))})"
         )
     try:
-        return DeepNetwork(dims, hidden_activation=args.hidden,
-                           output_activation=_output_activation(args, dims[-1]),
-                           init=args.init, seed=args.seed)
+        return DeepNetwork(
+            dims,
+            hidden_activation=args.hidden,
+            output_activation=_output_activation(args, dims[-1]),
+            init=args.init,
+            seed=args.seed,
+        )
     except ValueError as e:
         raise UsageError(_flagged(str(e))) from None
 
 
 def _flagged(message: str) -> str:
     """Name the flag a library message is about."""
-    for word, flag in (("hidden", "--hidden"), ("output layer", "--output"), ("init", "--init"),
-                       ("optimizer", "--optimizer")):
+    for word, flag in (
+        ("hidden", "--hidden"),
+        ("output layer", "--output"),
+        ("init", "--init"),
+        ("optimizer", "--optimizer"),
+    ):
         if word in message:
             return f"{flag}: {message}"
     return message
@@ -210,9 +220,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     _require(args.iterations >= 1, "--iterations", f"must be >= 1, got {args.iterations}")
     _require(args.print_every >= 1, "--print-every", f"must be >= 1, got {args.print_every}")
     _require(args.l2 >= 0, "--l2", f"lambda must be >= 0, got {args.l2}")
-    _require(0 <= args.dev_fraction < 1, "--dev-fraction", f"must be in [0, 1), got {args.dev_fraction}")
-    _require(args.optimizer in OPTIMIZERS, "--optimizer",
-             f"unknown optimizer {args.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+    _require(
+        0 <= args.dev_fraction < 1, "--dev-fraction", f"must be in [0, 1), got {args.dev_fraction}"
+    )
+    _require(
+        args.optimizer in OPTIMIZERS,
+        "--optimizer",
+        f"unknown optimizer {args.optimizer!r}; known: {', '.join(OPTIMIZERS)}",
+    )
     _check_output("--save", args.save, (".npz",))
     _check_output("--plot", args.plot, FIGURE_FORMATS)
     X, Y = load_data(args.dataset, args.seed, n_bits=dims[0])
@@ -223,16 +238,28 @@ def cmd_train(args: argparse.Namespace) -> int:
         X_tr, Y_tr, X_dev, Y_dev = X, Y, None, None
     m = X_tr.shape[1]
     if args.batch_size is not None:
-        _require(1 <= args.batch_size <= m, "--batch-size",
-                 f"must be between 1 and m = {m} training samples, got {args.batch_size}")
+        _require(
+            1 <= args.batch_size <= m,
+            "--batch-size",
+            f"must be between 1 and m = {m} training samples, got {args.batch_size}",
+        )
     quiet = args.quiet or args.json
     if not quiet:
         print(net)
     history = net.fit(
-        X_tr, Y_tr, learning_rate=args.lr, iterations=args.iterations,
-        optimizer=args.optimizer, batch_size=args.batch_size, l2=args.l2, seed=args.seed,
-        X_dev=X_dev, Y_dev=Y_dev, print_every=args.print_every,
-        progress=not quiet, print_cost=not quiet,
+        X_tr,
+        Y_tr,
+        learning_rate=args.lr,
+        iterations=args.iterations,
+        optimizer=args.optimizer,
+        batch_size=args.batch_size,
+        l2=args.l2,
+        seed=args.seed,
+        X_dev=X_dev,
+        Y_dev=Y_dev,
+        print_every=args.print_every,
+        progress=not quiet,
+        print_cost=not quiet,
     )
     result: dict[str, Any] = {
         "layer_dims": net.layer_dims,
@@ -257,8 +284,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     elif not args.quiet:
-        lines = [f"final cost {result['final_cost']:.6f} after {args.iterations} {history.unit}s "
-                 f"({result['seconds']} s)"]
+        lines = [
+            f"final cost {result['final_cost']:.6f} after {args.iterations} {history.unit}s "
+            f"({result['seconds']} s)"
+        ]
         if "train_accuracy" in result:
             lines.append(f"train accuracy {result['train_accuracy']:.2%}")
         if "dev_accuracy" in result:
@@ -333,10 +362,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = args.output_path or f"{args.view}.{args.format}"
     base, ext = os.path.splitext(out)
     if ext:
-        _require(ext[1:] in ("svg", "png", "pdf"), "-o",
-                 f"{out} must end in .svg, .png or .pdf (or leave the extension out)")
-        _require(args.format_given is None or args.format_given == ext[1:], "-o",
-                 f"{out} disagrees with --format {args.format_given}")
+        _require(
+            ext[1:] in ("svg", "png", "pdf"),
+            "-o",
+            f"{out} must end in .svg, .png or .pdf (or leave the extension out)",
+        )
+        _require(
+            args.format_given is None or args.format_given == ext[1:],
+            "-o",
+            f"{out} disagrees with --format {args.format_given}",
+        )
     fmt = ext[1:] if ext else args.format
     if os.path.isdir(out):
         raise UsageError(f"-o: {out} is a folder; give a file name")
@@ -350,9 +385,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
         dims = _parse_layers(args.layers)
         try:
-            net = DeepNetwork(dims, hidden_activation=args.hidden,
-                              output_activation=_output_activation(args, dims[-1]),
-                              init=args.init, seed=args.seed)
+            net = DeepNetwork(
+                dims,
+                hidden_activation=args.hidden,
+                output_activation=_output_activation(args, dims[-1]),
+                init=args.init,
+                seed=args.seed,
+            )
         except ValueError as e:
             raise UsageError(_flagged(str(e))) from None
     if args.view == "compute":
@@ -380,24 +419,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     X, Y = flower(600, seed=args.seed)
     X_tr, Y_tr, X_dev, Y_dev = train_dev_split(X, Y, 0.2, seed=args.seed)
     net = DeepNetwork([2, 8, 4, 1], hidden_activation="tanh", init="xavier", seed=args.seed)
-    print(f"autograd-dnn demo: {net} on the flower dataset "
-          f"({X_tr.shape[1]} train / {X_dev.shape[1]} dev samples)")
-    history = net.fit(X_tr, Y_tr, learning_rate=0.01, iterations=1200, optimizer="adam", l2=0.1,
-                      X_dev=X_dev, Y_dev=Y_dev, print_every=50, progress=not args.quiet,
-                      seed=args.seed)
+    print(
+        f"autograd-dnn demo: {net} on the flower dataset "
+        f"({X_tr.shape[1]} train / {X_dev.shape[1]} dev samples)"
+    )
+    history = net.fit(
+        X_tr,
+        Y_tr,
+        learning_rate=0.01,
+        iterations=1200,
+        optimizer="adam",
+        l2=0.1,
+        X_dev=X_dev,
+        Y_dev=Y_dev,
+        print_every=50,
+        progress=not args.quiet,
+        seed=args.seed,
+    )
     history.label = f"flower {net.layer_dims} adam alpha=0.01 lambda=0.1"
     written = {}
     viz.plot_costs(history, path=os.path.join(out, "cost.png"))
     written["cost curve"] = os.path.join(out, "cost.png")
     for view in ("layers", "neurons", "blocks"):
         written[f"{view} view"] = viz.layer_graph(net, view=view).render(
-            os.path.join(out, view), format="svg")
+            os.path.join(out, view), format="svg"
+        )
     report = gradcheck(net, X_tr[:, :32], Y_tr[:, :32], mode="auto")
     J = net.cost(X_tr[:, :8], Y_tr[:, :8])
     J.backward()
     written["computation graph"] = viz.computation_graph(
-        J, show_grads=True, heat=True, report=report).render(os.path.join(out, "compute"),
-                                                             format="svg")
+        J, show_grads=True, heat=True, report=report
+    ).render(os.path.join(out, "compute"), format="svg")
     with open(os.path.join(out, "summary.txt"), "w") as f:
         f.write(net.summary(X_tr.shape[1]) + "\n")
     written["summary"] = os.path.join(out, "summary.txt")
@@ -406,9 +458,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     written["gradient check"] = os.path.join(out, "gradcheck.txt")
     written["model"] = net.save(os.path.join(out, "model.npz"))
     print(net.summary(X_tr.shape[1]))
-    print(f"\ntrain accuracy {net.accuracy(X_tr, Y_tr):.2%}   "
-          f"dev accuracy {net.accuracy(X_dev, Y_dev):.2%}   "
-          f"final cost {history.costs[-1]:.4f} (dev {history.dev_costs[-1]:.4f})")
+    print(
+        f"\ntrain accuracy {net.accuracy(X_tr, Y_tr):.2%}   "
+        f"dev accuracy {net.accuracy(X_dev, Y_dev):.2%}   "
+        f"final cost {history.costs[-1]:.4f} (dev {history.dev_costs[-1]:.4f})"
+    )
     print(f"gradient check ({report.forward_passes} forward passes): {report.summary()}")
     print("\nwrote:")
     for what, path in written.items():
@@ -420,8 +474,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show the traceback of an error")
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of an error",
+    )
     p = argparse.ArgumentParser(
         prog="autograd-dnn",
         description="Deep L-layer networks whose gradients are proven, not trusted.",
@@ -431,29 +489,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    d = sub.add_parser("demo", parents=[common],
-                       help="train on embedded data; write pictures, summary, check")
+    d = sub.add_parser(
+        "demo", parents=[common], help="train on embedded data; write pictures, summary, check"
+    )
     d.add_argument("--out", default="out/", help="output folder (default out/)")
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def net_args(q: argparse.ArgumentParser, layers_required: bool = False) -> None:
-        q.add_argument("--layers", required=layers_required,
-                       help="layer_dims n[0],...,n[L], e.g. 2,4,1")
+        q.add_argument(
+            "--layers", required=layers_required, help="layer_dims n[0],...,n[L], e.g. 2,4,1"
+        )
         q.add_argument("--hidden", default="relu", help="hidden activation (default relu)")
-        q.add_argument("--output", default=None,
-                       help="output ACTIVATION (default sigmoid for one label row, else softmax)")
+        q.add_argument(
+            "--output",
+            default=None,
+            help="output ACTIVATION (default sigmoid for one label row, else softmax)",
+        )
         q.add_argument("--init", default="he", help="he | xavier | course | zeros")
         q.add_argument("--seed", type=int, default=0)
 
-    t = sub.add_parser("train", parents=[common], help="train a network",
-                       description=f"Train a network. --dataset: {DATA_HELP}")
+    t = sub.add_parser(
+        "train",
+        parents=[common],
+        help="train a network",
+        description=f"Train a network. --dataset: {DATA_HELP}",
+    )
     net_args(t, layers_required=True)
     t.add_argument("--dataset", default="flower", help=DATA_HELP)
     t.add_argument("--optimizer", default="gd", help="gd | momentum | adam")
     t.add_argument("--lr", type=float, default=0.0075, help="learning rate alpha")
-    t.add_argument("--iterations", type=int, default=2500,
-                   help="steps (full batch) or epochs (with --batch-size)")
+    t.add_argument(
+        "--iterations",
+        type=int,
+        default=2500,
+        help="steps (full batch) or epochs (with --batch-size)",
+    )
     t.add_argument("--batch-size", type=int, default=None)
     t.add_argument("--l2", type=float, default=0.0, help="L2 regularization lambda")
     t.add_argument("--dev-fraction", type=float, default=0.2, help="in [0, 1); 0: no dev set")
@@ -463,9 +534,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true")
     t.add_argument("--json", action="store_true", help="print a JSON result")
 
-    g = sub.add_parser("gradcheck", parents=[common],
-                       help="check a network's gradients by finite differences",
-                       description=f"Check gradients. --dataset: {DATA_HELP}")
+    g = sub.add_parser(
+        "gradcheck",
+        parents=[common],
+        help="check a network's gradients by finite differences",
+        description=f"Check gradients. --dataset: {DATA_HELP}",
+    )
     net_args(g)
     g.add_argument("--model", help="a model file written by train --save (instead of --layers)")
     g.add_argument("--dataset", default=None, help="default: flower, or random data for --model")
@@ -478,8 +552,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", help="a model file written by train --save (instead of --layers)")
     r.add_argument("--view", default="neurons", choices=["neurons", "layers", "blocks", "compute"])
     r.add_argument("-o", dest="output_path", help="output FILE (default VIEW.FORMAT)")
-    r.add_argument("--format", dest="format_given", default=None, choices=["svg", "png", "pdf"],
-                   help="svg (default), png or pdf")
+    r.add_argument(
+        "--format",
+        dest="format_given",
+        default=None,
+        choices=["svg", "png", "pdf"],
+        help="svg (default), png or pdf",
+    )
     return p
 
 
@@ -503,8 +582,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # a bug, not the user's input
         if debug:
             traceback.print_exc()
-        print(f"autograd-dnn {args.command}: internal error: {e!r} (a bug; rerun with --debug "
-              "for the traceback)", file=sys.stderr)
+        print(
+            f"autograd-dnn {args.command}: internal error: {e!r} (a bug; rerun with --debug "
+            "for the traceback)",
+            file=sys.stderr,
+        )
         return 3
 
 

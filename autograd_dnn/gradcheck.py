@@ -126,28 +126,44 @@ class Report:
         )
 
     def __str__(self) -> str:
-        head = ["tensor", "layer", "shape", "method", "checked", "rel diff", "max abs err",
-                "worst index", "analytic", "numeric", "ratio", "kinks", "verdict"]
+        head = [
+            "tensor",
+            "layer",
+            "shape",
+            "method",
+            "checked",
+            "rel diff",
+            "max abs err",
+            "worst index",
+            "analytic",
+            "numeric",
+            "ratio",
+            "kinks",
+            "verdict",
+        ]
         rows = [head]
         for r in self.rows:
-            rows.append([
-                r.name,
-                "" if r.layer is None else str(r.layer),
-                "x".join(map(str, r.shape)) or "()",
-                r.method,
-                str(r.checked),
-                f"{r.rel_diff:.2e}",
-                f"{r.max_abs_err:.2e}",
-                "" if r.worst_index is None else str(tuple(int(i) for i in r.worst_index)),
-                f"{r.analytic:+.6e}",
-                f"{r.numeric:+.6e}",
-                "" if r.ratio is None else f"{r.ratio:.3f}",
-                str(r.kinks),
-                r.verdict,
-            ])
+            rows.append(
+                [
+                    r.name,
+                    "" if r.layer is None else str(r.layer),
+                    "x".join(map(str, r.shape)) or "()",
+                    r.method,
+                    str(r.checked),
+                    f"{r.rel_diff:.2e}",
+                    f"{r.max_abs_err:.2e}",
+                    "" if r.worst_index is None else str(tuple(int(i) for i in r.worst_index)),
+                    f"{r.analytic:+.6e}",
+                    f"{r.numeric:+.6e}",
+                    "" if r.ratio is None else f"{r.ratio:.3f}",
+                    str(r.kinks),
+                    r.verdict,
+                ]
+            )
         widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-        lines = [f"{self.title}: {self.step}; {self.forward_passes} forward passes, "
-                 f"{self.seconds:.2f} s"]
+        lines = [
+            f"{self.title}: {self.step}; {self.forward_passes} forward passes, {self.seconds:.2f} s"
+        ]
         lines += [f"note: {n}" for n in self.notes]
         for k, row in enumerate(rows):
             lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
@@ -159,9 +175,7 @@ class Report:
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     """NaN and inf become None, so that to_dict() is strict JSON."""
-    return {
-        k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()
-    }
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
 
 
 def _ratio_hint(ratio: float | None) -> str:
@@ -236,7 +250,11 @@ def _tolerances(step: float | None) -> tuple[float, float]:
 def _h(values: np.ndarray, step: float | None, direction: np.ndarray | None = None) -> Any:
     if step is not None:
         return step
-    scale = np.maximum(1.0, np.abs(values)) if direction is None else max(1.0, float(np.max(np.abs(values), initial=0)))
+    scale = (
+        np.maximum(1.0, np.abs(values))
+        if direction is None
+        else max(1.0, float(np.max(np.abs(values), initial=0)))
+    )
     return EPS ** (1 / 3) * scale
 
 
@@ -285,8 +303,13 @@ def _central(t: _Target, idx: tuple, h: float, counter: _Counter) -> tuple[float
 
 
 def _elementwise(
-    t: _Target, indices: list[tuple], step: float | None, noise: float, counter: _Counter,
-    method: str, tol: tuple[float, float],
+    t: _Target,
+    indices: list[tuple],
+    step: float | None,
+    noise: float,
+    counter: _Counter,
+    method: str,
+    tol: tuple[float, float],
 ) -> Row:
     a_list, n_list, kept = [], [], []
     kinks = one_sided = 0
@@ -303,14 +326,21 @@ def _elementwise(
         kept.append(idx)
     row = _row(t, method, np.array(a_list), np.array(n_list), kept, kinks, noise, tol)
     if one_sided:
-        row.note = (row.note + f" {one_sided} coordinate(s) near a kink checked with a smaller "
-                    "or one-sided step.").strip()
+        row.note = (
+            row.note + f" {one_sided} coordinate(s) near a kink checked with a smaller "
+            "or one-sided step."
+        ).strip()
     return row
 
 
 def _directional(
-    t: _Target, rng: np.random.Generator, step: float | None, noise: float, counter: _Counter,
-    tol: tuple[float, float], tries: int = 3,
+    t: _Target,
+    rng: np.random.Generator,
+    step: float | None,
+    noise: float,
+    counter: _Counter,
+    tol: tuple[float, float],
+    tries: int = 3,
 ) -> Row | None:
     """<g, u> against (J(theta + h u) - J(theta - h u)) / 2h for a random unit u; on a kink,
     retry with a smaller step and another direction. None when every try crossed a kink."""
@@ -337,13 +367,34 @@ def _directional(
 
 
 def _row(
-    t: _Target, method: str, a: np.ndarray, n: np.ndarray, kept: list, kinks: int,
-    noise: float, tol: tuple[float, float],
+    t: _Target,
+    method: str,
+    a: np.ndarray,
+    n: np.ndarray,
+    kept: list,
+    kinks: int,
+    noise: float,
+    tol: tuple[float, float],
 ) -> Row:
     shape = tuple(t.values.shape)
     if a.size == 0:
-        return Row(t.name, t.layer, shape, method, 0, 0.0, 0.0, None, 0.0, 0.0, None, kinks,
-                   True, "kinks only", "every probe crossed a kink: nothing to compare")
+        return Row(
+            t.name,
+            t.layer,
+            shape,
+            method,
+            0,
+            0.0,
+            0.0,
+            None,
+            0.0,
+            0.0,
+            None,
+            kinks,
+            True,
+            "kinks only",
+            "every probe crossed a kink: nothing to compare",
+        )
     err = np.abs(a - n)
     denom = np.linalg.norm(a) + np.linalg.norm(n)
     rel = float(np.linalg.norm(a - n) / denom) if denom > 0 else 0.0
@@ -364,14 +415,34 @@ def _row(
     else:
         verdict, passed = "BUG", False
     idx = kept[worst]
-    return Row(t.name, t.layer, shape, method, int(a.size), rel, float(err.max()),
-               None if idx is None else tuple(int(i) for i in idx),
-               float(a[worst]), float(n[worst]), ratio, kinks, passed, verdict, t.note)
+    return Row(
+        t.name,
+        t.layer,
+        shape,
+        method,
+        int(a.size),
+        rel,
+        float(err.max()),
+        None if idx is None else tuple(int(i) for i in idx),
+        float(a[worst]),
+        float(n[worst]),
+        ratio,
+        kinks,
+        passed,
+        verdict,
+        t.note,
+    )
 
 
 def _run_targets(
-    targets: list[_Target], mode: str, step: float | None, k: int, seed: int,
-    j0: float, counter: _Counter, max_escalate: int,
+    targets: list[_Target],
+    mode: str,
+    step: float | None,
+    k: int,
+    seed: int,
+    j0: float,
+    counter: _Counter,
+    max_escalate: int,
 ) -> list[Row]:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
@@ -383,14 +454,31 @@ def _run_targets(
     for t in targets:
         if t.analytic is None:  # the backward failed: only the tensor it named is at fault
             failed = bool(t.note)
-            rows.append(Row(t.name, t.layer if failed else None, tuple(t.values.shape), "none",
-                            0, float("nan"), float("nan"), None, float("nan"), float("nan"),
-                            None, 0, not failed, "BUG" if failed else "not checked",
-                            t.note or "no gradient: the backward pass stopped at an error"))
+            rows.append(
+                Row(
+                    t.name,
+                    t.layer if failed else None,
+                    tuple(t.values.shape),
+                    "none",
+                    0,
+                    float("nan"),
+                    float("nan"),
+                    None,
+                    float("nan"),
+                    float("nan"),
+                    None,
+                    0,
+                    not failed,
+                    "BUG" if failed else "not checked",
+                    t.note or "no gradient: the backward pass stopped at an error",
+                )
+            )
             continue
         size = t.values.size
         if mode == "full":
-            rows.append(_elementwise(t, _indices(t, range(size)), step, noise, counter, "full", tol))
+            rows.append(
+                _elementwise(t, _indices(t, range(size)), step, noise, counter, "full", tol)
+            )
         elif mode == "sampled":
             n = min(k, size)
             idx = _indices(t, np.sort(rng.choice(size, size=n, replace=False)))
@@ -427,7 +515,9 @@ def _float64_copy(net: Any) -> tuple[Any, list[str]]:
         notes.append(f"the network is {net.dtype}; checked on a float64 copy")
     copy = DeepNetwork.from_parameters(
         {k: v.astype(np.float64) for k, v in net.get_parameters().items()},
-        activations=net.activations, l2=net.l2, leaky_slope=net.leaky_slope,
+        activations=net.activations,
+        l2=net.l2,
+        leaky_slope=net.leaky_slope,
     )
     for src, dst in zip(net.layers, copy.layers):  # keep user-supplied Functions
         dst.linear_fn, dst.activation_fn = src.linear_fn, src.activation_fn
@@ -488,8 +578,9 @@ def _network_targets(net: Any, X: Any, Y: Any, boundaries: bool) -> tuple[list[_
         base_kinks = ev()[1]  # the same unperturbed point for W[l], b[l] and A[l-1]
         for p, key in ((layer.W, f"W{l}"), (layer.b, f"b{l}")):
             targets.append(
-                _Target(key, l, p.data, grads.get(f"d{key}"), ev, base_kinks,
-                        note_of.get(f"d{key}", ""))
+                _Target(
+                    key, l, p.data, grads.get(f"d{key}"), ev, base_kinks, note_of.get(f"d{key}", "")
+                )
             )
         if boundaries:
             vals = A_base[l - 1].copy()
@@ -559,8 +650,14 @@ def gradcheck(
     counter = _Counter()
     counter.passes = 1 + net64.L
     rows = _run_targets(targets, mode, step, k, seed, j0, counter, max_escalate)
-    report = Report(f"gradcheck mode={mode}", rows, _step_text(step), counter.passes,
-                    time.perf_counter() - start, notes)
+    report = Report(
+        f"gradcheck mode={mode}",
+        rows,
+        _step_text(step),
+        counter.passes,
+        time.perf_counter() - start,
+        notes,
+    )
     return report
 
 
@@ -589,9 +686,14 @@ def check_gradients(
     """
     start = time.perf_counter()
     arrays = [np.array(t.data if isinstance(t, Tensor) else t, dtype=np.float64) for t in inputs]
-    labels = list(names) if names is not None else [
-        (t.name if isinstance(t, Tensor) and t.name else f"input{i}") for i, t in enumerate(inputs)
-    ]
+    labels = (
+        list(names)
+        if names is not None
+        else [
+            (t.name if isinstance(t, Tensor) and t.name else f"input{i}")
+            for i, t in enumerate(inputs)
+        ]
+    )
     notes = []
     if any(np.asarray(t.data if isinstance(t, Tensor) else t).dtype == np.float32 for t in inputs):
         notes.append("float32 inputs checked as float64 copies")
@@ -605,14 +707,18 @@ def check_gradients(
         return _with_kinks(lambda: fn(*[Tensor(a) for a in arrays]).data.item())
 
     j0, base = evaluate()
-    targets = [
-        _Target(n, None, a, g, evaluate, base) for n, a, g in zip(labels, arrays, analytic)
-    ]
+    targets = [_Target(n, None, a, g, evaluate, base) for n, a, g in zip(labels, arrays, analytic)]
     counter = _Counter()
     counter.passes = 1
     rows = _run_targets(targets, mode, step, k, seed, j0, counter, 200)
-    return Report(f"check_gradients mode={mode}", rows, _step_text(step), counter.passes,
-                  time.perf_counter() - start, notes)
+    return Report(
+        f"check_gradients mode={mode}",
+        rows,
+        _step_text(step),
+        counter.passes,
+        time.perf_counter() - start,
+        notes,
+    )
 
 
 # ----------------------------------------------------------------------------- textbook
@@ -649,16 +755,36 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float = 1e-10) -> Repo
             if key not in course:
                 continue
             rows.append(_compare_row(key, l, auto[key] * factor, np.asarray(course[key]), rtol))
-    return Report("compare_with_textbook", rows, f"closed form vs autodiff, rtol {rtol:g}",
-                  1, time.perf_counter() - start, notes)
+    return Report(
+        "compare_with_textbook",
+        rows,
+        f"closed form vs autodiff, rtol {rtol:g}",
+        1,
+        time.perf_counter() - start,
+        notes,
+    )
 
 
 def _compare_row(name: str, layer: int, a: np.ndarray, c: np.ndarray, rtol: float) -> Row:
     shape = tuple(a.shape)
     if a.shape != c.shape:
-        return Row(name, layer, shape, "closed form", 0, float("inf"), float("inf"), None,
-                   float("nan"), float("nan"), None, 0, False, "BUG",
-                   f"shape {a.shape} (autodiff) vs {c.shape} (textbook)")
+        return Row(
+            name,
+            layer,
+            shape,
+            "closed form",
+            0,
+            float("inf"),
+            float("inf"),
+            None,
+            float("nan"),
+            float("nan"),
+            None,
+            0,
+            False,
+            "BUG",
+            f"shape {a.shape} (autodiff) vs {c.shape} (textbook)",
+        )
     err = np.abs(a - c)
     denom = np.linalg.norm(a) + np.linalg.norm(c)
     rel = float(np.linalg.norm(a - c) / denom) if denom > 0 else 0.0
@@ -671,7 +797,19 @@ def _compare_row(name: str, layer: int, a: np.ndarray, c: np.ndarray, rtol: floa
         if np.all(np.abs(r - med) <= 1e-6 * max(1, abs(med))) and abs(med - 1) > 1e-6:
             ratio = med
     passed = rel <= rtol
-    return Row(name, layer, shape, "closed form", int(a.size), rel,
-               float(err.max(initial=0)), tuple(int(i) for i in worst),
-               float(a[worst]) if a.size else 0.0, float(c[worst]) if c.size else 0.0,
-               ratio, 0, passed, "ok" if passed else "BUG")
+    return Row(
+        name,
+        layer,
+        shape,
+        "closed form",
+        int(a.size),
+        rel,
+        float(err.max(initial=0)),
+        tuple(int(i) for i in worst),
+        float(a[worst]) if a.size else 0.0,
+        float(c[worst]) if c.size else 0.0,
+        ratio,
+        0,
+        passed,
+        "ok" if passed else "BUG",
+    )

@@ -37,7 +37,9 @@ def _activate(Z: Tensor, name: str, slope: float) -> Tensor:
 
 def _check_activation(name: str, where: str) -> None:
     if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r} for {where}; known: {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown activation {name!r} for {where}; known: {', '.join(ACTIVATIONS)}"
+        )
     if name == "softmax" and where != "the output layer":
         raise ValueError(f"softmax is for the output layer only, not {where}")
 
@@ -166,7 +168,9 @@ class DeepNetwork:
                     raise ValueError(f"params is missing {key} (expected W1, b1, ..., W{L}, b{L})")
         extra = sorted(set(params) - {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"})
         if extra:
-            raise ValueError(f"params has unexpected keys {extra}; expected W1, b1, ..., W{L}, b{L}")
+            raise ValueError(
+                f"params has unexpected keys {extra}; expected W1, b1, ..., W{L}, b{L}"
+            )
         arrays = {k: np.array(_raw(params[k]), copy=True) for k in params}
         for k, v in arrays.items():
             if v.dtype.kind not in "fiu":
@@ -262,7 +266,9 @@ class DeepNetwork:
         if data.dtype.kind not in "fiub":
             raise TypeError(f"X must hold real numbers, got dtype {data.dtype}")
         if data.ndim != 2:
-            raise ValueError(f"X must be 2-D (n[0], m) with samples as columns; {_shape_hint(data.shape)}")
+            raise ValueError(
+                f"X must be 2-D (n[0], m) with samples as columns; {_shape_hint(data.shape)}"
+            )
         n0 = self.layer_dims[0]
         if data.shape[0] != n0:
             hint = " (samples must be columns: did you mean X.T?)" if data.shape[1] == n0 else ""
@@ -459,7 +465,8 @@ class DeepNetwork:
         lines += [fmt(r) for r in rows[1:]]
         lines += [
             rule,
-            f"total parameters: {self.num_parameters():,}   cost: {_cost_name(self.output_activation)}"
+            f"total parameters: {self.num_parameters():,}   "
+            f"cost: {_cost_name(self.output_activation)}"
             + (f" + L2 (lambda={self.l2})" if self.l2 else ""),
             "dW[l], db[l], dZ[l], dA[l] have the shapes of W[l], b[l], Z[l], A[l].",
         ]

@@ -92,7 +92,9 @@ def load(path: str | os.PathLike) -> DeepNetwork:
     expected = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
     for key in expected:
         if key not in arrays:
-            raise ValueError(f"{path}: missing {key} (layer_dims {dims} needs W1, b1, ..., W{L}, b{L})")
+            raise ValueError(
+                f"{path}: missing {key} (layer_dims {dims} needs W1, b1, ..., W{L}, b{L})"
+            )
     extra = sorted(set(arrays) - set(expected))
     if extra:
         raise ValueError(f"{path}: unexpected entries {extra}")

@@ -133,7 +133,15 @@ class Context:
     """
 
     __slots__ = (
-        "fn", "inputs", "needs_input_grad", "kwargs", "saved", "id", "layer", "grad_acc", "__dict__"
+        "fn",
+        "inputs",
+        "needs_input_grad",
+        "kwargs",
+        "saved",
+        "id",
+        "layer",
+        "grad_acc",
+        "__dict__",
     )
     # rarely set: class-level defaults keep op recording cheap
     roles: list | None = None
@@ -343,8 +351,7 @@ def _check_finite(arr: Any, fn: type[Function], args: tuple, where: str) -> None
         bad = "NaN" if np.isnan(data).any() else "inf"
         operands = ", ".join(_describe(a) for a in args)
         raise AnomalyError(
-            f"detect_anomaly: {where} of op '{_op_name(fn)}' produced {bad} "
-            f"(inputs: {operands})"
+            f"detect_anomaly: {where} of op '{_op_name(fn)}' produced {bad} (inputs: {operands})"
         )
 
 
@@ -398,9 +405,7 @@ class Tensor:
     __array_ufunc__ = None  # numpy defers to our reflected operators: array + Tensor works
     __array_priority__ = 1000
 
-    def __init__(
-        self, data: Any, requires_grad: bool = False, name: str | None = None
-    ) -> None:
+    def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None) -> None:
         self._data = _as_float_array(data, name)
         self.requires_grad = bool(requires_grad)
         if name is not None:
@@ -744,7 +749,9 @@ def _as_float_array(data: Any, name: str | None = None) -> np.ndarray:
     arr = np.asarray(data)
     kind = arr.dtype.kind
     if kind not in _ALLOWED_KINDS:
-        what = {"c": "complex", "O": "object", "U": "string", "S": "bytes"}.get(kind, str(arr.dtype))
+        what = {"c": "complex", "O": "object", "U": "string", "S": "bytes"}.get(
+            kind, str(arr.dtype)
+        )
         raise TypeError(
             f"Tensor{' ' + name if name else ''}: {what} data ({arr.dtype}) is not supported; "
             "pass real numbers (they become float64, float32 arrays stay float32)"

@@ -197,5 +197,10 @@ def _progress_bar(total: int, unit: str, enabled: bool):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit=unit[:4] if unit == "iteration" else unit, leave=True,
-                dynamic_ncols=True, mininterval=0.25)
+    return tqdm(
+        total=total,
+        unit=unit[:4] if unit == "iteration" else unit,
+        leave=True,
+        dynamic_ncols=True,
+        mininterval=0.25,
+    )

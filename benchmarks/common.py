@@ -21,8 +21,8 @@ def blas_info() -> str:
     for pool in threadpool_info():
         if pool.get("user_api") == "blas":
             parts.append(
-                f"{pool.get('internal_api')} {pool.get('version')} kernel={pool.get('architecture')}"
-                f" threads={pool.get('num_threads')}"
+                f"{pool.get('internal_api')} {pool.get('version')} "
+                f"kernel={pool.get('architecture')} threads={pool.get('num_threads')}"
             )
     return "BLAS: " + ("; ".join(parts) if parts else "none found")
 

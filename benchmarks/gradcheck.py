@@ -56,19 +56,40 @@ def main() -> None:
         t0 = time.perf_counter()
         report = ad.gradcheck(net, X, Y, mode=mode)
         dt = time.perf_counter() - t0
-        rows.append([f"ad.gradcheck mode={mode}", f"{report.forward_passes:,}", fmt_time(dt),
-                     "ran", "passed" if report.passed else "FAILED"])
+        rows.append(
+            [
+                f"ad.gradcheck mode={mode}",
+                f"{report.forward_passes:,}",
+                fmt_time(dt),
+                "ran",
+                "passed" if report.passed else "FAILED",
+            ]
+        )
     # full mode: time a sample of elementwise coordinates of W1 (full forward each)
     t0 = time.perf_counter()
     with ad.no_grad():
         for _ in range(SAMPLE):
             net.cost(X, Y)
     per_pass = (time.perf_counter() - t0) / SAMPLE
-    rows.append(["ad.gradcheck mode=full", f"{2 * P:,}", fmt_time(2 * P * per_pass),
-                 f"extrapolated from {SAMPLE} passes", ""])
+    rows.append(
+        [
+            "ad.gradcheck mode=full",
+            f"{2 * P:,}",
+            fmt_time(2 * P * per_pass),
+            f"extrapolated from {SAMPLE} passes",
+            "",
+        ]
+    )
     P2, per_coord = course_loop_time(net, X, Y)
-    rows.append(["course gradient_check_n (dictionary_to_vector)", f"{2 * P2:,}",
-                 fmt_time(P2 * per_coord), f"extrapolated from {SAMPLE} coordinates", ""])
+    rows.append(
+        [
+            "course gradient_check_n (dictionary_to_vector)",
+            f"{2 * P2:,}",
+            fmt_time(P2 * per_coord),
+            f"extrapolated from {SAMPLE} coordinates",
+            "",
+        ]
+    )
     print(f"network {DIMS}, m = {M}, P = {P:,} parameters")
     print(table(rows))
 

@@ -98,8 +98,11 @@ def main() -> None:
         fns = {name: ops[what] for name, ops in impls.items()}
         med = interleaved(fns, rounds=15, per_round=per_round)
         us = {k: v / scale * 1e6 for k, v in med.items()}
-        label = {"forward": "forward x + x", "chained": "forward+backward, chained",
-                 "alone": "forward+backward, one op"}[what]
+        label = {
+            "forward": "forward x + x",
+            "chained": "forward+backward, chained",
+            "alone": "forward+backward, one op",
+        }[what]
         row = [label] + [f"{us[k]:.2f} us" for k in impls]
         row.append(f"{us['autograd_dnn'] / us['pytorch']:.2f}" if t else "")
         rows.append(row)

@@ -202,8 +202,11 @@ def main(argv: list[str] | None = None) -> None:
             row = [f"{case} {dims} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
             row += [f"{t[k] / t['numpy']:.2f}" for k in frameworks if k != "numpy"]
             rows.append(row)
-            print(f"  {case} {np.dtype(dtype).name}: " + ", ".join(
-                f"{k} {fmt_time(v)}" for k, v in t.items()), file=sys.stderr)
+            print(
+                f"  {case} {np.dtype(dtype).name}: "
+                + ", ".join(f"{k} {fmt_time(v)}" for k, v in t.items()),
+                file=sys.stderr,
+            )
     print(table(rows))
 
 

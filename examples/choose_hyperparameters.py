@@ -26,9 +26,17 @@ def main(argv=None) -> dict:
 
     def train(dims, lr, optimizer="gd"):
         net = ad.DeepNetwork(dims, hidden_activation="tanh", init="xavier", seed=0)
-        h = net.fit(X_tr, Y_tr, learning_rate=lr, iterations=iterations, optimizer=optimizer,
-                    X_dev=X_dev, Y_dev=Y_dev, print_every=max(1, iterations // 40),
-                    progress=False)
+        h = net.fit(
+            X_tr,
+            Y_tr,
+            learning_rate=lr,
+            iterations=iterations,
+            optimizer=optimizer,
+            X_dev=X_dev,
+            Y_dev=Y_dev,
+            print_every=max(1, iterations // 40),
+            progress=False,
+        )
         return net, h
 
     print("1. learning rate (gradient descent, [2, 8, 1]):")
@@ -46,8 +54,10 @@ def main(argv=None) -> dict:
         dims = [2] + [8] * hidden + [1]
         net, h = train(dims, lr)
         depth_scores[hidden] = h.dev_costs[-1]
-        print(f"   L = {hidden + 1}: dev cost {h.dev_costs[-1]:.4f}, "
-              f"dev accuracy {net.accuracy(X_dev, Y_dev):.2%}")
+        print(
+            f"   L = {hidden + 1}: dev cost {h.dev_costs[-1]:.4f}, "
+            f"dev accuracy {net.accuracy(X_dev, Y_dev):.2%}"
+        )
     depth = min(depth_scores, key=depth_scores.get)
 
     print(f"\n3. width n[l] for {depth} hidden layer(s):")

@@ -46,8 +46,9 @@ def main(argv=None) -> None:
     rng = np.random.default_rng(0)
 
     print("1. softplus against finite differences:")
-    report = ad.check_gradients(lambda z: Softplus.apply(z).sum(), [rng.standard_normal((3, 4))],
-                                names=["Z"])
+    report = ad.check_gradients(
+        lambda z: Softplus.apply(z).sum(), [rng.standard_normal((3, 4))], names=["Z"]
+    )
     print(report)
     assert report.passed
 
@@ -73,8 +74,9 @@ def main(argv=None) -> None:
     os.makedirs(args.out, exist_ok=True)
     J = net.cost(X[:, :8], Y[:, :8])
     J.backward()
-    path = viz.computation_graph(J, show_grads=True).render(os.path.join(args.out, "softplus"),
-                                                          format="svg")
+    path = viz.computation_graph(J, show_grads=True).render(
+        os.path.join(args.out, "softplus"), format="svg"
+    )
     print(f"\n4. computation graph with the softplus nodes: {path}")
 
 

@@ -22,8 +22,15 @@ import autograd_dnn as ad
 def fits(dims: list[int], X, Y, seeds: int, iterations: int) -> bool:
     for seed in range(seeds):
         net = ad.DeepNetwork(dims, hidden_activation="tanh", init="xavier", seed=seed)
-        net.fit(X, Y, learning_rate=0.03, iterations=iterations, optimizer="adam",
-                progress=False, print_every=iterations)
+        net.fit(
+            X,
+            Y,
+            learning_rate=0.03,
+            iterations=iterations,
+            optimizer="adam",
+            progress=False,
+            print_every=iterations,
+        )
         if net.accuracy(X, Y) == 1.0:
             return True
     return False

@@ -63,7 +63,9 @@ def network_cases(draw):
     net = ad.DeepNetwork(dims, hidden, output, init="xavier", seed=seed, l2=l2)
     # non-zero biases keep pre-activations away from relu's kink at exactly 0
     for layer in net.layers:
-        layer.b.data[...] = rng.uniform(0.05, 0.3, layer.b.shape) * rng.choice([-1, 1], layer.b.shape)
+        layer.b.data[...] = rng.uniform(0.05, 0.3, layer.b.shape) * rng.choice(
+            [-1, 1], layer.b.shape
+        )
     return net, X, Y
 
 
@@ -184,8 +186,14 @@ def test_reference_network_shapes():
     assert net.L == 4
     shapes = {k: v.shape for k, v in net.get_parameters().items()}
     assert shapes == {
-        "W1": (5, 3), "b1": (5, 1), "W2": (5, 5), "b2": (5, 1),
-        "W3": (3, 5), "b3": (3, 1), "W4": (1, 3), "b4": (1, 1),
+        "W1": (5, 3),
+        "b1": (5, 1),
+        "W2": (5, 5),
+        "b2": (5, 1),
+        "W3": (3, 5),
+        "b3": (3, 1),
+        "W4": (1, 3),
+        "b4": (1, 1),
     }
 
 
@@ -232,7 +240,12 @@ def test_bad_inputs_have_clear_messages():
     Xn = X.copy()
     Xn[0, 0] = np.nan
     bad(net.forward, Xn, match="NaN")
-    bad(ad.DeepNetwork, [2, 3, 1], hidden_activation="relux", match="unknown activation 'relux'.*known: relu")
+    bad(
+        ad.DeepNetwork,
+        [2, 3, 1],
+        hidden_activation="relux",
+        match="unknown activation 'relux'.*known: relu",
+    )
     bad(ad.DeepNetwork, [2, 3, 1], hidden_activation="softmax", match="output layer only")
     bad(ad.DeepNetwork, [2, 3, 1], init="glorot", match="unknown init.*known: he")
     bad(ad.DeepNetwork, [2], match="at least")
@@ -240,7 +253,14 @@ def test_bad_inputs_have_clear_messages():
     bad(net.fit, X, Y, optimizer="sgd", progress=False, match="unknown optimizer 'sgd'.*known: gd")
     bad(net.fit, X, Y, learning_rate=0, progress=False, match="learning_rate must be > 0")
     bad(net.fit, X, Y, learning_rate=-1, progress=False, match="learning_rate must be > 0")
-    bad(net.fit, X, Y, batch_size=11, progress=False, match=r"batch_size must be between 1 and m = 10")
+    bad(
+        net.fit,
+        X,
+        Y,
+        batch_size=11,
+        progress=False,
+        match=r"batch_size must be between 1 and m = 10",
+    )
     soft = ad.DeepNetwork([2, 3, 3], output_activation="softmax")
     bad(soft.cost, X, np.ones((3, 10)), match="one-hot")
 
@@ -248,9 +268,22 @@ def test_bad_inputs_have_clear_messages():
 def test_from_parameters_errors_name_the_layer():
     p = ad.init.initialize([3, 5, 4, 1], "he", seed=0)
     wrong = dict(p, W2=np.zeros((4, 2)))
-    bad(ad.DeepNetwork.from_parameters, wrong, match=r"W\[2\] must have shape \(n\[2\], n\[1\]\) = \(4, 5\), got \(4, 2\)")
+    bad(
+        ad.DeepNetwork.from_parameters,
+        wrong,
+        match=r"W\[2\] must have shape \(n\[2\], n\[1\]\) = \(4, 5\), got \(4, 2\)",
+    )
     wrong = dict(p, b2=np.zeros(4))
-    bad(ad.DeepNetwork.from_parameters, wrong, match=r"b\[2\] must have shape \(n\[2\], 1\) = \(4, 1\), got \(4,\)")
+    bad(
+        ad.DeepNetwork.from_parameters,
+        wrong,
+        match=r"b\[2\] must have shape \(n\[2\], 1\) = \(4, 1\), got \(4,\)",
+    )
     wrong = {k: v for k, v in p.items() if k != "W3"}
     bad(ad.DeepNetwork.from_parameters, wrong, match="missing W3")
-    bad(ad.DeepNetwork.from_parameters, p, activations=["relu"], match="activations has 1 entries.*L = 3")
+    bad(
+        ad.DeepNetwork.from_parameters,
+        p,
+        activations=["relu"],
+        match="activations has 1 entries.*L = 3",
+    )

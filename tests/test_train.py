@@ -18,14 +18,38 @@ D = ad.datasets
 @pytest.mark.parametrize(
     "name, data, dims, hidden, kw, threshold",
     [
-        ("flower", lambda: D.flower(400, seed=0), [2, 10, 6, 1], "tanh",
-         dict(optimizer="adam", learning_rate=0.01, iterations=2000), 0.95),
-        ("moons", lambda: D.moons(300, seed=0), [2, 8, 8, 1], "relu",
-         dict(optimizer="adam", learning_rate=0.01, iterations=1000), 0.98),
-        ("spiral", lambda: D.spiral(300, classes=3, seed=0), [2, 32, 16, 3], "relu",
-         dict(optimizer="adam", learning_rate=0.01, iterations=1500), 0.97),
-        ("parity6", lambda: D.parity(6), [6, 12, 12, 12, 1], "tanh",
-         dict(optimizer="adam", learning_rate=0.01, iterations=1500), 1.0),
+        (
+            "flower",
+            lambda: D.flower(400, seed=0),
+            [2, 10, 6, 1],
+            "tanh",
+            dict(optimizer="adam", learning_rate=0.01, iterations=2000),
+            0.95,
+        ),
+        (
+            "moons",
+            lambda: D.moons(300, seed=0),
+            [2, 8, 8, 1],
+            "relu",
+            dict(optimizer="adam", learning_rate=0.01, iterations=1000),
+            0.98,
+        ),
+        (
+            "spiral",
+            lambda: D.spiral(300, classes=3, seed=0),
+            [2, 32, 16, 3],
+            "relu",
+            dict(optimizer="adam", learning_rate=0.01, iterations=1500),
+            0.97,
+        ),
+        (
+            "parity6",
+            lambda: D.parity(6),
+            [6, 12, 12, 12, 1],
+            "tanh",
+            dict(optimizer="adam", learning_rate=0.01, iterations=1500),
+            1.0,
+        ),
     ],
 )
 def test_small_networks_learn(name, data, dims, hidden, kw, threshold):
@@ -42,8 +66,9 @@ def test_small_networks_learn(name, data, dims, hidden, kw, threshold):
 def test_each_optimizer_lowers_the_cost(optimizer, lr):
     X, Y = D.moons(200, seed=1)
     net = ad.DeepNetwork([2, 6, 1], seed=0)
-    h = net.fit(X, Y, learning_rate=lr, iterations=200, optimizer=optimizer, progress=False,
-                print_every=50)
+    h = net.fit(
+        X, Y, learning_rate=lr, iterations=200, optimizer=optimizer, progress=False, print_every=50
+    )
     assert h.iterations == [0, 50, 100, 150, 199]
     assert h.costs[-1] < 0.8 * h.costs[0]
 
@@ -112,8 +137,17 @@ def test_minibatch_training_counts_epochs_and_is_seeded():
     runs = []
     for _ in range(2):
         net = ad.DeepNetwork([2, 6, 1], seed=0)
-        h = net.fit(X, Y, learning_rate=0.05, iterations=30, batch_size=32, optimizer="adam",
-                    progress=False, print_every=10, seed=4)
+        h = net.fit(
+            X,
+            Y,
+            learning_rate=0.05,
+            iterations=30,
+            batch_size=32,
+            optimizer="adam",
+            progress=False,
+            print_every=10,
+            seed=4,
+        )
         runs.append(net.get_parameters())
     assert h.unit == "epoch" and h.iterations == [0, 10, 20, 29]
     assert all(np.array_equal(runs[0][k], runs[1][k]) for k in runs[0])
@@ -134,8 +168,9 @@ def test_dev_costs_recorded():
     X, Y = D.flower(200, seed=0)
     Xt, Yt, Xd, Yd = D.train_dev_split(X, Y, 0.25, seed=0)
     net = ad.DeepNetwork([2, 6, 1], seed=0)
-    h = net.fit(Xt, Yt, learning_rate=0.1, iterations=50, X_dev=Xd, Y_dev=Yd,
-                print_every=10, progress=False)
+    h = net.fit(
+        Xt, Yt, learning_rate=0.1, iterations=50, X_dev=Xd, Y_dev=Yd, print_every=10, progress=False
+    )
     assert len(h.dev_costs) == len(h.costs) == 6  # 0, 10, 20, 30, 40 and the last, 49
     assert h.dev_costs[-1] == pytest.approx(float(net.cost(Xd, Yd).data))
 
@@ -152,8 +187,7 @@ def test_nan_cost_stops_with_iteration_and_keeps_last_finite_parameters():
 def test_progress_bar_and_printed_costs(capsys):
     X, Y = D.flower(50, seed=0)
     net = ad.DeepNetwork([2, 4, 1], seed=0)
-    net.fit(X, Y, learning_rate=0.1, iterations=20, print_every=10, progress=False,
-            print_cost=True)
+    net.fit(X, Y, learning_rate=0.1, iterations=20, print_every=10, progress=False, print_cost=True)
     out = capsys.readouterr().out
     assert "Cost after iteration 0:" in out and "Cost after iteration 10:" in out
     net.fit(X, Y, learning_rate=0.1, iterations=20, progress=True)
@@ -167,8 +201,9 @@ def test_progress_bar_and_printed_costs(capsys):
 # ----------------------------------------------------------------------------- save/load
 def test_save_load_round_trip(tmp_path):
     X, Y = D.spiral(60, classes=3, seed=0)
-    net = ad.DeepNetwork([2, 5, 3], hidden_activation="leaky_relu", output_activation="softmax",
-                         seed=3)
+    net = ad.DeepNetwork(
+        [2, 5, 3], hidden_activation="leaky_relu", output_activation="softmax", seed=3
+    )
     net.fit(X, Y, learning_rate=0.05, iterations=20, l2=0.1, progress=False)
     path = net.save(tmp_path / "m.npz")
     back = ad.DeepNetwork.load(path)
@@ -197,7 +232,10 @@ def test_load_refuses_broken_files(tmp_path):
 
     with pytest.raises(ValueError, match="missing W3"):
         ad.DeepNetwork.load(write("a.npz", W3=None))
-    with pytest.raises(ValueError, match=r"b2 must have shape|b\[2\] must have shape \(n\[2\], 1\) = \(2, 1\), got \(2,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"b2 must have shape|b\[2\] must have shape \(n\[2\], 1\) = \(2, 1\), got \(2,\)",
+    ):
         ad.DeepNetwork.load(write("b.npz", b2=np.zeros(2)))
     with pytest.raises(ValueError, match="dtype int64"):
         ad.DeepNetwork.load(write("c.npz", W1=np.zeros((4, 3), dtype=np.int64)))

@@ -141,14 +141,14 @@ class Context:
         "id",
         "layer",
         "grad_acc",
+        "released",
+        "lock",
         "__dict__",
     )
     # rarely set: class-level defaults keep op recording cheap
     roles: list | None = None
     retain: Any = None
-    released: bool = False
     graph_mode: bool = False
-    lock: Any = None
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -298,6 +298,8 @@ class Function:
             ctx.saved = ()
             ctx.layer = _State.layer
             ctx.grad_acc = None
+            ctx.released = False
+            ctx.lock = None
         else:
             record = False
             ctx = _NULL_CTX

@@ -146,7 +146,6 @@ def _output_activation(args: argparse.Namespace, n_out: int) -> str:
 
 
 def _network(args: argparse.Namespace, dims: list[int], X: np.ndarray, Y: np.ndarray):
-    from autograd_dnn.nn import DeepNetwork
 
     if dims[0] != X.shape[0]:
         raise UsageError(
@@ -157,6 +156,12 @@ def _network(args: argparse.Namespace, dims: list[int], X: np.ndarray, Y: np.nda
             f"--layers ends with n[L] = {dims[-1]}, but the labels have {Y.shape[0]} row(s) "
             f"(use {','.join(map(str, dims[:-1] + [Y.shape[0]]))})"
         )
+    return _build_network(args, dims)
+
+
+def _build_network(args: argparse.Namespace, dims: list[int]):
+    from autograd_dnn.nn import DeepNetwork
+
     try:
         return DeepNetwork(
             dims,
@@ -381,19 +386,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.model:
         net = _load_model(args.model)
     else:
-        from autograd_dnn.nn import DeepNetwork
-
-        dims = _parse_layers(args.layers)
-        try:
-            net = DeepNetwork(
-                dims,
-                hidden_activation=args.hidden,
-                output_activation=_output_activation(args, dims[-1]),
-                init=args.init,
-                seed=args.seed,
-            )
-        except ValueError as e:
-            raise UsageError(_flagged(str(e))) from None
+        net = _build_network(args, _parse_layers(args.layers))
     if args.view == "compute":
         X, Y = _random_batch(net, args.seed, 8)
         J = net.cost(X, Y)

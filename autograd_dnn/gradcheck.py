@@ -258,6 +258,17 @@ def _h(values: np.ndarray, step: float | None, direction: np.ndarray | None = No
     return EPS ** (1 / 3) * scale
 
 
+def _both_sides(t: _Target, idx: tuple, v: float, h: float, counter: _Counter) -> tuple:
+    """(J, kinks) at values[idx] = v + h and at v - h; values[idx] is restored to v."""
+    t.values[idx] = v + h
+    plus = t.evaluate()
+    t.values[idx] = v - h
+    minus = t.evaluate()
+    t.values[idx] = v
+    counter.passes += 2
+    return plus, minus
+
+
 def _central(t: _Target, idx: tuple, h: float, counter: _Counter) -> tuple[float | None, int]:
     """dJ/d(values[idx]) by central differences, aware of kinks.
 
@@ -271,24 +282,14 @@ def _central(t: _Target, idx: tuple, h: float, counter: _Counter) -> tuple[float
     a set that two one-sided differences cannot bound.
     Returns (numeric or None when skipped, 0 central / 1 small-step or one-sided)."""
     v = t.values[idx]
-    t.values[idx] = v + h
-    jp, kp = t.evaluate()
-    t.values[idx] = v - h
-    jm, km = t.evaluate()
-    t.values[idx] = v
-    counter.passes += 2
+    (jp, kp), (jm, km) = _both_sides(t, idx, v, h, counter)
     if not (_crossed(t.base_kinks, kp) or _crossed(t.base_kinks, km)):
         return (jp - jm) / (2 * h), 0
     h1 = np.sqrt(EPS) * max(1.0, abs(float(v)))
     if t.base_value is None:
         t.base_value = t.evaluate()[0]
         counter.passes += 1
-    t.values[idx] = v + h1
-    jr, kr = t.evaluate()
-    t.values[idx] = v - h1
-    jl, kl = t.evaluate()
-    t.values[idx] = v
-    counter.passes += 2
+    (jr, kr), (jl, kl) = _both_sides(t, idx, v, h1, counter)
     flips = _flips(t.base_kinks, kr) + _flips(t.base_kinks, kl)
     if flips == 0:
         return (jr - jl) / (2 * h1), 1

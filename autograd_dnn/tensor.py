@@ -835,11 +835,10 @@ def _backprop(
             n.grad_acc = None
             if n.released:
                 n._check_released()
-            if n.retain is not None and capture is None:
-                t = n.retain()
-                if t is not None:
+            if capture is None:
+                if n.retain is not None and (t := n.retain()) is not None:
                     _accumulate_grad_attr(t, g)
-            if capture is not None and n.id in capture:
+            elif n.id in capture:
                 capture[n.id] = g if capture[n.id] is None else capture[n.id] + g
             if create_graph:
                 grads = _call_backward_recorded(n, g)
@@ -858,18 +857,27 @@ def _backprop(
                 if gi.shape != shape:
                     gi = _reduce_checked(gi, shape, n, inp)
                 p = inp._node
-                if p is None:
-                    if capture is None:
-                        _accumulate_grad_attr(inp, gi, g)
-                    elif inp._id in capture:
+                if p is not None:  # an intermediate: sum what its consumers send
+                    p.grad_acc = gi if p.grad_acc is None else p.grad_acc + gi
+                elif capture is not None:
+                    if inp._id in capture:
                         c = capture[inp._id]
                         capture[inp._id] = gi if c is None else c + gi
-                elif p.grad_acc is None:
-                    p.grad_acc = gi
+                elif (
+                    inp.grad is None
+                    and gi is not g
+                    and gi.__class__ is np.ndarray
+                    and gi.base is None
+                    and gi.dtype is inp._data.dtype
+                ):
+                    inp.grad = gi  # a fresh array of the leaf's dtype: keep it, no copy
                 else:
-                    p.grad_acc = p.grad_acc + gi
+                    _accumulate_grad_attr(inp, gi, g)
             if not retain_graph:
-                n._release()
+                n.saved = ()
+                n.released = True
+                if n.lock is not None:
+                    n._release()
     except BaseException:
         for n in order:  # a failed pass must not leave gradients for the next one
             n.grad_acc = None

@@ -57,11 +57,11 @@ class AnomalyError(RuntimeError):
 
 
 # ----------------------------------------------------------------------------- locks
-_LOCKS: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, op name]
+_LOCKS: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, Function]
 _PENDING: list[np.ndarray] = []  # views to make writable again once their base is
 
 
-def _lock(arrays: list[np.ndarray], op: str) -> None:
+def _lock(arrays: list[np.ndarray], op: Any) -> None:
     """Make the arrays a node saved read-only, counting per array (``id`` is only a key while
     the entry holds the array alive), so two graphs saving one array stay consistent."""
     for arr in arrays:
@@ -143,10 +143,10 @@ class Context:
         "grad_acc",
         "released",
         "lock",
+        "out",
         "__dict__",
     )
     # rarely set: class-level defaults keep op recording cheap
-    roles: list | None = None
     retain: Any = None
     graph_mode: bool = False
 
@@ -165,13 +165,16 @@ class Context:
         if not self.graph_mode:
             return self.saved
         out = []
-        for s, role in zip(self.saved, self.roles):
-            if role is None:
-                out.append(s)
-            elif role == -1:  # the op's own output: recompute it as a recorded tensor
+        for s in self.saved:
+            if s is self.out:  # the op's own output: recompute it as a recorded tensor
                 out.append(self.fn.apply(*self.inputs, **self.kwargs))
+                continue
+            for t in self.inputs:  # an input's array: the input tensor itself
+                if isinstance(t, Tensor) and s is t._data:
+                    out.append(t)
+                    break
             else:
-                out.append(self.inputs[role])
+                out.append(s)  # anything else is a constant
         return tuple(out)
 
     @property
@@ -186,41 +189,28 @@ class Context:
                 "first backward() if you need to run it twice."
             )
 
-    def _finalize(self, arrays: list, out: np.ndarray, raw: Any) -> None:
-        """After forward: note which saved arrays are inputs or the output, and lock them.
+    def _finalize(self, out: np.ndarray, raw: Any) -> None:
+        """After forward: keep the output array (to recognise it in ``saved_tensors``) and
+        lock every saved array, with the bases of saved views, until backward has used them.
 
         ``raw`` is what forward returned (a numpy scalar for 0-d results), ``out`` the array
         the output tensor holds; a saved ``raw`` is replaced by ``out``."""
-        roles = []
-        owned = []
-        saved = list(self.saved)
-        for k, s in enumerate(saved):
-            role = None
-            if s is out or s is raw:
-                role = -1
-                saved[k] = out
-                owned.append(out)
-            else:
-                for i, a in enumerate(arrays):
-                    if s is a and isinstance(self.inputs[i], Tensor):
-                        role = i
-                        owned.append(a)
-                        break
-            roles.append(role)
-        self.roles = roles
-        self.saved = tuple(saved)
+        if raw is not out:
+            self.saved = tuple(out if s is raw else s for s in self.saved)
+        self.out = out
+        owned = [a for a in self.saved if a.__class__ is np.ndarray]
+        for a in owned[:]:  # a saved view: its base too, so writes through it are refused
+            base = a.base
+            while base is not None and base.__class__ is np.ndarray:
+                owned.append(base)
+                base = base.base
         if owned:
-            for a in owned[:]:  # a saved view: its base too, so writes through it are refused
-                if a.base is not None:
-                    base = a.base
-                    while isinstance(base, np.ndarray):
-                        owned.append(base)
-                        base = base.base
-            _lock(owned, self.name)
+            _lock(owned, self.fn)
             self.lock = _Lock(owned)
 
     def _release(self) -> None:
         self.saved = ()
+        self.out = None
         self.released = True
         lock = self.lock
         if lock is not None:
@@ -300,6 +290,7 @@ class Function:
             ctx.grad_acc = None
             ctx.released = False
             ctx.lock = None
+            ctx.out = None
         else:
             record = False
             ctx = _NULL_CTX
@@ -316,7 +307,7 @@ class Function:
         if record:
             ctx.id = t._id
             if ctx.saved:
-                ctx._finalize(arrays, out, raw)
+                ctx._finalize(out, raw)
             t._node = ctx
             t.requires_grad = True
         else:
@@ -426,8 +417,8 @@ class Tensor:
         entry = _LOCKS.get(id(self._data))
         if entry is not None:
             raise RuntimeError(
-                f"cannot replace the data of {self.label}: op '{entry[3]}' of a recorded graph "
-                "saved it for backward. Call backward() first, or drop the graph."
+                f"cannot replace the data of {self.label}: op '{_op_name(entry[3])}' of a "
+                "recorded graph saved it for backward. Call backward() first, or drop the graph."
             )
         arr = _as_float_array(value, self.name)
         if arr.shape != self._data.shape:
@@ -875,6 +866,7 @@ def _backprop(
                     _accumulate_grad_attr(inp, gi, g)
             if not retain_graph:
                 n.saved = ()
+                n.out = None
                 n.released = True
                 if n.lock is not None:
                     n._release()

@@ -177,8 +177,9 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if np.ndim(a) < 2 or np.ndim(b) < 2 or a.shape[-1] != b.shape[-2]:
-            _matmul_error(np.shape(a), np.shape(b))
+        a, b = np.asarray(a), np.asarray(b)  # constants may come as lists; arrays pass as is
+        if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
+            _matmul_error(a.shape, b.shape)
         ctx.save_for_backward(a, b)
         return a @ b
 

@@ -6,13 +6,18 @@ input tensors, and what it saved for the backward pass. :meth:`Tensor.backward` 
 nodes in reverse recording order and calls each function's ``backward`` (its vector-Jacobian
 product), reducing every gradient to its input's shape with :func:`reduce_to_shape`.
 
-Safety against in-place edits: while a recorded graph holds a tensor's array for backward,
-that array is read-only. ``t.data[0, 0] = 5`` then fails at once with numpy's
-"assignment destination is read-only", and ``t.data = other`` raises a ``RuntimeError``
-naming the tensor and op. We refuse the write rather than detect it later (a version
-counter) because numpy writes through ``t.data[...]`` cannot be seen by a counter: only a
-refused write can never give a silently wrong gradient. The lock is released as soon as
-backward has used the saved arrays, or when the graph is dropped.
+Safety against in-place edits: an array that backward needs cannot change under it.
+
+- Arrays made by recorded ops (Z[l], A[l], ...) are read-only from birth.
+- A leaf's array (W[l], b[l], X, or a constant array argument) is read-only while a
+  recorded graph holds it for backward, and writable again once backward has used it or
+  the graph is dropped.
+
+``t.data[0, 0] = 5`` then fails at once with numpy's "assignment destination is read-only",
+and ``t.data = other`` raises a ``RuntimeError`` naming the tensor and op. We refuse the
+write rather than detect it later (a version counter) because numpy writes through
+``t.data[...]`` cannot be seen by a counter: only a refused write can never give a silently
+wrong gradient.
 """
 
 from __future__ import annotations
@@ -191,16 +196,25 @@ class Context:
 
     def _finalize(self, out: np.ndarray, raw: Any) -> None:
         """After forward: keep the output array (to recognise it in ``saved_tensors``) and
-        lock every saved array, with the bases of saved views, until backward has used them.
+        lock the saved arrays of leaves and constants (with the bases of saved views) until
+        backward has used them.
 
         ``raw`` is what forward returned (a numpy scalar for 0-d results), ``out`` the array
         the output tensor holds; a saved ``raw`` is replaced by ``out``."""
         if raw is not out:
             self.saved = tuple(out if s is raw else s for s in self.saved)
         self.out = out
-        owned = [a for a in self.saved if a.__class__ is np.ndarray]
-        for a in owned[:]:  # a saved view: its base too, so writes through it are refused
-            base = a.base
+        saved = self.saved
+        owned = []  # leaves' arrays and constant array arguments: op outputs are read-only
+        for t in self.inputs:
+            d = t._data if t.__class__ is Tensor and t._node is None else t
+            if d.__class__ is np.ndarray:
+                for a in saved:
+                    if a is d:
+                        owned.append(d)
+                        break
+        for a in saved:  # a saved view: its bases too, so writes through them are refused
+            base = a.base if a.__class__ is np.ndarray else None
             while base is not None and base.__class__ is np.ndarray:
                 owned.append(base)
                 base = base.base
@@ -304,7 +318,13 @@ class Function:
         t = _new(Tensor)
         t._data = out
         t._id = _next_id()
+        t.grad = t.name = None
         if record:
+            for a in arrays:
+                if a is out:  # forward handed an input back: not ours to freeze
+                    break
+            else:
+                out.setflags(write=False)  # recorded outputs are read-only from birth
             ctx.id = t._id
             if ctx.saved:
                 ctx._finalize(out, raw)
@@ -389,10 +409,17 @@ class Tensor:
         array([[2., 4.]])
     """
 
-    __slots__ = ("_data", "requires_grad", "_node", "_id", "__dict__", "__weakref__")
+    __slots__ = (
+        "_data",
+        "requires_grad",
+        "_node",
+        "_id",
+        "grad",
+        "name",
+        "__dict__",
+        "__weakref__",
+    )
     # class-level defaults, overridden per tensor only when set
-    grad: np.ndarray | None = None
-    name: str | None = None
     _layer: int | None = None
     _version: int = 0
     __array_ufunc__ = None  # numpy defers to our reflected operators: array + Tensor works
@@ -401,8 +428,8 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None) -> None:
         self._data = _as_float_array(data, name)
         self.requires_grad = bool(requires_grad)
-        if name is not None:
-            self.name = name
+        self.name = name
+        self.grad: np.ndarray | None = None
         self._node: Context | None = None
         self._id = _next_id()
 
@@ -414,6 +441,11 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
+        if self._node is not None:
+            raise RuntimeError(
+                f"cannot replace the data of {self.label}: it was made by op "
+                f"'{self._node.name}' of a recorded graph; use t.detach() or a copy instead"
+            )
         entry = _LOCKS.get(id(self._data))
         if entry is not None:
             raise RuntimeError(
@@ -513,6 +545,7 @@ class Tensor:
         t.requires_grad = False
         t._node = None
         t._id = _next_id()
+        t.grad = None
         t.name = self.name
         t._layer = self.layer
         return t

@@ -12,6 +12,7 @@ from autograd_dnn import datasets, functional, init, losses, ops, optim, textboo
 from autograd_dnn.gradcheck import Report, check_gradients, compare_with_textbook, gradcheck
 from autograd_dnn.graph import layer_scope, to_networkx
 from autograd_dnn.nn import DeepNetwork, Dense
+from autograd_dnn.sweep import SweepResult, sweep
 from autograd_dnn.tensor import (
     AnomalyError,
     Context,
@@ -38,6 +39,7 @@ __all__ = [
     "GradientShapeError",
     "History",
     "Report",
+    "SweepResult",
     "Tensor",
     "TrainingDiverged",
     "check_gradients",
@@ -56,6 +58,7 @@ __all__ = [
     "ops",
     "optim",
     "reduce_to_shape",
+    "sweep",
     "textbook",
     "to_networkx",
 ]

@@ -464,6 +464,92 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def _grid_values(texts: list[str] | None, kind: type, flag: str) -> list | None:
+    """Values of a repeatable, comma-separated flag: --lr 0.3 --lr 0.03 or --lr 0.3,0.03."""
+    if not texts:
+        return None
+    try:
+        return [kind(v) for text in texts for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"{flag}: expected values like 0.1,0.01, got {texts!r}") from None
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Train one network per combination; pick on the dev set; write table, curves, model."""
+    from autograd_dnn.datasets import train_dev_split
+    from autograd_dnn.sweep import sweep
+
+    all_dims = [_parse_layers(t) for t in args.layers]
+    X, Y = load_data(args.dataset, args.seed, n_bits=all_dims[0][0])
+    for dims in all_dims:
+        if dims[0] != X.shape[0] or dims[-1] != Y.shape[0]:
+            raise UsageError(
+                f"--layers {','.join(map(str, dims))}: the dataset needs n[0] = {X.shape[0]} "
+                f"and n[L] = {Y.shape[0]}"
+            )
+    grid: dict[str, list] = {"layer_dims": all_dims}
+    for key, flag, kind in (
+        ("learning_rate", "lr", float),
+        ("l2", "l2", float),
+        ("optimizer", "optimizer", str),
+        ("hidden_activation", "hidden", str),
+        ("batch_size", "batch_size", int),
+    ):
+        values = _grid_values(getattr(args, flag), kind, "--" + flag.replace("_", "-"))
+        if values is not None:
+            grid[key] = values
+    _require(
+        0 <= args.dev_fraction < 1, "--dev-fraction", f"must be in [0, 1), got {args.dev_fraction}"
+    )
+    _require(args.iterations >= 1, "--iterations", f"must be >= 1, got {args.iterations}")
+    if args.out:
+        _check_folder("--out", args.out)
+    if args.dev_fraction > 0:
+        X_tr, Y_tr, X_dev, Y_dev = train_dev_split(X, Y, args.dev_fraction, seed=args.seed)
+    else:
+        X_tr, Y_tr, X_dev, Y_dev = X, Y, None, None
+    try:
+        result = sweep(
+            X_tr,
+            Y_tr,
+            grid,
+            X_dev=X_dev,
+            Y_dev=Y_dev,
+            iterations=args.iterations,
+            seed=args.seed,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            n_workers=args.workers,
+            out=args.out,
+            resume=args.resume,
+            progress=not (args.quiet or args.json),
+            init=args.init,
+            print_every=args.print_every,
+        )
+    except ImportError as e:
+        raise UsageError(f"--executor {args.executor}: {e}") from None
+    written = {}
+    if args.out:
+        written["table"] = os.path.join(args.out, "table.csv")
+        written["results"] = os.path.join(args.out, "results.jsonl")
+        if result.best is not None:
+            written["best model"] = result.best_network().save(os.path.join(args.out, "best.npz"))
+        if result.histories:
+            import viz
+
+            written["cost curves"] = os.path.join(args.out, "costs.png")
+            viz.plot_costs(result.histories, path=written["cost curves"])
+    if args.json:
+        print(json.dumps({"table": result.table, "best": result.best, "wrote": written}, indent=2))
+    elif not args.quiet:
+        print(result.format())
+        if result.best is not None:
+            print(f"\nbest (lowest dev cost): {result.best['label']}")
+        for what, path in written.items():
+            print(f"wrote {what}: {path}")
+    return 0 if result.best is not None else 1
+
+
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -552,10 +638,50 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["svg", "png", "pdf"],
         help="svg (default), png or pdf",
     )
+
+    w = sub.add_parser(
+        "sweep",
+        parents=[common],
+        help="train one network per hyperparameter combination, pick on the dev set",
+        description=f"Hyperparameter sweep. Repeat a flag or separate values by commas: "
+        f"--lr 0.3 --lr 0.03 is --lr 0.3,0.03. --dataset: {DATA_HELP}",
+    )
+    w.add_argument(
+        "--layers",
+        action="append",
+        required=True,
+        help="layer_dims n[0],...,n[L]; repeat for several networks",
+    )
+    w.add_argument("--lr", action="append", help="learning rates (default 0.0075)")
+    w.add_argument("--l2", action="append", help="L2 lambdas")
+    w.add_argument("--optimizer", action="append", help="gd, momentum, adam")
+    w.add_argument("--hidden", action="append", help="hidden activations")
+    w.add_argument("--batch-size", action="append", help="mini-batch sizes")
+    w.add_argument("--init", default="he", help="he | xavier | course | zeros")
+    w.add_argument("--iterations", type=int, default=1000)
+    w.add_argument("--print-every", type=int, default=100)
+    w.add_argument("--dataset", default="flower", help=DATA_HELP)
+    w.add_argument("--dev-fraction", type=float, default=0.2)
+    w.add_argument("--seed", type=int, default=0)
+    w.add_argument("--executor", default="processes", choices=["processes", "dask", "serial"])
+    w.add_argument("--scheduler", default=None, help="a Dask scheduler address tcp://host:8786")
+    w.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    w.add_argument(
+        "--out", default=None, help="folder for results.jsonl, table.csv, best.npz and costs.png"
+    )
+    w.add_argument("--resume", action="store_true", help="skip configurations done in --out")
+    w.add_argument("--quiet", action="store_true")
+    w.add_argument("--json", action="store_true", help="print the table as JSON")
     return p
 
 
-COMMANDS = {"demo": cmd_demo, "train": cmd_train, "gradcheck": cmd_gradcheck, "render": cmd_render}
+COMMANDS = {
+    "demo": cmd_demo,
+    "train": cmd_train,
+    "gradcheck": cmd_gradcheck,
+    "render": cmd_render,
+    "sweep": cmd_sweep,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

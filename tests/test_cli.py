@@ -745,3 +745,43 @@ def test_render_unknown_extension(tmp_path: Path) -> None:
 def test_layers_and_model_together(cli, model_file: Path) -> None:
     res = cli("gradcheck", "--model", model_file, "--layers", "3,3,1", "--m", "8")
     assert res.returncode == 2, res.stdout[-300:]
+
+
+# ----------------------------------------------------------------------------- sweep
+def test_sweep_writes_table_curves_and_best_model(tmp_path: Path) -> None:
+    proc = run("sweep", "--layers", "2,4,1", "--layers", "2,6,1", "--lr", "0.3", "--lr", "0.03",
+               "--iterations", "40", "--executor", "serial", "--out", "sw", cwd=tmp_path)  # fmt: skip
+    assert_ok(proc)
+    out = tmp_path / "sw"
+    rows = (out / "table.csv").read_text().strip().splitlines()
+    assert len(rows) == 1 + 4 and "learning_rate" in rows[0]
+    assert "best (lowest dev cost): layer_dims=" in proc.stdout
+    from autograd_dnn.nn import DeepNetwork
+
+    best = DeepNetwork.load(out / "best.npz")
+    assert best.layer_dims in ([2, 4, 1], [2, 6, 1])
+    assert (out / "costs.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep_lists_split_on_commas_and_json(cli) -> None:
+    res = cli("sweep", "--layers", "2,3,1", "--lr", "0.1,0.01", "--l2", "0,0.5",
+              "--iterations", "20", "--executor", "serial", "--json")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    table = json.loads(res.stdout)["table"]
+    assert len(table) == 4
+    assert sorted({(r["learning_rate"], r["l2"]) for r in table}) == [
+        (0.01, 0.0), (0.01, 0.5), (0.1, 0.0), (0.1, 0.5)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--layers", "3,4,1"], "--layers 3,4,1"),
+        (["--layers", "2,4,1", "--lr", "fast"], "--lr"),
+        (["--layers", "2,4,1", "--dev-fraction", "1"], "--dev-fraction"),
+    ],
+    ids=["layers-vs-dataset", "lr-not-a-number", "dev-fraction"],
+)
+def test_sweep_bad_input(cli, args: list[str], needle: str) -> None:
+    assert_bad_input(cli("sweep", *args, "--executor", "serial"), needle)

@@ -749,8 +749,9 @@ def test_layers_and_model_together(cli, model_file: Path) -> None:
 
 # ----------------------------------------------------------------------------- sweep
 def test_sweep_writes_table_curves_and_best_model(tmp_path: Path) -> None:
-    proc = run("sweep", "--layers", "2,4,1", "--layers", "2,6,1", "--lr", "0.3", "--lr", "0.03",
-               "--iterations", "40", "--executor", "serial", "--out", "sw", cwd=tmp_path)  # fmt: skip
+    args = ["--layers", "2,4,1", "--layers", "2,6,1", "--lr", "0.3", "--lr", "0.03"]
+    proc = run("sweep", *args, "--iterations", "40", "--executor", "serial", "--out", "sw",
+               cwd=tmp_path)  # fmt: skip
     assert_ok(proc)
     out = tmp_path / "sw"
     rows = (out / "table.csv").read_text().strip().splitlines()

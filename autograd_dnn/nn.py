@@ -8,14 +8,17 @@ with samples as columns: X = A[0] has shape (n[0], m).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd_dnn import losses, ops
 from autograd_dnn.graph import layer_scope
 from autograd_dnn.init import INITS, initialize
-from autograd_dnn.tensor import Tensor, _State, no_grad
+from autograd_dnn.tensor import Tensor, _State, enable_grad, grad, no_grad
+
+if TYPE_CHECKING:
+    from autograd_dnn.train import History
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear", "softmax")
 HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
@@ -76,11 +79,21 @@ class Dense:
         self.slope = slope
         self.z_name, self.a_name = f"Z{l}", f"A{l}"
 
-    def forward(self, A_prev: Tensor) -> tuple[Tensor, Tensor]:
-        """A[l-1] (n[l-1], m) -> (Z[l], A[l]), both (n[l], m), named ``Z{l}``, ``A{l}``."""
+    def forward(self, A_prev: Tensor, fused: bool = False) -> tuple[Tensor | None, Tensor]:
+        """A[l-1] (n[l-1], m) -> (Z[l], A[l]), both (n[l], m), named ``Z{l}``, ``A{l}``.
+
+        ``fused=True`` (the training loop) records one ``linear_activation`` node and
+        returns (None, A[l]): Z[l] is not kept.
+        """
         prev = _State.layer  # layer_scope(l), without a generator on the hot path
         _State.layer = self.l
         try:
+            if fused and self.activation_fn is None and self.linear_fn is ops.Linear:
+                A = ops.LinearActivation.apply(
+                    self.W, A_prev, self.b, activation=self.activation, slope=self.slope
+                )
+                A.name = self.a_name
+                return None, A
             Z = self.linear_fn.apply(self.W, A_prev, self.b)
             Z.name = self.z_name
             if self.activation_fn is not None:
@@ -323,12 +336,17 @@ class DeepNetwork:
             cache.append((Z, A))
         return Z, A, cache
 
-    def _cost(self, X: Tensor, Y: np.ndarray, cache_out: list | None = None) -> Tensor:
-        """Unchecked cost of X, Y; the last layer's activation is fused into the cost."""
+    def _cost(
+        self, X: Tensor, Y: np.ndarray, cache_out: list | None = None, fused: bool = False
+    ) -> Tensor:
+        """Unchecked cost of X, Y; the last layer's activation is fused into the cost.
+
+        ``fused=True`` records one node per hidden layer (training); Z[l] is then not kept.
+        """
         A = X
         L = self.L
         for layer in self.layers[:-1]:
-            Z, A = layer.forward(A)
+            Z, A = layer.forward(A, fused)
             if cache_out is not None:
                 cache_out.append((Z, A))
         last = self.layers[-1]
@@ -370,7 +388,7 @@ class DeepNetwork:
         X_in = Tensor(Xt.data, requires_grad=dA0, name="X")
         X_in.layer = 0
         cache: list[tuple[Tensor, Tensor | None]] = []
-        with _grad_on():
+        with enable_grad():  # gradients() works inside a user's no_grad block too
             J = self._cost(X_in, Yd, cache)
         wanted: list[tuple[str, Tensor]] = []
         for layer in self.layers:
@@ -381,8 +399,6 @@ class DeepNetwork:
                 wanted.append((f"dA{l}", A))
         if dA0:
             wanted.append(("dA0", X_in))
-        from autograd_dnn.tensor import grad
-
         values = grad(J, [t for _, t in wanted])
         out = {k: v.data for (k, _), v in zip(wanted, values)}
         order = (
@@ -394,11 +410,41 @@ class DeepNetwork:
         return {k: out[k] for k in order}
 
     # -- training and evaluation ----------------------------------------------------------
-    def fit(self, X: Any, Y: Any, **kwargs: Any):
-        """Train; see :func:`autograd_dnn.train.fit` for every argument. Returns a History."""
+    def fit(
+        self,
+        X: Any,
+        Y: Any,
+        learning_rate: float = 0.0075,
+        iterations: int = 2500,
+        optimizer: str = "gd",
+        batch_size: int | None = None,
+        l2: float = 0.0,
+        momentum: float = 0.9,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        seed: int = 0,
+        X_dev: Any = None,
+        Y_dev: Any = None,
+        print_every: int = 100,
+        progress: bool = True,
+        **options: Any,
+    ) -> History:
+        """Train on X (n[0], m), Y (n[L], m) and return the History of costs.
+
+        ``iterations`` counts optimizer steps with full batches (``batch_size=None``) and
+        epochs with mini-batches. Every argument is described in
+        :func:`autograd_dnn.train.fit`; ``options`` takes its extras (``decay_rate``,
+        ``print_cost``).
+        """
         from autograd_dnn.train import fit
 
-        return fit(self, X, Y, **kwargs)
+        return fit(
+            self, X, Y, learning_rate=learning_rate, iterations=iterations, optimizer=optimizer,
+            batch_size=batch_size, l2=l2, momentum=momentum, beta1=beta1, beta2=beta2,
+            epsilon=epsilon, seed=seed, X_dev=X_dev, Y_dev=Y_dev, print_every=print_every,
+            progress=progress, **options,
+        )  # fmt: skip
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """A[L] as a numpy array (n[L], m), without recording a graph."""
@@ -508,17 +554,6 @@ def _cost_name(out: str) -> str:
 
 def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
-
-
-class _grad_on:
-    """Force recording on (gradients() must work inside a user's no_grad block too)."""
-
-    def __enter__(self) -> None:
-        self.prev = _State.grad_enabled
-        _State.grad_enabled = True
-
-    def __exit__(self, *exc: Any) -> None:
-        _State.grad_enabled = self.prev
 
 
 def _check_layer_dims(layer_dims: Any) -> list[int]:

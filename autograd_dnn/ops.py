@@ -227,6 +227,28 @@ class Linear(Function):
         return dW, dA, g  # db: g summed over the m columns by the engine's reduction
 
 
+class _Part:
+    """The context of one op run inside a composed op: what it saved, its options."""
+
+    __slots__ = ("saved", "kwargs", "needs_input_grad")
+    graph_mode = False
+    released = False
+
+    def __init__(self, kwargs: dict, needs: Any = ()) -> None:
+        self.saved: tuple = ()
+        self.kwargs = kwargs
+        self.needs_input_grad = needs
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return self.saved
+
+    saved_arrays = saved_tensors
+
+
 # ---------------------------------------------------------------- reductions and shapes
 class Sum(Function):
     op_name = "sum"
@@ -509,6 +531,52 @@ class LogSoftmax(Function):
     def backward(ctx, g):
         (logp,) = ctx.saved_tensors
         return g - _exp(logp) * g.sum(axis=ctx.kwargs.get("axis", 0), keepdims=True)
+
+
+ACTIVATION_OPS = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "tanh": Tanh,
+    "sigmoid": Sigmoid,
+    "softmax": Softmax,
+}
+
+
+class LinearActivation(Function):
+    """A[l] = g(W A[l-1] + b) as one node: Linear's rule, then the activation's own rule.
+
+    The training loop uses it for layers with a built-in activation: half the nodes to record
+    and walk back, same arithmetic. It composes the two primitives' forward and backward
+    (nothing is written twice) and is first-order only; ``DeepNetwork.gradients`` and the
+    pictures use the two separate ops, so Z[l] and dZ[l] stay visible there.
+    Shapes: W (n[l], n[l-1]), A (n[l-1], m), b (n[l], 1) -> A[l] (n[l], m).
+    """
+
+    op_name = "linear_activation"
+
+    @staticmethod
+    def forward(ctx, W, A, b, activation="relu", slope=0.01):
+        lin = _Part({}, ctx.needs_input_grad)
+        Z = Linear.forward(lin, W, A, b)
+        if activation == "linear":
+            act, out = None, Z
+        else:
+            kw = {"slope": slope} if activation == "leaky_relu" else {}
+            act = _Part(kw)
+            out = ACTIVATION_OPS[activation].forward(act, Z, **kw)
+        if ctx.needs_input_grad:  # recording
+            ctx.save_for_backward(*lin.saved)  # W and A[l-1]: locked like any saved input
+            ctx.parts = (lin, act)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.graph_mode:
+            raise TypeError("linear_activation is first-order only")
+        lin, act = ctx.parts
+        name = ctx.kwargs.get("activation", "relu")
+        dZ = g if act is None else ACTIVATION_OPS[name].backward(act, g)
+        return Linear.backward(lin, dZ)
 
 
 # ---------------------------------------------------------------- fused, stable costs

@@ -160,7 +160,7 @@ def fit(
 def _step(net, opt, X: Tensor, Y: np.ndarray, i: int, unit: str, last: float | None) -> float:
     """One optimizer step on (X, Y); returns the cost before the update."""
     opt.zero_grad()
-    J = net._cost(X, Y)
+    J = net._cost(X, Y, fused=True)
     value = float(J.data)
     if not np.isfinite(value):
         opt.rollback()

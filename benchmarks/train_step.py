@@ -75,7 +75,7 @@ def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
 
     def step():
         opt.zero_grad()
-        J = net._cost(Xt, Y)
+        J = net._cost(Xt, Y, fused=True)  # as fit() does
         J.backward()
         opt.step()
         return J

@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_dnn as ad
 import autograd_dnn.functional as F
-from autograd_dnn import Tensor
+from autograd_dnn import Tensor, ops
 from autograd_dnn.ops import Pow
 
 from .strategies import (
@@ -400,3 +400,54 @@ def test_hvp_on_0d_tensors(f: Callable, inputs: tuple[np.ndarray, ...]) -> None:
     recognised as its output and create_graph treated it as a constant (exp, sqrt, tanh, pow
     wrt the exponent had silently wrong second derivatives)."""
     check_hvp(f, *inputs)
+
+
+# ----------------------------------------------------------------------------- composed op
+@st.composite
+def _linear_activation(draw: Any) -> tuple:
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    activation = draw(
+        st.sampled_from(["relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear"])
+    )
+    W, A, b = draw(arrays((n, k))), draw(arrays((k, m))), draw(arrays((n, 1)))
+    return activation, W, A, b
+
+
+def _apply_activation(Z: Tensor, activation: str) -> Tensor:
+    if activation == "linear":
+        return Z
+    if activation == "softmax":
+        return Z.softmax(0)
+    return getattr(Z, activation)()
+
+
+@ENGINE
+@given(_linear_activation())
+def test_linear_activation_vjp(case: tuple) -> None:
+    activation, W, A, b = case
+    check_vjp(lambda w, a, c: ops.LinearActivation.apply(w, a, c, activation=activation), W, A, b)
+
+
+@ENGINE
+@given(_linear_activation())
+def test_linear_activation_equals_linear_then_activation(case: tuple) -> None:
+    """The training loop's one-node layer gives the same values and gradients as two ops."""
+    activation, W, A, b = case
+    results = []
+    for fused in (True, False):
+        ts = [Tensor(x.copy(), requires_grad=True) for x in (W, A, b)]
+        if fused:
+            out = ops.LinearActivation.apply(*ts, activation=activation)
+        else:
+            out = _apply_activation(F.linear(*ts), activation)
+        (out * out).sum().backward()
+        results.append([out.data] + [t.grad for t in ts])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_linear_activation_is_first_order_only() -> None:
+    W = Tensor(np.ones((2, 2)), requires_grad=True)
+    out = ops.LinearActivation.apply(W, np.ones((2, 3)), np.zeros((2, 1)), activation="tanh")
+    with pytest.raises(RuntimeError, match="first-order only"):
+        ad.grad(out.sum(), [W], create_graph=True)

@@ -173,6 +173,13 @@ def rounds_for(dims: list[int], m: int, quick: bool) -> int:
     return max(3, r // 3) if quick else r
 
 
+def _short(dims: list[int]) -> str:
+    """[64, 64 x49, 1] rather than fifty-one numbers."""
+    if len(dims) <= 8:
+        return str(dims)
+    return f"[{dims[0]}, {dims[1]} x{len(dims) - 2}, {dims[-1]}]"
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds, float64 only")
@@ -199,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
                 fns[name] = make(params, X, Y)
             per_round = 20 if case == "tiny" else 1
             t = interleaved(fns, rounds_for(dims, m, args.quick), per_round=per_round)
-            row = [f"{case} {dims} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
+            row = [f"{case} {_short(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
             row += [f"{t[k] / t['numpy']:.2f}" for k in frameworks if k != "numpy"]
             rows.append(row)
             print(

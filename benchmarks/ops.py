@@ -20,9 +20,9 @@ from benchmarks.common import blas_info, interleaved, machine_info, table
 CHAIN = 1000
 
 
-def ours() -> dict:
-    x = ad.Tensor(np.ones((1, 1)), requires_grad=True)
-    g = np.ones((1, 1))
+def graph_ops(x, g) -> dict:
+    """The three measurements for an autodiff library: ``x`` a (1, 1) leaf requiring grad,
+    ``g`` the upstream gradient. autograd_dnn and PyTorch share this code."""
 
     def fwd():
         return x + x
@@ -40,6 +40,10 @@ def ours() -> dict:
         x.grad = None
 
     return {"forward": fwd, "chained": chain, "alone": alone}
+
+
+def ours() -> dict:
+    return graph_ops(ad.Tensor(np.ones((1, 1)), requires_grad=True), np.ones((1, 1)))
 
 
 def numpy_ops() -> dict:
@@ -64,24 +68,7 @@ def torch_ops() -> dict | None:
         return None
     torch.set_num_threads(1)
     x = torch.ones((1, 1), dtype=torch.float64, requires_grad=True)
-    g = torch.ones((1, 1), dtype=torch.float64)
-
-    def fwd():
-        return x + x
-
-    def chain():
-        y = x
-        for _ in range(CHAIN):
-            y = y + y
-        y.backward(g)
-        x.grad = None
-
-    def alone():
-        y = x + x
-        y.backward(g)
-        x.grad = None
-
-    return {"forward": fwd, "chained": chain, "alone": alone}
+    return graph_ops(x, torch.ones((1, 1), dtype=torch.float64))
 
 
 def main() -> None:

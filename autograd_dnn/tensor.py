@@ -184,7 +184,8 @@ class Context:
 
     @property
     def name(self) -> str:
-        return getattr(self.fn, "op_name", self.fn.__name__)
+        """The op's name: ``op_name`` when the Function sets one, else its class name."""
+        return _op_name(self.fn)
 
     def _check_released(self) -> None:
         if self.released:

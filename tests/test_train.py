@@ -175,6 +175,7 @@ def test_dev_costs_recorded():
     assert h.dev_costs[-1] == pytest.approx(float(net.cost(Xd, Yd).data))
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the point here
 def test_nan_cost_stops_with_iteration_and_keeps_last_finite_parameters():
     X, Y = D.flower(100, seed=0)
     net = ad.DeepNetwork([2, 8, 1], seed=0, output_activation="linear")

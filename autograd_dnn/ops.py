@@ -58,7 +58,7 @@ def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tup
 
 def _stable_sigmoid(z: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    return (np.where(z >= 0, 1.0, e) / (1.0 + e)).astype(z.dtype, copy=False)
 
 
 def _stable_softmax(z: np.ndarray, axis: int) -> np.ndarray:
@@ -215,15 +215,20 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, W, A, b):
         Z = MatMul.forward(ctx, W, A)
+        if Z.ndim != 2:  # batched operands: this op's backward is written for one layer
+            raise ValueError(
+                f"linear needs W (n[l], n[l-1]) and A (n[l-1], m), got {np.shape(W)} and "
+                f"{np.shape(A)}"
+            )
         Z += b
         return Z
 
     @staticmethod
     def backward(ctx, g):
-        W, A = ctx.saved_tensors
+        W, A = ctx.saved_tensors  # both 2-D: (n[l], n[l-1]) and (n[l-1], m)
         need_w, need_a, _ = ctx.needs_input_grad
-        dW = g @ _swap_last(A) if need_w else None
-        dA = _swap_last(W) @ g if need_a else None
+        dW = g @ A.T if need_w else None
+        dA = W.T @ g if need_a else None
         return dW, dA, g  # db: g summed over the m columns by the engine's reduction
 
 
@@ -598,8 +603,9 @@ class BCEWithLogits(Function):
     @staticmethod
     def backward(ctx, g):
         z, y = ctx.saved_tensors
-        m = _samples(ctx.saved_arrays[0])
-        return g * (_sigmoid(z) - y) / m, -g * z / m
+        need_z, need_y = ctx.needs_input_grad
+        scale = g / _samples(ctx.saved_arrays[0])
+        return (scale * (_sigmoid(z) - y) if need_z else None, -scale * z if need_y else None)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -618,8 +624,8 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         z, y = ctx.saved_tensors
+        need_z, need_y = ctx.needs_input_grad
         axis = ctx.kwargs.get("axis", 0)
-        m = _samples(ctx.saved_arrays[0])
-        p = _softmax(z, axis)
-        gz = g * (p * y.sum(axis=axis, keepdims=True) - y) / m
-        return gz, -g * _log_softmax(z, axis) / m
+        scale = g / _samples(ctx.saved_arrays[0])
+        gz = scale * (_softmax(z, axis) * y.sum(axis=axis, keepdims=True) - y) if need_z else None
+        return gz, -scale * _log_softmax(z, axis) if need_y else None

@@ -377,9 +377,12 @@ def reduce_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     added are summed away, and axes where ``shape`` has 1 are summed with keepdims.
     Example: ``db`` of shape (n[l], 1) from ``dZ`` of shape (n[l], m).
     """
-    if g.shape == shape:
+    gshape = g.shape
+    if gshape == shape:
         return g
-    extra = len(g.shape) - len(shape)
+    if len(shape) == 2 == len(gshape) and shape[1] == 1 and shape[0] == gshape[0]:
+        return g.sum(axis=1, keepdims=True)  # db[l] from dZ[l]: the common case, fast
+    extra = len(gshape) - len(shape)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)

@@ -114,15 +114,10 @@ class Cube(Function):
         return 3 * x**2 * g
 
 
-class WrongCube(Function):
+class WrongCube(Cube):
     """x^3, with a wrong derivative 2 x^2 (analytic / numeric reads 2/3)."""
 
     op_name = "wrong_cube"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**3
 
     @staticmethod
     def backward(ctx, g):

@@ -337,11 +337,19 @@ class DeepNetwork:
         return Z, A, cache
 
     def _cost(
-        self, X: Tensor, Y: np.ndarray, cache_out: list | None = None, fused: bool = False
+        self,
+        X: Tensor,
+        Y: np.ndarray,
+        cache_out: list | None = None,
+        fused: bool = False,
+        l2_m: int | None = None,
+        with_l2: bool = True,
     ) -> Tensor:
         """Unchecked cost of X, Y; the last layer's activation is fused into the cost.
 
         ``fused=True`` records one node per hidden layer (training); Z[l] is then not kept.
+        ``l2_m`` is the m of the L2 term (lambda / 2m): the whole training set's m when X is
+        a mini-batch, so the penalty does not grow as batches shrink.
         """
         A = X
         L = self.L
@@ -361,8 +369,9 @@ class DeepNetwork:
         if cache_out is not None:
             cache_out.append((ZL, AL))
         J = losses.cost(out, ZL, AL, Y)
-        if self.l2:
-            J = J + losses.l2_penalty((layer.W for layer in self.layers), self.l2, X.shape[1])
+        if self.l2 and with_l2:
+            m = X.shape[1] if l2_m is None else l2_m
+            J = J + losses.l2_penalty((layer.W for layer in self.layers), self.l2, m)
         J.name = "J"
         return J
 
@@ -418,7 +427,7 @@ class DeepNetwork:
         iterations: int = 2500,
         optimizer: str = "gd",
         batch_size: int | None = None,
-        l2: float = 0.0,
+        l2: float | None = None,
         momentum: float = 0.9,
         beta1: float = 0.9,
         beta2: float = 0.999,

@@ -3,7 +3,9 @@
 Each optimizer computes the amount to subtract from every parameter and writes
 ``W[l] - delta`` into a second buffer, then swaps: no copy per step, and the parameters
 of the previous step stay intact, so :meth:`Optimizer.rollback` can restore them when a
-step produced a non-finite cost.
+step produced a non-finite cost. The buffers are arrays the optimizer made itself: the
+array you created a parameter from is never written to. ``W.data`` is the live array; take
+``get_parameters()`` (copies) for a snapshot.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Optimizer:
         self.decay_rate = float(decay_rate)
         self.t = 0
         self._previous: list[np.ndarray | None] = [None] * len(self.params)
+        self._owned: list[list[np.ndarray]] = [[] for _ in self.params]
 
     def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover (each optimizer defines it)
@@ -60,11 +63,12 @@ class Optimizer:
                 continue
             delta = self._delta(i, g)
             buf = self._previous[i]
-            if buf is None or not buf.flags.writeable or buf.shape != p.shape:
-                buf = np.empty_like(p._data)
+            owned = self._owned[i]
+            if buf is None or not any(buf is a for a in owned) or not buf.flags.writeable:
+                buf = np.empty_like(p._data)  # write only into arrays we made, never the
+                self._owned[i] = (owned + [buf])[-2:]  # user's own W0
             np.subtract(p._data, delta, out=buf)
-            self._previous[i] = p._data
-            p._data = buf
+            self._previous[i], p._data = p._data, buf
 
     def rollback(self) -> None:
         """Restore the parameters from before the last :meth:`step`."""

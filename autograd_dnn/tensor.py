@@ -170,11 +170,15 @@ class Context:
         if not self.graph_mode:
             return self.saved
         out = []
-        for s in self.saved:
+        inputs = self.inputs
+        for k, s in enumerate(self.saved):
             if s is self.out:  # the op's own output: recompute it as a recorded tensor
-                out.append(self.fn.apply(*self.inputs, **self.kwargs))
+                out.append(self.fn.apply(*inputs, **self.kwargs))
                 continue
-            for t in self.inputs:  # an input's array: the input tensor itself
+            # an input's array: the input tensor itself. Ops save inputs in input order, so
+            # try the same position first: two inputs may share one array (x * x.detach()).
+            order = ([inputs[k]] if k < len(inputs) else []) + list(inputs)
+            for t in order:
                 if isinstance(t, Tensor) and s is t._data:
                     out.append(t)
                     break

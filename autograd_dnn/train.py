@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_dnn.optim import make_optimizer
-from autograd_dnn.tensor import Tensor, no_grad
+from autograd_dnn.tensor import Tensor, enable_grad, no_grad
 
 if TYPE_CHECKING:
     from autograd_dnn.nn import DeepNetwork
@@ -26,7 +26,8 @@ class History:
     Attributes:
         costs: training cost J at each recorded point (the mean over an epoch's
             mini-batches when training with mini-batches).
-        dev_costs: cost on the dev set at the same points (empty without a dev set).
+        dev_costs: cost on the dev set at the same points (empty without a dev set), with
+            the same L2 term as the training cost, so the two curves compare.
         iterations: the step (full batch) or epoch (mini-batch) of each point.
         unit: ``"iteration"`` or ``"epoch"``.
         learning_rate: the initial alpha.  seconds: wall time of the whole run.
@@ -67,7 +68,7 @@ def fit(
     iterations: int = 2500,
     optimizer: str = "gd",
     batch_size: int | None = None,
-    l2: float = 0.0,
+    l2: float | None = None,
     momentum: float = 0.9,
     beta1: float = 0.9,
     beta2: float = 0.999,
@@ -89,7 +90,9 @@ def fit(
         optimizer: "gd", "momentum" (beta = ``momentum``) or "adam" (beta1, beta2, epsilon).
         batch_size: None for full batch; else 1..m (a seeded permutation each epoch, the last
             partial batch kept).
-        l2: lambda of the L2 penalty (lambda / 2m) sum ||W[l]||_F^2; sets ``net.l2``.
+        l2: lambda of the L2 penalty (lambda / 2m) sum ||W[l]||_F^2, m the number of
+            training samples (also with mini-batches); sets ``net.l2``. None keeps the
+            network's own ``l2`` (the constructor's).
         seed: seeds the mini-batch permutations.
         X_dev, Y_dev: a dev set whose cost is recorded beside the training cost.
         print_every: record the cost every this many steps (or epochs), and at the end.
@@ -104,7 +107,7 @@ def fit(
         TrainingDiverged: the cost became NaN or inf; the message gives the step and the
             network keeps the parameters of the last step whose cost was finite.
     """
-    Xt = net.check_X(X)
+    Xt = Tensor(net.check_X(X).data, name="X")  # never X's own grad: fit needs no dA0
     m = Xt.shape[1]
     Yd = net.check_Y(Y, m)
     if not isinstance(iterations, (int, np.integer)) or iterations < 1:
@@ -114,7 +117,7 @@ def fit(
     if batch_size is not None:
         if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= m:
             raise ValueError(f"batch_size must be between 1 and m = {m}, got {batch_size!r}")
-    if l2 < 0 or not np.isfinite(l2):
+    if l2 is not None and (l2 < 0 or not np.isfinite(l2)):
         raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
     dev = None
     if (X_dev is None) != (Y_dev is None):
@@ -122,7 +125,8 @@ def fit(
     if X_dev is not None:
         Xd = net.check_X(X_dev)
         dev = (Xd, net.check_Y(Y_dev, Xd.shape[1]))
-    net.l2 = float(l2)
+    if l2 is not None:
+        net.l2 = float(l2)
     opt = make_optimizer(
         optimizer, net.parameters(), learning_rate, momentum, beta1, beta2, epsilon, decay_rate
     )
@@ -135,19 +139,19 @@ def fit(
     try:
         for i in range(iterations):
             if batch_size is None:
-                J = _step(net, opt, Xt, Yd, i, unit, last_finite)
+                J = _step(net, opt, Xt, Yd, i, unit, last_finite, m)
                 last_finite = J
             else:
                 total = 0.0
                 for idx in minibatches(m, batch_size, rng):
                     Xb = Tensor(Xt.data[:, idx], name="X")
-                    Jb = _step(net, opt, Xb, Yd[:, idx], i, unit, last_finite)
+                    Jb = _step(net, opt, Xb, Yd[:, idx], i, unit, last_finite, m)
                     last_finite = Jb
                     total += Jb * len(idx)
                 J = total / m
                 opt.decay(i + 1)
             if i % print_every == 0 or i == iterations - 1:
-                _record(net, history, i, J, dev, print_cost, bar)
+                _record(net, history, i, J, dev, print_cost, bar, m)
             if bar is not None:
                 bar.update(1)
     finally:
@@ -157,30 +161,36 @@ def fit(
     return history
 
 
-def _step(net, opt, X: Tensor, Y: np.ndarray, i: int, unit: str, last: float | None) -> float:
-    """One optimizer step on (X, Y); returns the cost before the update."""
+def _step(
+    net, opt, X: Tensor, Y: np.ndarray, i: int, unit: str, last: float | None, m: int
+) -> float:
+    """One optimizer step on (X, Y), a batch of the m training samples; returns the cost
+    before the update."""
     opt.zero_grad()
-    J = net._cost(X, Y, fused=True)
-    value = float(J.data)
+    with enable_grad():  # fit works inside a user's no_grad() block too
+        J = net._cost(X, Y, fused=True, l2_m=m)
+        value = float(J.data)
+        if np.isfinite(value):
+            J.backward()
     if not np.isfinite(value):
+        J = None  # drop the graph now: a kept traceback must not keep X and W locked
         opt.rollback()
         before = f" (the last finite cost was {last:.6g})" if last is not None else ""
         raise TrainingDiverged(
             f"the cost became {value} at {unit} {i}{before}; the network keeps the parameters "
             f"of the last finite step. Try a smaller learning rate than {opt.learning_rate:g}."
         )
-    J.backward()
     opt.step()
     return value
 
 
-def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar) -> None:
+def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar, m: int) -> None:
     history.iterations.append(i)
     history.costs.append(J)
     line = f"Cost after {history.unit} {i}: {J:.6f}"
     if dev is not None:
         with no_grad():
-            dc = float(net._cost(*dev).data)
+            dc = float(net._cost(*dev, l2_m=m).data)  # the same L2 term as the train cost
         history.dev_costs.append(dc)
         line += f"  dev: {dc:.6f}"
     if bar is not None:

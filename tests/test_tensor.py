@@ -750,3 +750,15 @@ def test_bce_with_logits_stays_finite_where_a_is_exactly_0_or_1(strict_floats) -
     # (A - Y) / m, with A = 1 - 4e-18 rounding to 1 at z = 40
     np.testing.assert_allclose(Zt.grad, [[-0.2, 0.2, 0.0, 0.0, 0.0]], rtol=1e-15, atol=1e-17)
     np.testing.assert_allclose(Yt.grad, -Z / 5)
+
+
+def test_second_derivative_when_two_inputs_share_one_array() -> None:
+    """Review finding: x * x.detach() shares one array between a variable and a constant;
+    under create_graph each saved array must map back to its own input."""
+    x = Tensor([[3.0]], requires_grad=True)
+    (g,) = ad.grad((x * x.detach()).sum(), [x], create_graph=True)
+    assert g.data[0, 0] == 3.0
+    assert not g.requires_grad  # d/dx (x * c) = c: a constant, so d2/dx2 = 0 (was 1.0)
+    (g2,) = ad.grad((x.detach() / x).sum(), [x], create_graph=True)  # -3 / x^2
+    (h2,) = ad.grad(g2.sum(), [x])  # 2 c / x^3 = 6 / 27
+    np.testing.assert_allclose(h2.data, [[2.0 / 9.0]])

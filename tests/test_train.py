@@ -248,3 +248,67 @@ def test_load_refuses_broken_files(tmp_path):
         ad.DeepNetwork.load(text)
     with pytest.raises(FileNotFoundError):
         ad.DeepNetwork.load(tmp_path / "none.npz")
+
+
+# ----------------------------------------------------------------------------- review fixes
+def test_fit_keeps_the_constructor_l2_unless_given():
+    X, Y = D.flower(40, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], l2=0.7, seed=0)
+    net.fit(X, Y, iterations=2, progress=False)
+    assert net.l2 == 0.7
+    net.fit(X, Y, iterations=2, l2=0.0, progress=False)
+    assert net.l2 == 0.0
+
+
+def test_minibatch_l2_uses_the_training_m():
+    """Each batch's cost carries (lambda / 2m) sum ||W||^2 with m the training set's size, so
+    an epoch's cost is the full-batch cost, and dev costs carry the same term."""
+    X, Y = D.flower(200, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], seed=0, l2=0.5)
+    Xt = ad.Tensor(X)
+    full = float(net._cost(Xt, Y).data)
+    batch = ad.Tensor(X[:, :20])
+    with_m = float(net._cost(batch, Y[:, :20], l2_m=200).data)
+    plain = float(net._cost(batch, Y[:, :20], with_l2=False).data)
+    W = net.get_parameters()
+    penalty = 0.5 / (2 * 200) * (np.sum(W["W1"] ** 2) + np.sum(W["W2"] ** 2))
+    assert with_m == pytest.approx(plain + penalty)
+    assert full == pytest.approx(float(net._cost(Xt, Y, with_l2=False).data) + penalty)
+    h = net.fit(X, Y, learning_rate=1e-9, iterations=1, batch_size=20, progress=False,
+                X_dev=X, Y_dev=Y, l2=0.5)  # fmt: skip
+    assert h.costs[0] == pytest.approx(full, rel=1e-6)
+    assert h.dev_costs[0] == pytest.approx(full, rel=1e-6)
+
+
+def test_fit_works_under_no_grad_and_leaves_X_alone():
+    X, Y = D.flower(40, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], seed=0)
+    Xt = ad.Tensor(X, requires_grad=True)
+    with ad.no_grad():
+        h = net.fit(Xt, Y, learning_rate=0.1, iterations=3, progress=False)
+    assert len(h.costs) == 2 and Xt.grad is None
+
+
+def test_optimizer_never_writes_into_the_users_array():
+    W0 = np.array([[1.0, 2.0]])
+    W = ad.Tensor(W0, requires_grad=True)
+    opt = GD([W], learning_rate=0.1)
+    for _ in range(4):
+        opt.zero_grad()
+        (W * W).sum().backward()
+        opt.step()
+    assert np.array_equal(W0, [[1.0, 2.0]])
+    np.testing.assert_allclose(W.data, np.array([[1.0, 2.0]]) * 0.8**4)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_divergence_leaves_X_and_the_parameters_writable_while_the_error_lives():
+    X, Y = D.flower(100, seed=0)
+    net = ad.DeepNetwork([2, 8, 1], seed=0, output_activation="linear")
+    try:
+        net.fit(X, Y, learning_rate=10.0, iterations=500, progress=False)
+    except ad.TrainingDiverged as e:
+        err = e  # kept alive, as an interactive session keeps sys.last_traceback
+    assert err is not None
+    X /= 2.0  # would raise "output array is read-only" if the failed graph still held X
+    net.parameters()["W1"].data[0, 0] = 0.0

@@ -141,6 +141,8 @@ def fit(
             if batch_size is None:
                 J = _step(net, opt, Xt, Yd, i, unit, last_finite, m)
                 last_finite = J
+                if decay_rate:
+                    opt.decay(i + 1)  # a full batch: every step is an epoch
             else:
                 total = 0.0
                 for idx in minibatches(m, batch_size, rng):
@@ -149,7 +151,8 @@ def fit(
                     last_finite = Jb
                     total += Jb * len(idx)
                 J = total / m
-                opt.decay(i + 1)
+                if decay_rate:
+                    opt.decay(i + 1)
             if i % print_every == 0 or i == iterations - 1:
                 _record(net, history, i, J, dev, print_cost, bar, m)
             if bar is not None:

@@ -312,3 +312,22 @@ def test_divergence_leaves_X_and_the_parameters_writable_while_the_error_lives()
     assert err is not None
     X /= 2.0  # would raise "output array is read-only" if the failed graph still held X
     net.parameters()["W1"].data[0, 0] = 0.0
+
+
+@pytest.mark.parametrize("batch_size", [None, 10])
+def test_learning_rate_decays_per_epoch_in_fit(batch_size, monkeypatch):
+    X, Y = D.flower(40, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], seed=0)
+    seen = []
+    original = GD.step
+
+    def spy(self):
+        seen.append(self.learning_rate)
+        original(self)
+
+    monkeypatch.setattr(GD, "step", spy)
+    net.fit(X, Y, learning_rate=0.1, iterations=3, batch_size=batch_size, decay_rate=1.0,
+            progress=False)  # fmt: skip
+    per_epoch = 1 if batch_size is None else 4
+    expected = [0.1 / (1 + e) for e in range(3) for _ in range(per_epoch)]
+    assert seen == pytest.approx(expected)

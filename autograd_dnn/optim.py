@@ -10,6 +10,7 @@ array you created a parameter from is never written to. ``W.data`` is the live a
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -19,7 +20,7 @@ from autograd_dnn.tensor import Tensor
 OPTIMIZERS = ("gd", "momentum", "adam")
 
 
-class Optimizer:
+class Optimizer(ABC):
     """Base class. ``params``: a dict ``{"W1": Tensor, ...}`` or an iterable of Tensors.
 
     Args:
@@ -51,8 +52,9 @@ class Optimizer:
         self._previous: list[np.ndarray | None] = [None] * len(self.params)
         self._owned: list[list[np.ndarray]] = [[] for _ in self.params]
 
+    @abstractmethod
     def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover (each optimizer defines it)
+        """The amount to subtract from parameter i, given its gradient g (same shape)."""
 
     def step(self) -> None:
         """W[l] := W[l] - delta[l] for every parameter that has a gradient."""

@@ -271,7 +271,7 @@ def read_jsonl_tolerant(path) -> list[dict]:
         try:
             out.append(json.loads(line))
         except json.JSONDecodeError:
-            pass
+            continue  # a line cut short by a crash: what resume must tolerate
     return out
 
 

@@ -244,7 +244,7 @@ class _NullContext:
     needs_input_grad = ()
 
     def save_for_backward(self, *arrays: Any) -> None:
-        pass
+        """Nothing is recorded, so nothing is kept: backward will never run on this op."""
 
 
 # ----------------------------------------------------------------------------- function

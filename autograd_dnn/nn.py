@@ -336,6 +336,12 @@ class DeepNetwork:
             cache.append((Z, A))
         return Z, A, cache
 
+    def _has_custom_ops(self) -> bool:
+        """True when a layer runs a user's Function (``linear_fn`` or ``activation_fn``)."""
+        return any(
+            l.linear_fn is not ops.Linear or l.activation_fn is not None for l in self.layers
+        )
+
     def _cost(
         self,
         X: Tensor,

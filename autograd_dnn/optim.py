@@ -49,8 +49,10 @@ class Optimizer(ABC):
         self.initial_learning_rate = float(learning_rate)
         self.decay_rate = float(decay_rate)
         self.t = 0
-        self._previous: list[np.ndarray | None] = [None] * len(self.params)
-        self._owned: list[list[np.ndarray]] = [[] for _ in self.params]
+        n = len(self.params)
+        self._previous: list[np.ndarray | None] = [None] * n  # for rollback
+        self._last: list[np.ndarray | None] = [None] * n  # the array step() installed
+        self._spare: list[np.ndarray | None] = [None] * n  # ours, free to overwrite
 
     @abstractmethod
     def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
@@ -59,24 +61,28 @@ class Optimizer(ABC):
     def step(self) -> None:
         """W[l] := W[l] - delta[l] for every parameter that has a gradient."""
         self.t += 1
+        spare, last, previous = self._spare, self._last, self._previous
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
                 continue
-            delta = self._delta(i, g)
-            buf = self._previous[i]
-            owned = self._owned[i]
-            if buf is None or not any(buf is a for a in owned) or not buf.flags.writeable:
-                buf = np.empty_like(p._data)  # write only into arrays we made, never the
-                self._owned[i] = (owned + [buf])[-2:]  # user's own W0
-            np.subtract(p._data, delta, out=buf)
-            self._previous[i], p._data = p._data, buf
+            live = p._data
+            buf = spare[i]
+            if buf is None or not buf.flags.writeable:  # a retained graph still holds it
+                buf = np.empty_like(live)
+            np.subtract(live, self._delta(i, g), out=buf)
+            # the array we replace becomes the next spare only if we made it: never the
+            # user's own W0, nor an array assigned to p.data since
+            spare[i] = live if live is last[i] else None
+            previous[i] = live
+            last[i] = p._data = buf
 
     def rollback(self) -> None:
         """Restore the parameters from before the last :meth:`step`."""
         for i, p in enumerate(self.params):
             if self._previous[i] is not None:
-                p._data, self._previous[i] = self._previous[i], None
+                self._spare[i] = p._data if p._data is self._last[i] else None
+                p._data, self._previous[i], self._last[i] = self._previous[i], None, None
 
     def zero_grad(self) -> None:
         for p in self.params:

@@ -55,6 +55,7 @@ class _State:
     anomaly: bool = False
     layer: int | None = None  # set by graph.layer_scope; recorded on each node
     kink_log: list | None = None  # set by gradcheck: ops with kinks append their masks
+    guard_writes: bool = True  # lock saved leaf arrays, freeze outputs (see _trusted_step)
 
 
 class AnomalyError(RuntimeError):
@@ -64,20 +65,6 @@ class AnomalyError(RuntimeError):
 # ----------------------------------------------------------------------------- locks
 _LOCKS: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, Function]
 _PENDING: list[np.ndarray] = []  # views to make writable again once their base is
-
-
-def _lock(arrays: list[np.ndarray], op: Any) -> None:
-    """Make the arrays a node saved read-only, counting per array (``id`` is only a key while
-    the entry holds the array alive), so two graphs saving one array stay consistent."""
-    for arr in arrays:
-        entry = _LOCKS.get(id(arr))
-        if entry is None:
-            writeable = arr.flags.writeable
-            _LOCKS[id(arr)] = [arr, 1, writeable, op]
-            if writeable:
-                arr.setflags(write=False)
-        else:
-            entry[1] += 1
 
 
 def _unlock(arrays: list[np.ndarray]) -> None:
@@ -209,22 +196,38 @@ class Context:
         if raw is not out:
             self.saved = tuple(out if s is raw else s for s in self.saved)
         self.out = out
+        if not _State.guard_writes:
+            return
         saved = self.saved
         owned = []  # leaves' arrays and constant array arguments: op outputs are read-only
         for t in self.inputs:
-            d = t._data if t.__class__ is Tensor and t._node is None else t
-            if d.__class__ is np.ndarray:
-                for a in saved:
-                    if a is d:
-                        owned.append(d)
-                        break
+            if t.__class__ is Tensor:
+                if t._node is not None:
+                    continue
+                t = t._data
+            elif t.__class__ is not np.ndarray:
+                continue
+            for a in saved:
+                if a is t:
+                    owned.append(t)
+                    break
         for a in saved:  # a saved view: its bases too, so writes through them are refused
-            base = a.base if a.__class__ is np.ndarray else None
-            while base is not None and base.__class__ is np.ndarray:
-                owned.append(base)
-                base = base.base
-        if owned:
-            _lock(owned, self.fn)
+            if a.__class__ is np.ndarray and a.base is not None:
+                base = a.base
+                while base is not None and base.__class__ is np.ndarray:
+                    owned.append(base)
+                    base = base.base
+        if owned:  # lock them, counting per array (``id`` is only a key while the entry holds
+            locks = _LOCKS  # the array alive), so two graphs saving one array stay consistent
+            for arr in owned:
+                entry = locks.get(id(arr))
+                if entry is None:
+                    writeable = arr.flags.writeable
+                    locks[id(arr)] = [arr, 1, writeable, self.fn]
+                    if writeable:
+                        arr.setflags(write=False)
+                else:
+                    entry[1] += 1
             self.lock = _Lock(owned)
 
     def _release(self) -> None:
@@ -325,11 +328,12 @@ class Function:
         t._id = _next_id()
         t.grad = t.name = None
         if record:
-            for a in arrays:
-                if a is out:  # forward handed an input back: not ours to freeze
-                    break
-            else:
-                out.setflags(write=False)  # recorded outputs are read-only from birth
+            if _State.guard_writes:
+                for a in arrays:
+                    if a is out:  # forward handed an input back: not ours to freeze
+                        break
+                else:
+                    out.setflags(write=False)  # recorded outputs are read-only from birth
             ctx.id = t._id
             if ctx.saved:
                 ctx._finalize(out, raw)
@@ -1054,6 +1058,20 @@ def no_grad() -> Iterator[None]:
     """Record nothing inside the block (evaluation, parameter updates)."""
     with _grad_mode(False):
         yield
+
+
+@contextlib.contextmanager
+def _trusted_step() -> Iterator[None]:
+    """Record without the write guard: saved leaf arrays are not locked and outputs are not
+    frozen. Only for library code that runs a forward and its backward back to back with
+    built-in ops (``fit``'s step), where no user code can write in between; the guard costs
+    a few microseconds per node, which is most of a small layer's step."""
+    prev = _State.guard_writes
+    _State.guard_writes = False
+    try:
+        yield
+    finally:
+        _State.guard_writes = prev
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_dnn.optim import make_optimizer
-from autograd_dnn.tensor import Tensor, enable_grad, no_grad
+from autograd_dnn.tensor import Tensor, _trusted_step, enable_grad, no_grad
 
 if TYPE_CHECKING:
     from autograd_dnn.nn import DeepNetwork
@@ -170,7 +171,10 @@ def _step(
     """One optimizer step on (X, Y), a batch of the m training samples; returns the cost
     before the update."""
     opt.zero_grad()
-    with enable_grad():  # fit works inside a user's no_grad() block too
+    # no user code runs between this forward and its backward unless a layer has its own
+    # Function: then keep the write guard, which turns a stray in-place write into an error
+    guard = contextlib.nullcontext() if net._has_custom_ops() else _trusted_step()
+    with enable_grad(), guard:  # fit works inside a user's no_grad() block too
         J = net._cost(X, Y, fused=True, l2_m=m)
         value = float(J.data)
         if np.isfinite(value):

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 import autograd_dnn as ad
+from autograd_dnn.train import _step as fit_step
 from benchmarks.common import blas_info, fmt_time, interleaved, machine_info, table
 
 CASES = {
@@ -72,13 +73,10 @@ def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
     net = ad.DeepNetwork.from_parameters(params)
     opt = ad.optim.GD(net.parameters(), LR)
     Xt = ad.Tensor(X, name="X")
+    m = X.shape[1]
 
-    def step():
-        opt.zero_grad()
-        J = net._cost(Xt, Y, fused=True)  # as fit() does
-        J.backward()
-        opt.step()
-        return J
+    def step():  # fit()'s own step: forward, cost, backward, update
+        return fit_step(net, opt, Xt, Y, 1, "iteration", None, m)
 
     return step
 

@@ -301,6 +301,49 @@ def test_optimizer_never_writes_into_the_users_array():
     np.testing.assert_allclose(W.data, np.array([[1.0, 2.0]]) * 0.8**4)
 
 
+def test_optimizer_never_writes_into_an_array_assigned_mid_training():
+    W = ad.Tensor(np.ones((1, 2)), requires_grad=True)
+    opt = GD([W], learning_rate=0.5)
+    for _ in range(2):
+        W.grad = np.ones((1, 2))
+        opt.step()
+    mine = np.full((1, 2), 3.0)
+    W.data = mine
+    for _ in range(3):
+        W.grad = np.ones((1, 2))
+        opt.step()
+    assert np.array_equal(mine, [[3.0, 3.0]]) and np.array_equal(W.data, [[1.5, 1.5]])
+
+
+def test_optimizer_keeps_an_array_a_retained_graph_still_holds():
+    W = ad.Tensor(np.ones((1, 2)), requires_grad=True)
+    opt = GD([W], learning_rate=0.5)
+    W.grad = np.ones((1, 2))
+    opt.step()  # W = 0.5
+    held = (W * W).sum()  # saves the live array, 0.5
+    W.grad = np.ones((1, 2))
+    opt.step()  # W = 0; the array `held` saved is now the spare
+    W.grad = np.ones((1, 2))
+    opt.step()  # must not write -0.5 into the saved array
+    W.grad = None
+    held.backward()
+    np.testing.assert_array_equal(W.grad, [[1.0, 1.0]])  # 2 W as it was when recorded
+    np.testing.assert_array_equal(W.data, [[-0.5, -0.5]])
+
+
+def test_step_after_rollback_continues_from_the_restored_parameters():
+    W = ad.Tensor(np.zeros((2,)), requires_grad=True)
+    opt = GD([W], learning_rate=1.0)
+    for g in (1.0, 2.0, 4.0):
+        W.grad = np.full(2, g)
+        opt.step()
+    opt.rollback()  # back to -3
+    for g in (8.0, 16.0):
+        W.grad = np.full(2, g)
+        opt.step()
+    np.testing.assert_array_equal(W.data, [-27.0, -27.0])
+
+
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_divergence_leaves_X_and_the_parameters_writable_while_the_error_lives():
     X, Y = D.flower(100, seed=0)
@@ -331,3 +374,52 @@ def test_learning_rate_decays_per_epoch_in_fit(batch_size, monkeypatch):
     per_epoch = 1 if batch_size is None else 4
     expected = [0.1 / (1 + e) for e in range(3) for _ in range(per_epoch)]
     assert seen == pytest.approx(expected)
+
+
+def test_fit_step_matches_the_guarded_graph_exactly():
+    """fit records its step without the write guard; the numbers are the guarded ones."""
+    X, Y = D.moons(60, seed=1)
+    a = ad.DeepNetwork([2, 5, 4, 1], seed=3)
+    b = ad.DeepNetwork.from_parameters(a.get_parameters(), activations=a.activations)
+    a.fit(X, Y, learning_rate=0.1, iterations=3, progress=False)
+    opt = GD(b.parameters(), learning_rate=0.1)
+    for _ in range(3):
+        opt.zero_grad()
+        b.cost(X, Y).backward()  # guarded: locks, frozen outputs, two nodes per layer
+        opt.step()
+    for k, v in a.get_parameters().items():
+        np.testing.assert_allclose(v, b.get_parameters()[k], rtol=1e-13, atol=1e-15, err_msg=k)
+    assert ad.tensor._State.guard_writes  # restored after fit
+
+
+class _WritesIntoW(ad.ops.Linear):
+    """A user's Linear whose backward scribbles on W in place (a bug the guard reports)."""
+
+    @staticmethod
+    def backward(ctx, g):
+        W, _ = ctx.saved_tensors
+        W *= 0.5
+        return ad.ops.Linear.backward(ctx, g)
+
+
+def test_fit_keeps_the_write_guard_when_a_layer_runs_user_code():
+    X, Y = D.moons(40, seed=0)
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    net.layers[0].linear_fn = _WritesIntoW
+    with pytest.raises(ValueError, match="read-only"):
+        net.fit(X, Y, learning_rate=0.1, iterations=2, progress=False)
+    assert ad.tensor._State.guard_writes
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_the_write_guard_is_back_after_a_diverged_fit():
+    X, Y = D.flower(100, seed=0)
+    net = ad.DeepNetwork([2, 8, 1], seed=0, output_activation="linear")
+    with pytest.raises(ad.TrainingDiverged):
+        net.fit(X, Y, learning_rate=10.0, iterations=500, progress=False)
+    assert ad.tensor._State.guard_writes
+    W = ad.Tensor(np.ones((1, 1)), requires_grad=True)
+    y = W * W  # recorded outside fit: W is locked again
+    with pytest.raises(ValueError, match="read-only"):
+        W.data[0, 0] = 2.0
+    y.backward()

@@ -233,16 +233,17 @@ class Linear(Function):
 
 
 class _Part:
-    """The context of one op run inside a composed op: what it saved, its options."""
+    """The context of the activation run inside ``linear_activation``: what it saved, its
+    options. (Its input Z is not an input of the composed node, so it needs no grad flags.)"""
 
-    __slots__ = ("saved", "kwargs", "needs_input_grad")
+    __slots__ = ("saved", "kwargs")
     graph_mode = False
     released = False
+    needs_input_grad = ()
 
-    def __init__(self, kwargs: dict, needs: Any = ()) -> None:
+    def __init__(self, kwargs: dict) -> None:
         self.saved: tuple = ()
         self.kwargs = kwargs
-        self.needs_input_grad = needs
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -561,27 +562,24 @@ class LinearActivation(Function):
 
     @staticmethod
     def forward(ctx, W, A, b, activation="relu", slope=0.01):
-        lin = _Part({}, ctx.needs_input_grad)
-        Z = Linear.forward(lin, W, A, b)
+        Z = Linear.forward(ctx, W, A, b)  # saves W and A[l-1] in ctx, as Linear's own node
         if activation == "linear":
-            act, out = None, Z
-        else:
-            kw = {"slope": slope} if activation == "leaky_relu" else {}
-            act = _Part(kw)
-            out = ACTIVATION_OPS[activation].forward(act, Z, **kw)
+            return Z
+        fn = ACTIVATION_OPS[activation]
+        act = _Part({"slope": slope} if activation == "leaky_relu" else {})
+        out = fn.forward(act, Z, **act.kwargs)
         if ctx.needs_input_grad:  # recording
-            ctx.save_for_backward(*lin.saved)  # W and A[l-1]: locked like any saved input
-            ctx.parts = (lin, act)
+            ctx.activation = (fn, act)
         return out
 
     @staticmethod
     def backward(ctx, g):
         if ctx.graph_mode:
             raise TypeError("linear_activation is first-order only")
-        lin, act = ctx.parts
-        name = ctx.kwargs.get("activation", "relu")
-        dZ = g if act is None else ACTIVATION_OPS[name].backward(act, g)
-        return Linear.backward(lin, dZ)
+        if ctx.kwargs.get("activation") != "linear":
+            fn, act = ctx.activation
+            g = fn.backward(act, g)
+        return Linear.backward(ctx, g)
 
 
 # ---------------------------------------------------------------- fused, stable costs

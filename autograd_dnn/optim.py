@@ -55,8 +55,9 @@ class Optimizer(ABC):
         self._spare: list[np.ndarray | None] = [None] * n  # ours, free to overwrite
 
     @abstractmethod
-    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
-        """The amount to subtract from parameter i, given its gradient g (same shape)."""
+    def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
+        """Write into ``out`` the amount to subtract from parameter i, given its gradient g
+        (all three the same shape)."""
 
     def step(self) -> None:
         """W[l] := W[l] - delta[l] for every parameter that has a gradient."""
@@ -70,7 +71,8 @@ class Optimizer(ABC):
             buf = spare[i]
             if buf is None or not buf.flags.writeable:  # a retained graph still holds it
                 buf = np.empty_like(live)
-            np.subtract(live, self._delta(i, g), out=buf)
+            self._delta(i, g, buf)  # no temporary: the delta goes where the result will be
+            np.subtract(live, buf, out=buf)
             # the array we replace becomes the next spare only if we made it: never the
             # user's own W0, nor an array assigned to p.data since
             spare[i] = live if live is last[i] else None
@@ -96,8 +98,8 @@ class Optimizer(ABC):
 class GD(Optimizer):
     """Gradient descent: W := W - alpha dW."""
 
-    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
-        return self.learning_rate * g
+    def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
+        np.multiply(g, self.learning_rate, out=out)
 
 
 class Momentum(Optimizer):
@@ -110,11 +112,11 @@ class Momentum(Optimizer):
         self.beta = beta
         self.v = [np.zeros_like(p._data) for p in self.params]
 
-    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+    def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
         v = self.v[i]
         v *= self.beta
         v += (1 - self.beta) * g
-        return self.learning_rate * v
+        np.multiply(v, self.learning_rate, out=out)
 
 
 class Adam(Optimizer):
@@ -134,7 +136,7 @@ class Adam(Optimizer):
         self.v = [np.zeros_like(p._data) for p in self.params]
         self.s = [np.zeros_like(p._data) for p in self.params]
 
-    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+    def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
         v, s = self.v[i], self.s[i]
         v *= self.beta1
         v += (1 - self.beta1) * g
@@ -142,7 +144,7 @@ class Adam(Optimizer):
         s += (1 - self.beta2) * (g * g)
         v_hat = v / (1 - self.beta1**self.t)
         s_hat = s / (1 - self.beta2**self.t)
-        return self.learning_rate * v_hat / (np.sqrt(s_hat) + self.epsilon)
+        np.divide(self.learning_rate * v_hat, np.sqrt(s_hat) + self.epsilon, out=out)
 
 
 def make_optimizer(

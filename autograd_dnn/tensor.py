@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import operator
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -835,12 +836,11 @@ def _topo_order(root: Context) -> list[Context]:
                     seen.add(p)
                     stack.append(p)
     if len(nodes) > 1:
-        nodes.sort(key=_node_id, reverse=True)
+        nodes.sort(key=_NODE_ID, reverse=True)
     return nodes
 
 
-def _node_id(n: Context) -> int:
-    return n.id
+_NODE_ID = operator.attrgetter("id")
 
 
 def _backprop(

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import networkx as nx
 import numpy as np
 
-from autograd_dnn.tensor import Tensor, _State
+from autograd_dnn.tensor import Tensor, _Switch
 
 __all__ = ["layer_scope", "tensors_of", "to_networkx"]
 
 
-@contextlib.contextmanager
-def layer_scope(layer: int | None) -> Iterator[None]:
+def layer_scope(layer: int | None) -> _Switch:
     """Label every op recorded inside the block (and its output) with ``layer``.
 
     ``DeepNetwork.forward`` runs layer l's ops inside ``layer_scope(l)``; pictures then
     cluster them, and reports name the layer.
     """
-    prev = _State.layer
-    _State.layer = layer
-    try:
-        yield
-    finally:
-        _State.layer = prev
+    return _Switch("layer", layer)
 
 
 def tensors_of(output: Tensor) -> list[Tensor]:

@@ -991,14 +991,20 @@ def _accumulate_grad_attr(t: Tensor, gi: Any, upstream: Any = None) -> None:
         t.grad = t.grad + gi
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    prev = _State.grad_enabled
-    _State.grad_enabled = enabled
-    try:
-        yield
-    finally:
-        _State.grad_enabled = prev
+class _Switch(contextlib.ContextDecorator):
+    """Set one process-wide switch of ``_State`` for a block (or a decorated function) and
+    restore it after. A class, not a generator: ``fit`` enters a few of these every step."""
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name, self.value = name, value
+        self.prev: list = []  # a stack, so one instance may be re-entered (as a decorator)
+
+    def __enter__(self) -> None:
+        self.prev.append(getattr(_State, self.name))
+        setattr(_State, self.name, self.value)
+
+    def __exit__(self, *exc: Any) -> None:
+        setattr(_State, self.name, self.prev.pop())
 
 
 def grad(
@@ -1053,32 +1059,22 @@ def grad(
     return result
 
 
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Record nothing inside the block (evaluation, parameter updates)."""
-    with _grad_mode(False):
-        yield
+def no_grad() -> _Switch:
+    """Record nothing inside the block (evaluation, parameter updates). Also a decorator."""
+    return _Switch("grad_enabled", False)
 
 
-@contextlib.contextmanager
-def _trusted_step() -> Iterator[None]:
+def enable_grad() -> _Switch:
+    """Record again inside a ``no_grad`` block. Also a decorator."""
+    return _Switch("grad_enabled", True)
+
+
+def _trusted_step() -> _Switch:
     """Record without the write guard: saved leaf arrays are not locked and outputs are not
     frozen. Only for library code that runs a forward and its backward back to back with
     built-in ops (``fit``'s step), where no user code can write in between; the guard costs
     a few microseconds per node, which is most of a small layer's step."""
-    prev = _State.guard_writes
-    _State.guard_writes = False
-    try:
-        yield
-    finally:
-        _State.guard_writes = prev
-
-
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
-    """Record again inside a ``no_grad`` block."""
-    with _grad_mode(True):
-        yield
+    return _Switch("guard_writes", False)
 
 
 def is_grad_enabled() -> bool:

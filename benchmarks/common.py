@@ -35,22 +35,45 @@ def machine_info() -> str:
     )
 
 
-def interleaved(
+def interleaved_samples(
     fns: dict[str, Callable[[], object]], rounds: int, per_round: int = 1, warmup: int = 1
-) -> dict[str, float]:
-    """Median seconds per call of each fn, timed in turn round after round (side by side, so
-    a noisy neighbour slows all of them alike)."""
+) -> dict[str, list[float]]:
+    """Seconds per call of each fn, one sample per round, timed in turn round after round
+    (side by side, so a noisy neighbour slows all of them alike). The order rotates from one
+    round to the next, so no fn always runs right after the same other one."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
+    names = list(fns)
     samples: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
+    for r in range(rounds):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            fn = fns[name]
             t0 = time.perf_counter()
             for _ in range(per_round):
                 fn()
             samples[name].append((time.perf_counter() - t0) / per_round)
+    return samples
+
+
+def interleaved(
+    fns: dict[str, Callable[[], object]], rounds: int, per_round: int = 1, warmup: int = 1
+) -> dict[str, float]:
+    """Median seconds per call of each fn, from :func:`interleaved_samples`."""
+    samples = interleaved_samples(fns, rounds, per_round, warmup)
     return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def ratio_quartiles(
+    samples: dict[str, list[float]], name: str, reference: str
+) -> tuple[float, float, float]:
+    """Quartiles (q1, median, q3) over rounds of name's time / reference's time in the same
+    round: the load of a shared machine drifts over seconds, and a ratio taken within one
+    round cancels most of it."""
+    ratios = [a / b for a, b in zip(samples[name], samples[reference])]
+    q1, q2, q3 = statistics.quantiles(ratios, n=4)
+    return q1, q2, q3
 
 
 def fmt_time(seconds: float) -> str:

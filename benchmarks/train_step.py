@@ -3,7 +3,9 @@
 The floor is a hand-written numpy step with the textbook's closed-form formulas (relu hidden
 layers, sigmoid output, cross-entropy, gradient descent), skipping dA0 as any training step
 may. PyTorch (CPU, eager), HIPS autograd and mygrad run too when installed. Every timing is
-a median of interleaved rounds in this one process; the table prints ratios to numpy.
+taken in interleaved rounds in this one process; the table prints, for each framework, the
+median over rounds of its time / numpy's time in the same round (for autograd_dnn also the
+quartiles: the spread on a shared machine).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks.train_step [--quick]
 """
@@ -11,13 +13,21 @@ a median of interleaved rounds in this one process; the table prints ratios to n
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 
 import numpy as np
 
 import autograd_dnn as ad
 from autograd_dnn.train import _step as fit_step
-from benchmarks.common import blas_info, fmt_time, interleaved, machine_info, table
+from benchmarks.common import (
+    blas_info,
+    fmt_time,
+    interleaved_samples,
+    machine_info,
+    ratio_quartiles,
+    table,
+)
 
 CASES = {
     "tiny": ([2, 3, 5, 4, 2, 1], 64),
@@ -203,9 +213,15 @@ def main(argv: list[str] | None = None) -> None:
                 params, X, Y = make_data(dims, m, dtype)
                 fns[name] = make(params, X, Y)
             per_round = 20 if case == "tiny" else 1
-            t = interleaved(fns, rounds_for(dims, m, args.quick), per_round=per_round)
+            s = interleaved_samples(fns, rounds_for(dims, m, args.quick), per_round=per_round)
+            t = {k: statistics.median(v) for k, v in s.items()}
             row = [f"{case} {_short(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
-            row += [f"{t[k] / t['numpy']:.2f}" for k in frameworks if k != "numpy"]
+            for k in frameworks:
+                if k != "numpy":
+                    q1, q2, q3 = ratio_quartiles(s, k, "numpy")
+                    row.append(
+                        f"{q2:.2f} ({q1:.2f}-{q3:.2f})" if k == "autograd_dnn" else f"{q2:.2f}"
+                    )
             rows.append(row)
             print(
                 f"  {case} {np.dtype(dtype).name}: "

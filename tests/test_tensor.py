@@ -283,6 +283,25 @@ def test_no_grad_restores_state_after_an_exception() -> None:
     assert ad.is_grad_enabled()
 
 
+def test_no_grad_and_enable_grad_decorate_functions_and_nest() -> None:
+    switch = ad.no_grad()
+
+    @switch
+    def evaluate(depth: int) -> bool:
+        inner = evaluate(depth - 1) if depth else ad.is_grad_enabled()
+        return inner or ad.is_grad_enabled()
+
+    assert evaluate(3) is False  # one instance re-entered by recursion
+    assert ad.is_grad_enabled()
+
+    @ad.enable_grad()
+    def train_inside() -> bool:
+        return ad.is_grad_enabled()
+
+    with ad.no_grad():
+        assert train_inside() and not ad.is_grad_enabled()
+
+
 def test_detach_shares_data_without_history() -> None:
     x = _leaf(name="A0")
     y = x * 2.0

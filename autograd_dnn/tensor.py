@@ -17,7 +17,8 @@ Safety against in-place edits: an array that backward needs cannot change under 
 and ``t.data = other`` raises a ``RuntimeError`` naming the tensor and op. We refuse the
 write rather than detect it later (a version counter) because numpy writes through
 ``t.data[...]`` cannot be seen by a counter: only a refused write can never give a silently
-wrong gradient.
+wrong gradient. ``fit`` turns this guard off for its own step (``_trusted_step``): it runs
+backward straight after the forward pass, with no user code in between.
 """
 
 from __future__ import annotations

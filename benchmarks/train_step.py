@@ -79,6 +79,54 @@ def numpy_step(params: dict, X: np.ndarray, Y: np.ndarray):
     return step
 
 
+def floor_step(params: dict, X: np.ndarray, Y: np.ndarray):
+    """autograd_dnn's own arithmetic, in plain numpy, with nothing recorded (``--floor``).
+
+    What ``fit``'s step computes, call for call: the relu mask taken in the forward pass, b
+    added in place, 1/m folded into dZ[L] (so no 1/m on dW and db), each update written
+    into a spare buffer. Its distance to autograd_dnn's time is the engine's overhead: the
+    nodes, tensors and gradient routing."""
+    L = len(params) // 2
+    m = X.shape[1]
+    P = [None] + [[params[f"W{l}"], params[f"b{l}"]] for l in range(1, L + 1)]
+    spare = [None] + [[np.empty_like(W), np.empty_like(b)] for W, b in P[1:]]
+
+    def step():
+        A = X
+        cache = []
+        for l in range(1, L):
+            W, b = P[l]
+            Z = W @ A
+            Z += b
+            active = Z > 0
+            cache.append((A, active))
+            A = np.maximum(Z, 0)
+        W, b = P[L]
+        Z = W @ A
+        Z += b
+        cost = np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / m
+        e = np.exp(-np.abs(Z))
+        dZ = (1.0 / m) * (np.where(Z >= 0, 1.0, e) / (1.0 + e) - Y)
+        A_prev = A
+        for l in range(L, 0, -1):
+            W, b = P[l]
+            if l < L:
+                A_prev, active = cache[l - 1]
+                dZ = dZ * active
+            dW = dZ @ A_prev.T
+            db = dZ.sum(axis=1, keepdims=True)
+            dA = W.T @ dZ if l > 1 else None
+            for k, (p, g) in enumerate(((W, dW), (b, db))):
+                buf = spare[l][k]
+                np.multiply(g, LR, out=buf)
+                np.subtract(p, buf, out=buf)
+                spare[l][k], P[l][k] = p, buf
+            dZ = dA
+        return cost
+
+    return step
+
+
 def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
     net = ad.DeepNetwork.from_parameters(params)
     opt = ad.optim.GD(net.parameters(), LR)
@@ -192,6 +240,11 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds, float64 only")
     ap.add_argument("--cases", default=",".join(CASES), help="comma-separated case names")
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="add autograd_dnn's arithmetic without the engine (what the engine costs)",
+    )
     args = ap.parse_args(argv)
     try:
         import torch
@@ -202,6 +255,8 @@ def main(argv: list[str] | None = None) -> None:
     print(machine_info())
     print(blas_info())
     frameworks = available()
+    if args.floor:
+        frameworks["no-engine floor"] = floor_step
     header = ["case", "dtype", "numpy step"] + [f"{k} / numpy" for k in frameworks if k != "numpy"]
     rows = [header]
     dtypes = [np.float64] if args.quick else [np.float64, np.float32]

@@ -1,0 +1,25 @@
+"""The training-step benchmark compares like with like: the numpy textbook step, the
+no-engine floor and autograd_dnn's step compute the same costs, step after step (the cost of
+step k is taken at the parameters the k-1 updates before it produced)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import train_step as ts
+
+
+@pytest.mark.parametrize("dims, m", [([3, 4, 5, 1], 7), ([2, 3, 1], 1), ([6, 1], 4)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_timed_steps_compute_the_same_thing(dims, m, dtype):
+    steps = {}
+    for name, make in (("numpy", ts.numpy_step), ("floor", ts.floor_step), ("ours", ts.ours_step)):
+        params, X, Y = ts.make_data(dims, m, dtype)
+        X, Y = X * 3.0, Y  # larger inputs: big enough updates to tell steps apart
+        steps[name] = make(params, X, Y)
+    rel = 1e-10 if dtype == np.float64 else 1e-4
+    costs = {k: [float(s()) for _ in range(4)] for k, s in steps.items()}
+    assert costs["numpy"][0] != pytest.approx(costs["numpy"][-1], rel=1e-3)  # it learns
+    for name in ("floor", "ours"):
+        np.testing.assert_allclose(costs[name], costs["numpy"], rtol=rel, err_msg=name)

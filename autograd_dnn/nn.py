@@ -337,9 +337,17 @@ class DeepNetwork:
         return Z, A, cache
 
     def _has_custom_ops(self) -> bool:
-        """True when a layer runs a user's Function (``linear_fn`` or ``activation_fn``)."""
-        return any(
-            l.linear_fn is not ops.Linear or l.activation_fn is not None for l in self.layers
+        """True when user code runs inside the forward pass: a layer's own Function
+        (``linear_fn``, ``activation_fn``) or an overridden forward."""
+        return (
+            type(self)._cost is not DeepNetwork._cost
+            or type(self)._forward is not DeepNetwork._forward
+            or any(
+                type(l).forward is not Dense.forward
+                or l.linear_fn is not ops.Linear
+                or l.activation_fn is not None
+                for l in self.layers
+            )
         )
 
     def _cost(

@@ -226,7 +226,7 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, g):
         W, A = ctx.saved_tensors  # both 2-D: (n[l], n[l-1]) and (n[l-1], m)
-        need_w, need_a, _ = ctx.needs_input_grad
+        need_w, need_a = ctx.needs_input_grad[:2]
         dW = g @ A.T if need_w else None
         dA = W.T @ g if need_a else None
         return dW, dA, g  # db: g summed over the m columns by the engine's reduction
@@ -564,19 +564,20 @@ class LinearActivation(Function):
     def forward(ctx, W, A, b, activation="relu", slope=0.01):
         Z = Linear.forward(ctx, W, A, b)  # saves W and A[l-1] in ctx, as Linear's own node
         if activation == "linear":
-            return Z
-        fn = ACTIVATION_OPS[activation]
-        act = _Part({"slope": slope} if activation == "leaky_relu" else {})
-        out = fn.forward(act, Z, **act.kwargs)
+            out, part = Z, None
+        else:
+            fn = ACTIVATION_OPS[activation]
+            act = _Part({"slope": slope} if activation == "leaky_relu" else {})
+            out, part = fn.forward(act, Z, **act.kwargs), (fn, act)
         if ctx.needs_input_grad:  # recording
-            ctx.activation = (fn, act)
+            ctx.activation = part
         return out
 
     @staticmethod
     def backward(ctx, g):
         if ctx.graph_mode:
             raise TypeError("linear_activation is first-order only")
-        if ctx.kwargs.get("activation") != "linear":
+        if ctx.activation is not None:
             fn, act = ctx.activation
             g = fn.backward(act, g)
         return Linear.backward(ctx, g)

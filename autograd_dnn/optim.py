@@ -3,13 +3,15 @@
 Each optimizer computes the amount to subtract from every parameter and writes
 ``W[l] - delta`` into a second buffer, then swaps: no copy per step, and the parameters
 of the previous step stay intact, so :meth:`Optimizer.rollback` can restore them when a
-step produced a non-finite cost. The buffers are arrays the optimizer made itself: the
-array you created a parameter from is never written to. ``W.data`` is the live array; take
-``get_parameters()`` (copies) for a snapshot.
+step produced a non-finite cost. The buffers are arrays the optimizer made itself, and it
+reuses one only when nothing else refers to it: the array you created a parameter from, an
+array you assigned to ``W.data``, and a ``W.data`` you kept from an earlier step are never
+written to.
 """
 
 from __future__ import annotations
 
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 
@@ -66,16 +68,21 @@ class Optimizer(ABC):
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
+                previous[i] = None  # unchanged by this step: rollback leaves it alone
                 continue
             live = p._data
             buf = spare[i]
-            if buf is None or not buf.flags.writeable:  # a retained graph still holds it
+            if buf is not None:
+                # ours to overwrite only if nothing else holds it: not a parameter (p.data =
+                # kept array), not a graph that saved it, not a view, not the user's variable
+                own_refs = 3 + (previous[i] is buf)  # spare[i], `buf`, getrefcount's argument
+                if sys.getrefcount(buf) > own_refs or not buf.flags.writeable:
+                    buf = None
+            if buf is None:
                 buf = np.empty_like(live)
             self._delta(i, g, buf)  # no temporary: the delta goes where the result will be
             np.subtract(live, buf, out=buf)
-            # the array we replace becomes the next spare only if we made it: never the
-            # user's own W0, nor an array assigned to p.data since
-            spare[i] = live if live is last[i] else None
+            spare[i] = live if live is last[i] else None  # never adopt an array we did not make
             previous[i] = live
             last[i] = p._data = buf
 
@@ -83,7 +90,6 @@ class Optimizer(ABC):
         """Restore the parameters from before the last :meth:`step`."""
         for i, p in enumerate(self.params):
             if self._previous[i] is not None:
-                self._spare[i] = p._data if p._data is self._last[i] else None
                 p._data, self._previous[i], self._last[i] = self._previous[i], None, None
 
     def zero_grad(self) -> None:

@@ -51,7 +51,8 @@ _new = object.__new__
 
 
 class _State:
-    """Process-wide switches (read on every op, so plain class attributes)."""
+    """Process-wide switches (read on every op, so plain class attributes). Like the rest of
+    the engine's state they are not per thread: record and train from one thread at a time."""
 
     grad_enabled: bool = True
     anomaly: bool = False

@@ -446,6 +446,23 @@ def test_linear_activation_equals_linear_then_activation(case: tuple) -> None:
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid", "linear"])
+def test_linear_activation_takes_its_activation_by_position_too(activation: str) -> None:
+    rng = np.random.default_rng(0)
+    W, A, b = rng.standard_normal((3, 2)), rng.standard_normal((2, 4)), rng.standard_normal((3, 1))
+    results = []
+    for how in ("keyword", "position"):
+        ts = [Tensor(x.copy(), requires_grad=True) for x in (W, A, b)]
+        if how == "keyword":
+            out = ops.LinearActivation.apply(*ts, activation=activation)
+        else:
+            out = ops.LinearActivation.apply(*ts, activation)
+        (out * out).sum().backward()
+        results.append([out.data] + [t.grad for t in ts])
+    for got, want in zip(*results):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_linear_activation_is_first_order_only() -> None:
     W = Tensor(np.ones((2, 2)), requires_grad=True)
     out = ops.LinearActivation.apply(W, np.ones((2, 3)), np.zeros((2, 1)), activation="tanh")

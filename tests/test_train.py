@@ -344,6 +344,62 @@ def test_step_after_rollback_continues_from_the_restored_parameters():
     np.testing.assert_array_equal(W.data, [-27.0, -27.0])
 
 
+@pytest.mark.parametrize("cls", [GD, Momentum, Adam])
+def test_optimizer_never_writes_into_an_array_the_user_kept_or_put_back(cls):
+    W = ad.Tensor(np.ones(2), requires_grad=True)
+    V = ad.Tensor(np.ones(2), requires_grad=True)
+    opt, ref = (
+        cls([W, V], learning_rate=0.1),
+        cls([ad.Tensor(np.ones(2)), ad.Tensor(np.ones(2))], 0.1),
+    )
+
+    def step():
+        for p, q in zip(opt.params, ref.params):
+            p.grad = q.grad = np.array([1.0, -2.0])
+        opt.step()
+        ref.step()
+
+    step()
+    kept = W.data  # the array step 1 installed
+    kept_copy = kept.copy()
+    step()  # `kept` is now the optimizer's spare buffer
+    step()
+    np.testing.assert_array_equal(kept, kept_copy)  # held by the user: not reused
+    W.data = kept  # put back ("restore the best weights")
+    ref.params[0]._data = kept_copy.copy()
+    V.data = W.data[:]  # a view of W's live array on another parameter
+    ref.params[1]._data = ref.params[0]._data.copy()
+    for _ in range(3):
+        step()
+        for p, q in zip(opt.params, ref.params):
+            np.testing.assert_allclose(p.data, q._data, rtol=1e-12)
+    np.testing.assert_array_equal(kept, kept_copy)
+
+
+def test_optimizer_reuses_its_two_buffers_when_nothing_else_holds_them():
+    W = ad.Tensor(np.ones((3, 3)), requires_grad=True)
+    opt = GD([W], learning_rate=0.1)
+    seen = []
+    for _ in range(6):
+        W.grad = np.ones((3, 3))
+        opt.step()
+        seen.append(id(W.data))
+    assert len(set(seen[1:])) == 2  # after the first step: two buffers, alternating
+
+
+def test_rollback_leaves_a_parameter_the_last_step_did_not_change():
+    W = ad.Tensor(np.zeros(2), requires_grad=True)
+    V = ad.Tensor(np.zeros(2), requires_grad=True)
+    opt = GD([W, V], learning_rate=1.0)
+    W.grad = V.grad = np.ones(2)
+    opt.step()  # W = V = -1
+    W.grad, V.grad = None, np.ones(2)
+    opt.step()  # only V moves, to -2
+    opt.rollback()
+    np.testing.assert_array_equal(W.data, [-1.0, -1.0])
+    np.testing.assert_array_equal(V.data, [-1.0, -1.0])
+
+
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_divergence_leaves_X_and_the_parameters_writable_while_the_error_lives():
     X, Y = D.flower(100, seed=0)
@@ -409,6 +465,30 @@ def test_fit_keeps_the_write_guard_when_a_layer_runs_user_code():
     with pytest.raises(ValueError, match="read-only"):
         net.fit(X, Y, learning_rate=0.1, iterations=2, progress=False)
     assert ad.tensor._State.guard_writes
+
+
+class _LoggingDense(ad.nn.Dense):
+    """A layer whose forward runs the user's own Python code."""
+
+    def forward(self, A_prev, fused=False):
+        return super().forward(A_prev, fused)
+
+
+class _MyNetwork(ad.DeepNetwork):
+    def _cost(self, *args, **kwargs):
+        return super()._cost(*args, **kwargs)
+
+
+def test_fit_keeps_the_write_guard_for_overridden_forward_code():
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    assert not net._has_custom_ops()
+    layer = net.layers[0]
+    net.layers[0] = _LoggingDense(layer.W.data, layer.b.data, layer.activation, 1)
+    assert net._has_custom_ops()
+    assert _MyNetwork([2, 3, 1], seed=0)._has_custom_ops()
+    net.layers[0] = layer
+    net.layers[1].activation_fn = ad.ops.Tanh
+    assert net._has_custom_ops()
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 
 import numpy as np
 
@@ -236,6 +237,31 @@ def _short(dims: list[int]) -> str:
     return f"[{dims[0]}, {dims[1]} x{len(dims) - 2}, {dims[-1]}]"
 
 
+def alone(name: str, cases: list[str], steps: int = 60) -> None:
+    """One step kind per process, as a user runs it: median time and minor page faults per
+    step (after five warm-up steps). Not comparable across processes on a noisy machine;
+    it shows what memory does when nothing else shares the heap."""
+    import resource
+
+    make = {"numpy": numpy_step, "autograd_dnn": ours_step, "floor": floor_step}[name]
+    for case in cases:
+        dims, m = CASES[case]
+        step = make(*make_data(dims, m, np.float64))
+        for _ in range(5):
+            step()
+        times, faults = [], []
+        for _ in range(steps):
+            f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            t0 = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t0)
+            faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
+        print(
+            f"{name} {case} float64 alone: {fmt_time(statistics.median(times))} per step, "
+            f"{statistics.median(faults):.0f} minor page faults per step"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds, float64 only")
@@ -245,7 +271,16 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="add autograd_dnn's arithmetic without the engine (what the engine costs)",
     )
+    ap.add_argument(
+        "--alone",
+        metavar="NAME",
+        help="time one step kind alone in this process (numpy, autograd_dnn or floor) and "
+        "count the minor page faults per step",
+    )
     args = ap.parse_args(argv)
+    if args.alone:
+        alone(args.alone, args.cases.split(","))
+        return
     try:
         import torch
 

@@ -1075,7 +1075,7 @@ def _trusted_step() -> _Switch:
     """Record without the write guard: saved leaf arrays are not locked and outputs are not
     frozen. Only for library code that runs a forward and its backward back to back with
     built-in ops (``fit``'s step), where no user code can write in between; the guard costs
-    a few microseconds per node, which is most of a small layer's step."""
+    several microseconds per node, a fifth or more of a small layer's step."""
     return _Switch("guard_writes", False)
 
 

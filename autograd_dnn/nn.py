@@ -89,9 +89,8 @@ class Dense:
         _State.layer = self.l
         try:
             if fused and self.activation_fn is None and self.linear_fn is ops.Linear:
-                A = ops.LinearActivation.apply(
-                    self.W, A_prev, self.b, activation=self.activation, slope=self.slope
-                )
+                # options by position: no keyword dict to build and unpack on every step
+                A = ops.LinearActivation.apply(self.W, A_prev, self.b, self.activation, self.slope)
                 A.name = self.a_name
                 return None, A
             Z = self.linear_fn.apply(self.W, A_prev, self.b)

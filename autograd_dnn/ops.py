@@ -567,8 +567,13 @@ class LinearActivation(Function):
             out, part = Z, None
         else:
             fn = ACTIVATION_OPS[activation]
-            act = _Part({"slope": slope} if activation == "leaky_relu" else {})
-            out, part = fn.forward(act, Z, **act.kwargs), (fn, act)
+            if activation == "leaky_relu":
+                act = _Part({"slope": slope})
+                out = fn.forward(act, Z, slope)
+            else:  # no options: a plain call is cheaper than unpacking an empty dict
+                act = _Part({})
+                out = fn.forward(act, Z)
+            part = (fn, act)
         if ctx.needs_input_grad:  # recording
             ctx.activation = part
         return out

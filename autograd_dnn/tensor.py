@@ -320,7 +320,7 @@ class Function:
             record = False
             ctx = _NULL_CTX
         try:
-            out = cls.forward(ctx, *arrays, **kwargs)
+            out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
         except ValueError as e:
             raise _operand_error(cls, args, e) from None
         raw = out

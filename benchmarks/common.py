@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -27,6 +28,25 @@ def blas_info() -> str:
     return "BLAS: " + ("; ".join(parts) if parts else "none found")
 
 
+def steady_heap() -> str:
+    """Ask glibc to keep freed memory instead of returning it to the system, and to serve
+    blocks up to 32 MB from its heap, so that no step pays page faults for memory the step
+    before it freed. Returns what was done, for the printout."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError, TypeError):
+        return "steady heap: not available (no glibc mallopt)"
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    ok = mallopt(m_trim_threshold, 1 << 30) and mallopt(m_mmap_threshold, 32 << 20)
+    return "steady heap: glibc trim threshold 1 GiB, mmap threshold 32 MiB" + (
+        "" if ok else " (refused)"
+    )
+
+
 def machine_info() -> str:
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
     return (
@@ -36,11 +56,17 @@ def machine_info() -> str:
 
 
 def interleaved_samples(
-    fns: dict[str, Callable[[], object]], rounds: int, per_round: int = 1, warmup: int = 1
+    fns: dict[str, Callable[[], object]],
+    rounds: int,
+    per_round: int = 1,
+    warmup: int = 1,
+    faults: dict[str, list[float]] | None = None,
 ) -> dict[str, list[float]]:
     """Seconds per call of each fn, one sample per round, timed in turn round after round
     (side by side, so a noisy neighbour slows all of them alike). The order rotates from one
-    round to the next, so no fn always runs right after the same other one."""
+    round to the next, so no fn always runs right after the same other one. ``faults``, if
+    given, receives each fn's minor page faults per call, round by round (counted outside
+    the timed region)."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -50,10 +76,14 @@ def interleaved_samples(
         k = r % len(names)
         for name in names[k:] + names[:k]:
             fn = fns[name]
+            f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             t0 = time.perf_counter()
             for _ in range(per_round):
                 fn()
             samples[name].append((time.perf_counter() - t0) / per_round)
+            if faults is not None:
+                f1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                faults.setdefault(name, []).append((f1 - f0) / per_round)
     return samples
 
 

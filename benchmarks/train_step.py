@@ -27,6 +27,7 @@ from benchmarks.common import (
     interleaved_samples,
     machine_info,
     ratio_quartiles,
+    steady_heap,
     table,
 )
 
@@ -272,12 +273,19 @@ def main(argv: list[str] | None = None) -> None:
         help="add autograd_dnn's arithmetic without the engine (what the engine costs)",
     )
     ap.add_argument(
+        "--steady-heap",
+        action="store_true",
+        help="keep freed memory in the process (glibc mallopt), so no step page-faults",
+    )
+    ap.add_argument(
         "--alone",
         metavar="NAME",
         help="time one step kind alone in this process (numpy, autograd_dnn or floor) and "
         "count the minor page faults per step",
     )
     args = ap.parse_args(argv)
+    if args.steady_heap:
+        print(steady_heap())
     if args.alone:
         alone(args.alone, args.cases.split(","))
         return
@@ -303,7 +311,10 @@ def main(argv: list[str] | None = None) -> None:
                 params, X, Y = make_data(dims, m, dtype)
                 fns[name] = make(params, X, Y)
             per_round = 20 if case == "tiny" else 1
-            s = interleaved_samples(fns, rounds_for(dims, m, args.quick), per_round=per_round)
+            faults: dict[str, list[float]] = {}
+            s = interleaved_samples(
+                fns, rounds_for(dims, m, args.quick), per_round=per_round, faults=faults
+            )
             t = {k: statistics.median(v) for k, v in s.items()}
             row = [f"{case} {_short(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
             for k in frameworks:
@@ -315,7 +326,10 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row)
             print(
                 f"  {case} {np.dtype(dtype).name}: "
-                + ", ".join(f"{k} {fmt_time(v)}" for k, v in t.items()),
+                + ", ".join(
+                    f"{k} {fmt_time(v)} ({statistics.median(faults[k]):.0f} page faults)"
+                    for k, v in t.items()
+                ),
                 file=sys.stderr,
             )
     print(table(rows))

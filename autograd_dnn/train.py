@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -137,10 +138,11 @@ def fit(
     bar = _progress_bar(iterations, unit, progress)
     start = time.perf_counter()
     last_finite = None
+    trusted = not net._has_custom_ops()
     try:
         for i in range(iterations):
             if batch_size is None:
-                J = _step(net, opt, Xt, Yd, i, unit, last_finite, m)
+                J = _step(net, opt, Xt, Yd, i, unit, last_finite, m, trusted)
                 last_finite = J
                 if decay_rate:
                     opt.decay(i + 1)  # a full batch: every step is an epoch
@@ -148,7 +150,7 @@ def fit(
                 total = 0.0
                 for idx in minibatches(m, batch_size, rng):
                     Xb = Tensor(Xt.data[:, idx], name="X")
-                    Jb = _step(net, opt, Xb, Yd[:, idx], i, unit, last_finite, m)
+                    Jb = _step(net, opt, Xb, Yd[:, idx], i, unit, last_finite, m, trusted)
                     last_finite = Jb
                     total += Jb * len(idx)
                 J = total / m
@@ -166,20 +168,31 @@ def fit(
 
 
 def _step(
-    net, opt, X: Tensor, Y: np.ndarray, i: int, unit: str, last: float | None, m: int
+    net,
+    opt,
+    X: Tensor,
+    Y: np.ndarray,
+    i: int,
+    unit: str,
+    last: float | None,
+    m: int,
+    trusted: bool | None = None,
 ) -> float:
     """One optimizer step on (X, Y), a batch of the m training samples; returns the cost
-    before the update."""
+    before the update. ``trusted``: no user code runs inside the forward pass (None: ask the
+    network); then the step records without the write guard."""
     opt.zero_grad()
-    # no user code runs between this forward and its backward unless a layer has its own
-    # Function: then keep the write guard, which turns a stray in-place write into an error
-    guard = contextlib.nullcontext() if net._has_custom_ops() else _trusted_step()
+    if trusted is None:
+        trusted = not net._has_custom_ops()
+    # a layer's own Function or forward keeps the write guard, which turns a stray in-place
+    # write into an error; otherwise nothing can write between this forward and its backward
+    guard = _trusted_step() if trusted else contextlib.nullcontext()
     with enable_grad(), guard:  # fit works inside a user's no_grad() block too
         J = net._cost(X, Y, fused=True, l2_m=m)
         value = float(J.data)
-        if np.isfinite(value):
+        if math.isfinite(value):
             J.backward()
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         J = None  # drop the graph now: a kept traceback must not keep X and W locked
         opt.rollback()
         before = f" (the last finite cost was {last:.6g})" if last is not None else ""

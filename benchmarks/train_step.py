@@ -134,9 +134,10 @@ def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
     opt = ad.optim.GD(net.parameters(), LR)
     Xt = ad.Tensor(X, name="X")
     m = X.shape[1]
+    trusted = not net._has_custom_ops()  # as fit() asks once per call
 
     def step():  # fit()'s own step: forward, cost, backward, update
-        return fit_step(net, opt, Xt, Y, 1, "iteration", None, m)
+        return fit_step(net, opt, Xt, Y, 1, "iteration", None, m, trusted)
 
     return step
 

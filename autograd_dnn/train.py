@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_dnn.optim import make_optimizer
-from autograd_dnn.tensor import Tensor, _trusted_step, enable_grad, no_grad
+from autograd_dnn.tape import Tape
+from autograd_dnn.tensor import Tensor, _State, _trusted_step, enable_grad, no_grad
 
 if TYPE_CHECKING:
     from autograd_dnn.nn import DeepNetwork
@@ -139,10 +140,11 @@ def fit(
     start = time.perf_counter()
     last_finite = None
     trusted = not net._has_custom_ops()
+    tapes: dict = {}  # one recorded step per batch shape, replayed while this call lasts
     try:
         for i in range(iterations):
             if batch_size is None:
-                J = _step(net, opt, Xt, Yd, i, unit, last_finite, m, trusted)
+                J = _step(net, opt, Xt, Yd, i, unit, last_finite, m, trusted, tapes)
                 last_finite = J
                 if decay_rate:
                     opt.decay(i + 1)  # a full batch: every step is an epoch
@@ -150,7 +152,7 @@ def fit(
                 total = 0.0
                 for idx in minibatches(m, batch_size, rng):
                     Xb = Tensor(Xt.data[:, idx], name="X")
-                    Jb = _step(net, opt, Xb, Yd[:, idx], i, unit, last_finite, m, trusted)
+                    Jb = _step(net, opt, Xb, Yd[:, idx], i, unit, last_finite, m, trusted, tapes)
                     last_finite = Jb
                     total += Jb * len(idx)
                 J = total / m
@@ -177,23 +179,37 @@ def _step(
     last: float | None,
     m: int,
     trusted: bool | None = None,
+    tapes: dict | None = None,
 ) -> float:
     """One optimizer step on (X, Y), a batch of the m training samples; returns the cost
-    before the update. ``trusted``: no user code runs inside the forward pass (None: ask the
-    network); then the step records without the write guard."""
+    before the update.
+
+    ``trusted``: no user code runs inside the forward pass (None: ask the network); then the
+    step records without the write guard. ``tapes`` (trusted steps only): the recorded
+    steps of this ``fit`` call by batch shape; a shape seen before replays its tape instead
+    of recording the same graph again (see ``autograd_dnn.tape``)."""
     opt.zero_grad()
     if trusted is None:
         trusted = not net._has_custom_ops()
-    # a layer's own Function or forward keeps the write guard, which turns a stray in-place
-    # write into an error; otherwise nothing can write between this forward and its backward
-    guard = _trusted_step() if trusted else contextlib.nullcontext()
-    with enable_grad(), guard:  # fit works inside a user's no_grad() block too
-        J = net._cost(X, Y, fused=True, l2_m=m)
-        value = float(J.data)
-        if math.isfinite(value):
-            J.backward()
-    if not math.isfinite(value):
+    if not trusted or _State.anomaly:
+        tapes = None  # user code, or detect_anomaly checking every op: record each step
+    key = (X.shape, np.shape(Y))
+    tape = tapes.get(key) if tapes is not None else None
+    if tape is not None:
+        value = tape.run(X, Y)
+    else:
+        # a layer's own Function or forward keeps the write guard, which turns a stray
+        # in-place write into an error; otherwise nothing can write between the two passes
+        guard = _trusted_step() if trusted else contextlib.nullcontext()
+        with enable_grad(), guard:  # fit works inside a user's no_grad() block too
+            J = net._cost(X, Y, fused=True, l2_m=m)
+            value = float(J.data)
+            if tapes is not None:
+                tapes[key] = Tape.record(J, X, Y)
+            if math.isfinite(value):
+                J.backward()
         J = None  # drop the graph now: a kept traceback must not keep X and W locked
+    if not math.isfinite(value):
         opt.rollback()
         before = f" (the last finite cost was {last:.6g})" if last is not None else ""
         raise TrainingDiverged(

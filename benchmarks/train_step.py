@@ -135,9 +135,10 @@ def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
     Xt = ad.Tensor(X, name="X")
     m = X.shape[1]
     trusted = not net._has_custom_ops()  # as fit() asks once per call
+    tapes: dict = {}  # and as fit(), records the first step and replays it after
 
     def step():  # fit()'s own step: forward, cost, backward, update
-        return fit_step(net, opt, Xt, Y, 1, "iteration", None, m, trusted)
+        return fit_step(net, opt, Xt, Y, 1, "iteration", None, m, trusted, tapes)
 
     return step
 

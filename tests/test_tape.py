@@ -1,0 +1,126 @@
+"""fit replays its recorded step (autograd_dnn.tape): the numbers must be exactly those of
+recording every step, for every network, cost, optimizer, batch size and L2 setting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_dnn as ad
+from autograd_dnn import ops, tape
+from autograd_dnn.testing import strategies as ads
+
+OUTPUTS = ["sigmoid", "softmax", "linear", "tanh"]
+
+
+def _fit(net, X, Y, replay: bool, **kw):
+    with pytest.MonkeyPatch.context() as mp:
+        if not replay:
+            mp.setattr(tape.Tape, "record", classmethod(lambda cls, J, X, Y: None))
+        history = net.fit(X, Y, progress=False, **kw)
+    return history, net.get_parameters()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    optimizer=st.sampled_from(["gd", "momentum", "adam"]),
+    l2=st.sampled_from([None, 0.3]),
+    split=st.sampled_from([None, 2, 3]),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_replayed_steps_equal_recorded_steps(data, optimizer, l2, split, dtype):
+    net = data.draw(ads.networks(max_layers=4, max_units=5, output=OUTPUTS))
+    m = data.draw(st.integers(2, 7))
+    X, Y = data.draw(ads.batches(net, m=m))
+    if net.activations[-1] == "softmax":  # one-hot columns
+        Y = np.eye(net.layer_dims[-1])[
+            :, data.draw(st.lists(st.integers(0, net.layer_dims[-1] - 1), min_size=m, max_size=m))
+        ]
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    batch_size = None if split is None else min(split, m)  # a partial last batch when m % split
+    kw = dict(
+        learning_rate=0.05,
+        iterations=4,
+        optimizer=optimizer,
+        l2=l2,
+        batch_size=batch_size,
+        print_every=1,
+    )
+    params = net.get_parameters()
+    runs = []
+    for replay in (True, False):
+        fresh = ad.DeepNetwork.from_parameters(
+            {k: v.astype(dtype) for k, v in params.items()}, activations=net.activations
+        )
+        runs.append(_fit(fresh, X, Y, replay, **kw))
+    (h1, p1), (h2, p2) = runs
+    assert h1.costs == h2.costs
+    for k in p1:
+        np.testing.assert_array_equal(p1[k], p2[k], err_msg=k)
+
+
+def test_fit_records_once_per_batch_shape_and_replays_after(monkeypatch):
+    X, Y = ad.datasets.moons(50, seed=0)
+    calls = []
+    original = ad.Function.apply.__func__
+
+    def counting(cls, *args, **kwargs):
+        calls.append(cls)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(ad.Function, "apply", classmethod(counting))
+    net = ad.DeepNetwork([2, 4, 3, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.1, iterations=5, progress=False, print_every=1000)
+    one_step = len(calls)  # the last record_every point evaluates nothing but the step
+    calls.clear()
+    net = ad.DeepNetwork([2, 4, 3, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.1, iterations=50, progress=False, print_every=1000)
+    assert len(calls) == one_step  # 45 more steps, no more recorded ops
+    calls.clear()
+    net.fit(X, Y, learning_rate=0.1, iterations=3, batch_size=20, progress=False, print_every=1000)
+    assert ops.LinearActivation in calls
+    n_shapes = 2  # batches of 20 and the last one of 10
+    per_step = calls.count(ops.LinearActivation) / 2  # two hidden layers
+    assert per_step == n_shapes
+
+
+def test_a_graph_holding_a_foreign_array_is_not_taped():
+    W = ad.Tensor(np.ones((2, 2)), requires_grad=True)
+    X = ad.Tensor(np.ones((2, 3)))
+    Y = np.zeros((2, 3))
+    J = ((W @ X) * np.full((2, 3), 2.0)).sum()  # an array that is neither the batch nor W
+    assert tape.Tape.record(J, X, Y) is None
+    J2 = ((W @ X) - Y).sum()
+    assert tape.Tape.record(J2, X, Y) is not None
+
+
+def test_detect_anomaly_records_every_step(monkeypatch):
+    X, Y = ad.datasets.moons(30, seed=0)
+    recorded = []
+    monkeypatch.setattr(
+        tape.Tape, "record", classmethod(lambda cls, J, X, Y: recorded.append(1) or None)
+    )
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.1, iterations=3, progress=False)
+    assert len(recorded) == 3  # asked every step when the tape is refused
+    recorded.clear()
+    with ad.detect_anomaly():
+        net.fit(X, Y, learning_rate=0.1, iterations=3, progress=False)
+    assert recorded == []  # never taped under detect_anomaly
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_a_replayed_step_that_diverges_rolls_back_like_a_recorded_one():
+    X, Y = ad.datasets.flower(100, seed=0)
+    results = []
+    for replay in (True, False):
+        net = ad.DeepNetwork([2, 8, 1], seed=0, output_activation="linear")
+        with pytest.raises(ad.TrainingDiverged) as err:
+            _fit(net, X, Y, replay, learning_rate=10.0, iterations=500)
+        results.append((str(err.value), net.get_parameters()))
+    assert results[0][0] == results[1][0]
+    for k in results[0][1]:
+        np.testing.assert_array_equal(results[0][1][k], results[1][1][k])

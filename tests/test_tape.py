@@ -16,11 +16,16 @@ OUTPUTS = ["sigmoid", "softmax", "linear", "tanh"]
 
 
 def _fit(net, X, Y, replay: bool, **kw):
+    """fit, with the replay on or off; also returns how many steps were replayed."""
+    replayed = []
+    run = tape.Tape.run
     with pytest.MonkeyPatch.context() as mp:
-        if not replay:
+        if replay:
+            mp.setattr(tape.Tape, "run", lambda self, *a: replayed.append(1) or run(self, *a))
+        else:
             mp.setattr(tape.Tape, "record", classmethod(lambda cls, J, X, Y: None))
         history = net.fit(X, Y, progress=False, **kw)
-    return history, net.get_parameters()
+    return history, net.get_parameters(), len(replayed)
 
 
 @settings(max_examples=40, deadline=None)
@@ -56,7 +61,8 @@ def test_replayed_steps_equal_recorded_steps(data, optimizer, l2, split, dtype):
             {k: v.astype(dtype) for k, v in params.items()}, activations=net.activations
         )
         runs.append(_fit(fresh, X, Y, replay, **kw))
-    (h1, p1), (h2, p2) = runs
+    (h1, p1, replayed), (h2, p2, _) = runs
+    assert replayed >= 2  # four iterations: at most one recorded step per batch shape
     assert h1.costs == h2.costs
     for k in p1:
         np.testing.assert_array_equal(p1[k], p2[k], err_msg=k)
@@ -74,7 +80,7 @@ def test_fit_records_once_per_batch_shape_and_replays_after(monkeypatch):
     monkeypatch.setattr(ad.Function, "apply", classmethod(counting))
     net = ad.DeepNetwork([2, 4, 3, 1], seed=0)
     net.fit(X, Y, learning_rate=0.1, iterations=5, progress=False, print_every=1000)
-    one_step = len(calls)  # the last record_every point evaluates nothing but the step
+    one_step = len(calls)  # the ops of one recorded step: the other four were replayed
     calls.clear()
     net = ad.DeepNetwork([2, 4, 3, 1], seed=0)
     net.fit(X, Y, learning_rate=0.1, iterations=50, progress=False, print_every=1000)
@@ -121,6 +127,7 @@ def test_a_replayed_step_that_diverges_rolls_back_like_a_recorded_one():
         with pytest.raises(ad.TrainingDiverged) as err:
             _fit(net, X, Y, replay, learning_rate=10.0, iterations=500)
         results.append((str(err.value), net.get_parameters()))
+    assert "iteration 0" not in results[0][0]  # it diverged on a replayed step
     assert results[0][0] == results[1][0]
     for k in results[0][1]:
         np.testing.assert_array_equal(results[0][1][k], results[1][1][k])

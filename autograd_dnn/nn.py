@@ -341,8 +341,11 @@ class DeepNetwork:
         return (
             type(self)._cost is not DeepNetwork._cost
             or type(self)._forward is not DeepNetwork._forward
+            or "_cost" in vars(self)
+            or "_forward" in vars(self)
             or any(
                 type(l).forward is not Dense.forward
+                or "forward" in vars(l)
                 or l.linear_fn is not ops.Linear
                 or l.activation_fn is not None
                 for l in self.layers

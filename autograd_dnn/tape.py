@@ -52,11 +52,15 @@ class Tape:
         self.nodes = nodes  # (fn, kwargs, needs, [(kind, ref), ...]) per op
 
     @classmethod
-    def record(cls, J: Tensor, X: Tensor, Y: Any) -> Tape | None:
-        """The tape of the graph that computed ``J`` from the batch (X, Y), or None when the
-        graph holds an array that is neither a parameter nor the batch (it could go stale)."""
-        if J._node is None:
+    def record(cls, J: Tensor, X: Tensor, Y: Any, params: list[Tensor]) -> Tape | None:
+        """The tape of the graph that computed ``J`` from the batch (X, Y) and ``params``
+        (leaf tensors whose arrays the optimizer swaps between steps), or None when the
+        graph holds anything else that could go stale: another array or node-less tensor
+        (a frozen layer's output, a mask made by user code), or a parameter computed by an op.
+        The graph must depend on the batch only through its shape, as built-in ops do."""
+        if J._node is None or any(p._node is not None for p in params):
             return None
+        param_ids = {id(p) for p in params}
         order = sorted(_topo_order(J._node), key=lambda n: n.id)  # recording order
         index = {id(n): k for k, n in enumerate(order)}
         nodes = []
@@ -68,8 +72,10 @@ class Tape:
                         sources.append((_NODE, index[id(t._node)]))
                     elif t is X:
                         sources.append((_X, None))
-                    else:
+                    elif id(t) in param_ids:
                         sources.append((_LEAF, t))  # read t._data at run time: updates swap it
+                    else:
+                        return None
                 elif t is Y:
                     sources.append((_Y, None))
                 elif isinstance(t, np.ndarray):

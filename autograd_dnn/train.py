@@ -194,8 +194,8 @@ def _step(
     if not trusted or _State.anomaly:
         tapes = None  # user code, or detect_anomaly checking every op: record each step
     key = (X.shape, np.shape(Y))
-    tape = tapes.get(key) if tapes is not None else None
-    if tape is not None:
+    tape = tapes.get(key) if tapes is not None else None  # False: this graph is not taped
+    if tape:
         value = tape.run(X, Y)
     else:
         # a layer's own Function or forward keeps the write guard, which turns a stray
@@ -204,8 +204,8 @@ def _step(
         with enable_grad(), guard:  # fit works inside a user's no_grad() block too
             J = net._cost(X, Y, fused=True, l2_m=m)
             value = float(J.data)
-            if tapes is not None:
-                tapes[key] = Tape.record(J, X, Y)
+            if tapes is not None and key not in tapes:
+                tapes[key] = Tape.record(J, X, Y, opt.params) or False
             if math.isfinite(value):
                 J.backward()
         J = None  # drop the graph now: a kept traceback must not keep X and W locked

@@ -23,7 +23,7 @@ def _fit(net, X, Y, replay: bool, **kw):
         if replay:
             mp.setattr(tape.Tape, "run", lambda self, *a: replayed.append(1) or run(self, *a))
         else:
-            mp.setattr(tape.Tape, "record", classmethod(lambda cls, J, X, Y: None))
+            mp.setattr(tape.Tape, "record", classmethod(lambda cls, *args: None))
         history = net.fit(X, Y, progress=False, **kw)
     return history, net.get_parameters(), len(replayed)
 
@@ -93,29 +93,54 @@ def test_fit_records_once_per_batch_shape_and_replays_after(monkeypatch):
     assert per_step == n_shapes
 
 
-def test_a_graph_holding_a_foreign_array_is_not_taped():
+def test_a_graph_holding_anything_that_could_go_stale_is_not_taped():
     W = ad.Tensor(np.ones((2, 2)), requires_grad=True)
     X = ad.Tensor(np.ones((2, 3)))
     Y = np.zeros((2, 3))
-    J = ((W @ X) * np.full((2, 3), 2.0)).sum()  # an array that is neither the batch nor W
-    assert tape.Tape.record(J, X, Y) is None
-    J2 = ((W @ X) - Y).sum()
-    assert tape.Tape.record(J2, X, Y) is not None
+    assert tape.Tape.record(((W @ X) - Y).sum(), X, Y, [W]) is not None
+    other_array = np.full((2, 3), 2.0)  # neither the batch nor a parameter
+    assert tape.Tape.record(((W @ X) * other_array).sum(), X, Y, [W]) is None
+    frozen = ad.Tensor(np.ones((2, 3)))  # a node-less tensor that is not a parameter
+    assert tape.Tape.record(((W @ X) * frozen).sum(), X, Y, [W]) is None
+    V = W * 1.0  # a "parameter" computed by an op
+    assert tape.Tape.record(((V @ X) - Y).sum(), X, Y, [V]) is None
 
 
-def test_detect_anomaly_records_every_step(monkeypatch):
+def test_a_frozen_first_layer_with_mini_batches_trains_as_recorded():
+    """Frozen W1, b1: A1 has no graph node, and it changes with every batch."""
+    X, Y = ad.datasets.moons(200, seed=0)
+    runs = []
+    for replay in (True, False):
+        net = ad.DeepNetwork([2, 8, 4, 1], seed=0)
+        net.layers[0].W.requires_grad = net.layers[0].b.requires_grad = False
+        kw = dict(learning_rate=0.1, iterations=5, batch_size=32, print_every=1)
+        runs.append(_fit(net, X, Y, replay, **kw))
+    assert runs[0][0].costs == runs[1][0].costs
+    for k in runs[0][1]:
+        np.testing.assert_array_equal(runs[0][1][k], runs[1][1][k])
+
+
+def test_a_forward_replaced_on_one_layer_object_counts_as_user_code():
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    layer = net.layers[0]
+    layer.forward = lambda A_prev, fused=False: ad.nn.Dense.forward(layer, A_prev, fused)
+    assert net._has_custom_ops()
+    del layer.forward
+    net._cost = lambda *args, **kwargs: ad.DeepNetwork._cost(net, *args, **kwargs)
+    assert net._has_custom_ops()
+
+
+def test_a_refused_shape_is_asked_once_and_detect_anomaly_never_tapes(monkeypatch):
     X, Y = ad.datasets.moons(30, seed=0)
-    recorded = []
-    monkeypatch.setattr(
-        tape.Tape, "record", classmethod(lambda cls, J, X, Y: recorded.append(1) or None)
-    )
+    asked = []
+    monkeypatch.setattr(tape.Tape, "record", classmethod(lambda cls, *a: asked.append(1)))
     net = ad.DeepNetwork([2, 3, 1], seed=0)
     net.fit(X, Y, learning_rate=0.1, iterations=3, progress=False)
-    assert len(recorded) == 3  # asked every step when the tape is refused
-    recorded.clear()
+    assert len(asked) == 1  # refused once: later steps record without asking again
+    asked.clear()
     with ad.detect_anomaly():
         net.fit(X, Y, learning_rate=0.1, iterations=3, progress=False)
-    assert recorded == []  # never taped under detect_anomaly
+    assert asked == []  # never taped under detect_anomaly
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")

@@ -233,8 +233,9 @@ class Linear(Function):
 
 
 class _Part:
-    """The context of the activation run inside ``linear_activation``: what it saved, its
-    options. (Its input Z is not an input of the composed node, so it needs no grad flags.)"""
+    """A light context: what an op saved and its options. ``linear_activation`` runs its
+    activation with one (Z is not an input of the composed node, so no grad flags), and the
+    training tape (``autograd_dnn.tape``) builds on it."""
 
     __slots__ = ("saved", "kwargs")
     graph_mode = False

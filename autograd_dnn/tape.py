@@ -14,35 +14,25 @@ within one call), with built-in ops; gradient checks and pictures always record.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from autograd_dnn.ops import _Part
 from autograd_dnn.tensor import Tensor, _accumulate_grad_attr, _topo_order, reduce_to_shape
 
 _NODE, _LEAF, _X, _Y, _CONST = range(5)  # where a node's input comes from
 
 
-class _ReplayContext:
-    """What a Function's forward and backward use of their context, and nothing else."""
-
-    graph_mode = False
-    released = False
+class _ReplayContext(_Part):
+    """What a Function's forward and backward use of their context (a ``_Part`` that also
+    knows its inputs and which need a gradient), and room for what forward adds to it."""
 
     def __init__(self, inputs: list, needs: tuple, kwargs: dict) -> None:
+        super().__init__(kwargs)
         self.inputs = inputs
         self.needs_input_grad = needs
-        self.kwargs = kwargs
-        self.saved: tuple = ()
-
-    def save_for_backward(self, *arrays: Any) -> None:
-        self.saved = arrays
-
-    @property
-    def saved_tensors(self) -> tuple:
-        return self.saved
-
-    saved_arrays = saved_tensors
 
 
 class Tape:
@@ -108,7 +98,7 @@ class Tape:
             values.append(out if out.__class__ is np.ndarray else np.asarray(out))
             contexts.append(ctx)
         value = float(values[-1])
-        if np.isfinite(value):
+        if math.isfinite(value):
             self._backward(values, contexts)
         return value
 

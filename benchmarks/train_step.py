@@ -13,6 +13,8 @@ quartiles: the spread on a shared machine).
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import statistics
 import sys
 import time
@@ -291,12 +293,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.alone:
         alone(args.alone, args.cases.split(","))
         return
-    try:
+    if importlib.util.find_spec("torch") is not None:  # optional: its column needs it
         import torch
 
-        torch.set_num_threads(len(__import__("os").sched_getaffinity(0)))
-    except ImportError:
-        pass
+        torch.set_num_threads(len(os.sched_getaffinity(0)))
     print(machine_info())
     print(blas_info())
     frameworks = available()

@@ -177,11 +177,19 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = np.asarray(a), np.asarray(b)  # constants may come as lists; arrays pass as is
-        if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
-            _matmul_error(a.shape, b.shape)
+        if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
+            a, b = np.asarray(a), np.asarray(b)  # constants may come as lists
+        try:
+            out = a @ b
+        except ValueError:
+            problem = _matmul_problem(a.shape, b.shape)
+            if problem:
+                raise ValueError(problem) from None
+            raise  # numpy's own, for batch axes that do not broadcast
+        if out.ndim < 2:  # numpy takes a 1-D operand (and returns 1-D); a layer never does
+            raise ValueError(_matmul_problem(a.shape, b.shape))
         ctx.save_for_backward(a, b)
-        return a @ b
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -190,18 +198,22 @@ class MatMul(Function):
         return (g @ _swap_last(b) if need_a else None, _swap_last(a) @ g if need_b else None)
 
 
-def _matmul_error(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> None:
+def _matmul_problem(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> str | None:
+    """What is wrong with these operands in the course's terms (an operand not 2-D, inner
+    sizes that disagree), or None."""
     for side, shape in (("left", a_shape), ("right", b_shape)):
         if len(shape) < 2:
             n = shape[0] if shape else 1
-            raise ValueError(
+            return (
                 f"the {side} operand has shape {shape}; matmul needs 2-D arrays "
                 f"(use ({n}, 1) or (1, {n}))"
             )
-    raise ValueError(
-        f"inner dimensions disagree: the left operand {a_shape} has {a_shape[-1]} "
-        f"columns but the right operand {b_shape} has {b_shape[-2]} rows"
-    )
+    if a_shape[-1] != b_shape[-2]:
+        return (
+            f"inner dimensions disagree: the left operand {a_shape} has {a_shape[-1]} "
+            f"columns but the right operand {b_shape} has {b_shape[-2]} rows"
+        )
+    return None
 
 
 class Linear(Function):
@@ -235,25 +247,18 @@ class Linear(Function):
 class _Part:
     """A light context: what an op saved and its options. ``linear_activation`` runs its
     activation with one (Z is not an input of the composed node, so no grad flags), and the
-    training tape (``autograd_dnn.tape``) builds on it."""
+    training tape (``autograd_dnn.tape``) builds on it. No ``__init__``: making one costs no
+    Python call; an op with options sets ``kwargs`` on it."""
 
-    __slots__ = ("saved", "kwargs")
     graph_mode = False
     released = False
-    needs_input_grad = ()
-
-    def __init__(self, kwargs: dict) -> None:
-        self.saved: tuple = ()
-        self.kwargs = kwargs
+    needs_input_grad: tuple = ()
+    kwargs: dict = {}  # read only: an instance with options gets its own
+    saved_tensors: tuple = ()
+    saved_arrays: tuple = ()
 
     def save_for_backward(self, *arrays: Any) -> None:
-        self.saved = arrays
-
-    @property
-    def saved_tensors(self) -> tuple:
-        return self.saved
-
-    saved_arrays = saved_tensors
+        self.saved_tensors = self.saved_arrays = arrays
 
 
 # ---------------------------------------------------------------- reductions and shapes
@@ -452,7 +457,8 @@ class ReLU(Function):
     def forward(ctx, z):
         active = z > 0  # a private mask: nothing for the user to edit, nothing to lock
         ctx.save_for_backward(active)
-        _note_kink(lambda: active)
+        if _State.kink_log is not None:  # _note_kink, without a call on the training path
+            _State.kink_log.append(active)
         return np.maximum(z, 0)
 
     @staticmethod
@@ -569,10 +575,11 @@ class LinearActivation(Function):
         else:
             fn = ACTIVATION_OPS[activation]
             if activation == "leaky_relu":
-                act = _Part({"slope": slope})
+                act = _Part()
+                act.kwargs = {"slope": slope}
                 out = fn.forward(act, Z, slope)
             else:  # no options: a plain call is cheaper than unpacking an empty dict
-                act = _Part({})
+                act = _Part()
                 out = fn.forward(act, Z)
             part = (fn, act)
         if ctx.needs_input_grad:  # recording

@@ -11,9 +11,9 @@ written to.
 
 from __future__ import annotations
 
-import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from sys import getrefcount
 
 import numpy as np
 
@@ -64,7 +64,7 @@ class Optimizer(ABC):
     def step(self) -> None:
         """W[l] := W[l] - delta[l] for every parameter that has a gradient."""
         self.t += 1
-        spare, last, previous = self._spare, self._last, self._previous
+        spare, last, previous, delta = self._spare, self._last, self._previous, self._delta
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
@@ -72,16 +72,17 @@ class Optimizer(ABC):
                 continue
             live = p._data
             buf = spare[i]
-            if buf is not None:
-                # ours to overwrite only if nothing else holds it: not a parameter (p.data =
-                # kept array), not a graph that saved it, not a view, not the user's variable
-                own_refs = 3 + (previous[i] is buf)  # spare[i], `buf`, getrefcount's argument
-                if sys.getrefcount(buf) > own_refs or not buf.flags.writeable:
-                    buf = None
-            if buf is None:
+            # ours to overwrite only if nothing else holds it: not a parameter (p.data = kept
+            # array), not a graph that saved it, not a view, not the user's variable. Our own
+            # references: spare[i], `buf`, getrefcount's argument, and previous[i] if it is buf
+            if (
+                buf is None
+                or getrefcount(buf) > 3 + (previous[i] is buf)
+                or not buf.flags.writeable
+            ):
                 buf = np.empty_like(live)
-            self._delta(i, g, buf)  # no temporary: the delta goes where the result will be
-            np.subtract(live, buf, out=buf)
+            delta(i, g, buf)  # no temporary: the delta goes where the result will be
+            np.subtract(live, buf, buf)
             spare[i] = live if live is last[i] else None  # never adopt an array we did not make
             previous[i] = live
             last[i] = p._data = buf
@@ -105,7 +106,7 @@ class GD(Optimizer):
     """Gradient descent: W := W - alpha dW."""
 
     def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
-        np.multiply(g, self.learning_rate, out=out)
+        np.multiply(g, self.learning_rate, out)
 
 
 class Momentum(Optimizer):
@@ -122,7 +123,7 @@ class Momentum(Optimizer):
         v = self.v[i]
         v *= self.beta
         v += (1 - self.beta) * g
-        np.multiply(v, self.learning_rate, out=out)
+        np.multiply(v, self.learning_rate, out)
 
 
 class Adam(Optimizer):

@@ -15,6 +15,7 @@ within one call), with built-in ops; gradient checks and pictures always record.
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -22,24 +23,29 @@ import numpy as np
 from autograd_dnn.ops import _Part
 from autograd_dnn.tensor import Tensor, _accumulate_grad_attr, _topo_order, reduce_to_shape
 
-_NODE, _LEAF, _X, _Y, _CONST = range(5)  # where a node's input comes from
-
 
 class _ReplayContext(_Part):
-    """What a Function's forward and backward use of their context (a ``_Part`` that also
-    knows its inputs and which need a gradient), and room for what forward adds to it."""
+    """What a Function's forward and backward use of their context: a ``_Part`` that also
+    knows its inputs and which need a gradient, and has room for what forward adds."""
 
-    def __init__(self, inputs: list, needs: tuple, kwargs: dict) -> None:
-        super().__init__(kwargs)
-        self.inputs = inputs
-        self.needs_input_grad = needs
+    inputs: Any = ()
 
 
 class Tape:
-    """The ops of one recorded step, in recording order, ready to run again."""
+    """The ops of one recorded step, in recording order, ready to run again.
 
-    def __init__(self, nodes: list[tuple]) -> None:
-        self.nodes = nodes  # (fn, kwargs, needs, [(kind, ref), ...]) per op
+    Every value of the step lives in one list of slots: the batch X and Y, the parameters'
+    arrays (read afresh at each run: the optimizer swaps them), the constants, then one
+    slot per op's output. Each op is kept with the slots of its inputs, and for the reverse
+    pass with the slots its gradients go to: no per-op dispatch on where an input came from.
+    """
+
+    def __init__(self, params: list[Tensor], consts: list, forward: list, edges: list) -> None:
+        self.params = params  # slots 2 .. 2 + len(params)
+        self.consts = consts  # the slots after them
+        self.forward = forward  # per op: (its forward, kwargs, needs, get_inputs)
+        self.edges = edges  # per op: (its backward, ((input position, slot, shape), ...)),
+        # one triple per input that needs a gradient
 
     @classmethod
     def record(cls, J: Tensor, X: Tensor, Y: Any, params: list[Tensor]) -> Tape | None:
@@ -50,78 +56,91 @@ class Tape:
         The graph must depend on the batch only through its shape, as built-in ops do."""
         if J._node is None or any(p._node is not None for p in params):
             return None
-        param_ids = {id(p) for p in params}
         order = sorted(_topo_order(J._node), key=lambda n: n.id)  # recording order
-        index = {id(n): k for k, n in enumerate(order)}
-        nodes = []
+        slot_of = {id(X): 0, id(Y): 1}
+        slot_of.update((id(p), 2 + k) for k, p in enumerate(params))
+        consts: list = []
+        first_out = (
+            2
+            + len(params)
+            + sum(  # constants: numbers and options, in order
+                1 for n in order for t in n.inputs if not isinstance(t, (Tensor, np.ndarray))
+            )
+        )
+        node_slot = {id(n): first_out + k for k, n in enumerate(order)}
+        forward, edges = [], []
         for n in order:
-            sources = []
-            for t in n.inputs:
-                if isinstance(t, Tensor):
-                    if t._node is not None:
-                        sources.append((_NODE, index[id(t._node)]))
-                    elif t is X:
-                        sources.append((_X, None))
-                    elif id(t) in param_ids:
-                        sources.append((_LEAF, t))  # read t._data at run time: updates swap it
-                    else:
-                        return None
-                elif t is Y:
-                    sources.append((_Y, None))
+            idx, out_edges = [], []
+            for j, t in enumerate(n.inputs):
+                if isinstance(t, Tensor) and t._node is not None:
+                    slot = node_slot[id(t._node)]
+                elif isinstance(t, Tensor) or t is Y:
+                    if id(t) not in slot_of:
+                        return None  # a node-less tensor that is not X or a parameter
+                    slot = slot_of[id(t)]
                 elif isinstance(t, np.ndarray):
                     return None
                 else:
-                    sources.append((_CONST, t))  # a number or an option
-            nodes.append((n.fn, n.kwargs, tuple(n.needs_input_grad), sources))
-        return cls(nodes)
+                    slot = 2 + len(params) + len(consts)
+                    consts.append(t)
+                idx.append(slot)
+                if n.needs_input_grad[j] and (2 <= slot < 2 + len(params) or slot >= first_out):
+                    out_edges.append((j, slot, t.shape))  # a parameter or an op's output
+            get = itemgetter(*idx) if len(idx) > 1 else itemgetter(slice(idx[0], idx[0] + 1))
+            forward.append((n.fn.forward, n.kwargs, tuple(n.needs_input_grad), get))
+            edges.append((n.fn.backward, tuple(out_edges)))
+        return cls(list(params), consts, forward, edges)
 
     def run(self, X: Tensor, Y: Any) -> float:
         """Forward, then (if the cost is finite) backward into the parameters' ``.grad``.
         Returns the cost."""
-        values: list[Any] = []
+        slots = [X._data, Y]
+        slots += [p._data for p in self.params]
+        slots += self.consts
         contexts = []
-        for fn, kwargs, needs, sources in self.nodes:
-            args = []
-            for kind, ref in sources:
-                if kind == _NODE:
-                    args.append(values[ref])
-                elif kind == _LEAF:
-                    args.append(ref._data)
-                elif kind == _X:
-                    args.append(X._data)
-                elif kind == _Y:
-                    args.append(Y)
-                else:
-                    args.append(ref)
-            ctx = _ReplayContext(args, needs, kwargs)
-            out = fn.forward(ctx, *args, **kwargs) if kwargs else fn.forward(ctx, *args)
-            values.append(out if out.__class__ is np.ndarray else np.asarray(out))
+        for forward, kwargs, needs, get in self.forward:
+            args = get(slots)
+            ctx = _ReplayContext()
+            ctx.inputs, ctx.needs_input_grad = args, needs
+            if kwargs:
+                ctx.kwargs = kwargs
+                out = forward(ctx, *args, **kwargs)
+            else:
+                out = forward(ctx, *args)
+            slots.append(out if out.__class__ is np.ndarray else np.asarray(out))
             contexts.append(ctx)
-        value = float(values[-1])
+        value = float(slots[-1])
         if math.isfinite(value):
-            self._backward(values, contexts)
+            self._backward(slots, contexts)
         return value
 
-    def _backward(self, values: list, contexts: list) -> None:
-        grads: list[Any] = [None] * len(values)
-        grads[-1] = np.ones_like(values[-1])
-        for k in range(len(values) - 1, -1, -1):
-            g = grads[k]
+    def _backward(self, slots: list, contexts: list) -> None:
+        first_out = len(slots) - len(contexts)
+        grads: list[Any] = [None] * len(slots)  # the slots' gradients
+        grads[-1] = np.ones_like(slots[-1])
+        edges, params = self.edges, self.params
+        for k in range(len(contexts) - 1, -1, -1):
+            g = grads[first_out + k]
             if g is None:
                 continue
-            grads[k] = values[k] = None  # free as we go, as the engine releases nodes
-            fn, _, needs, sources = self.nodes[k]
+            grads[first_out + k] = slots[first_out + k] = None  # free as the engine does
             ctx = contexts[k]
             contexts[k] = None
-            out = fn.backward(ctx, g)
+            backward, to = edges[k]
+            out = backward(ctx, g)
             if out.__class__ is not tuple:
                 out = (out,)
-            for (kind, ref), gi, need, arg in zip(sources, out, needs, ctx.inputs):
-                if gi is None or not need:
+            for j, slot, shape in to:
+                gi = out[j]
+                if gi is None:
                     continue
-                if gi.shape != arg.shape:
-                    gi = reduce_to_shape(gi, arg.shape)
-                if kind == _NODE:
-                    grads[ref] = gi if grads[ref] is None else grads[ref] + gi
-                elif kind == _LEAF:
-                    _accumulate_grad_attr(ref, gi, g)
+                if gi.shape != shape:
+                    gi = reduce_to_shape(gi, shape)
+                if slot >= first_out:
+                    grads[slot] = gi if grads[slot] is None else grads[slot] + gi
+                    continue
+                p = params[slot - 2]
+                if p.grad is None and gi.base is None and gi is not g and gi.dtype == p._data.dtype:
+                    p.grad = gi  # the common case of _accumulate_grad_attr, without the call
+                else:
+                    _accumulate_grad_attr(p, gi, g)

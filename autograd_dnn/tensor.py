@@ -381,6 +381,9 @@ def _check_finite(arr: Any, fn: type[Function], args: tuple, where: str) -> None
 
 
 # ----------------------------------------------------------------------------- reduction
+_add_reduce = np.add.reduce  # what ndarray.sum calls, through a Python-level wrapper
+
+
 def reduce_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a broadcast gradient back to ``shape``: the one unbroadcast helper of the engine.
 
@@ -392,7 +395,9 @@ def reduce_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     if gshape == shape:
         return g
     if len(shape) == 2 == len(gshape) and shape[1] == 1 and shape[0] == gshape[0]:
-        return g.sum(axis=1, keepdims=True)  # db[l] from dZ[l]: the common case, fast
+        if g.__class__ is np.ndarray:  # db[l] from dZ[l]: the common case, fast
+            return _add_reduce(g, 1, keepdims=True)  # g.sum without its Python wrapper
+        return g.sum(axis=1, keepdims=True)  # a Tensor (create_graph)
     extra = len(gshape) - len(shape)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))

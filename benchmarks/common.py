@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import random
 import resource
 import statistics
 import time
@@ -61,21 +62,29 @@ def interleaved_samples(
     per_round: int = 1,
     warmup: int = 1,
     faults: dict[str, list[float]] | None = None,
+    lead_in: int = 0,
 ) -> dict[str, list[float]]:
     """Seconds per call of each fn, one sample per round, timed in turn round after round
-    (side by side, so a noisy neighbour slows all of them alike). The order rotates from one
-    round to the next, so no fn always runs right after the same other one. ``faults``, if
-    given, receives each fn's minor page faults per call, round by round (counted outside
-    the timed region)."""
+    (side by side, so a noisy neighbour slows all of them alike). Each round runs them in a
+    fresh seeded random order: what runs just before a fn leaves the machine in a state (a
+    BLAS pool still spinning, a cache full of its arrays) that the next fn pays for, and a
+    fixed or rotated order would charge that to the same fn every round. ``lead_in``
+    untimed calls of the same fn come just before each timed block, so it is timed as it
+    runs in a loop (after itself) rather than just after another fn. ``faults``, if given,
+    receives each fn's minor page faults per call, round by round (counted outside the
+    timed region)."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     names = list(fns)
     samples: dict[str, list[float]] = {k: [] for k in fns}
-    for r in range(rounds):
-        k = r % len(names)
-        for name in names[k:] + names[:k]:
+    order = random.Random(0)
+    for _ in range(rounds):
+        order.shuffle(names)
+        for name in names:
             fn = fns[name]
+            for _ in range(lead_in):
+                fn()
             f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             t0 = time.perf_counter()
             for _ in range(per_round):

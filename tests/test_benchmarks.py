@@ -23,3 +23,17 @@ def test_the_timed_steps_compute_the_same_thing(dims, m, dtype):
     assert costs["numpy"][0] != pytest.approx(costs["numpy"][-1], rel=1e-3)  # it learns
     for name in ("floor", "ours"):
         np.testing.assert_allclose(costs[name], costs["numpy"], rtol=rel, err_msg=name)
+
+
+def test_interleaved_rounds_vary_who_runs_before_whom_and_lead_in_each_timed_call():
+    from benchmarks.common import interleaved_samples
+
+    calls: list[str] = []
+    fns = {name: (lambda name=name: calls.append(name)) for name in "abcd"}
+    samples = interleaved_samples(fns, rounds=12, warmup=0, lead_in=1)
+    assert all(len(v) == 12 for v in samples.values())
+    assert calls[0::2] == calls[1::2]  # each timed call right after an untimed one of itself
+    rounds = [calls[1::2][k : k + 4] for k in range(0, 48, 4)]
+    assert all(sorted(r) == list("abcd") for r in rounds)
+    before_a = {r[r.index("a") - 1] for r in rounds if r[0] != "a"}
+    assert len(before_a) >= 2  # within a round, not always the same predecessor (as rotating)

@@ -674,6 +674,22 @@ def test_linear_mismatch_is_reported_with_operands() -> None:
         F.linear(W, Tensor(np.ones((2, 5))), Tensor(np.ones((4, 1))))
 
 
+def test_batched_matmul_whose_batch_axes_disagree_keeps_numpys_reason() -> None:
+    a = Tensor(np.ones((2, 3, 4)), name="a")
+    b = Tensor(np.ones((5, 4, 2)), name="b")  # inner sizes agree (4 and 4); batches 2 and 5 do not
+    with pytest.raises(ValueError) as err:
+        a @ b
+    msg = str(err.value)
+    assert "inner dimensions" not in msg and "broadcast" in msg
+    assert "a (2, 3, 4)" in msg and "b (5, 4, 2)" in msg
+
+
+def test_zero_d_matmul_operand_is_refused_with_our_message() -> None:
+    with pytest.raises(ValueError, match="left operand has shape ()") as err:
+        Tensor(np.float64(2.0)) @ Tensor(np.ones((2, 2)))
+    assert err.value.__suppress_context__  # not numpy's error chained under ours
+
+
 @pytest.mark.parametrize("side", ["left", "right"])
 def test_rank1_matmul_operand_is_refused_with_a_shape_hint(side: str) -> None:
     M = Tensor(np.ones((3, 3)), name="W1")

@@ -1,12 +1,15 @@
 """Replay a recorded training step without recording it again.
 
 ``fit`` runs the same computation at every step: same ops, same order, same shapes. The
-first step of each batch shape is recorded as usual; :meth:`Tape.record` then keeps, per
-node, its Function, its options and where each input comes from (a parameter, the batch X
-or Y, a constant, or an earlier node). :meth:`Tape.run` calls those Functions' own
-``forward`` and ``backward`` in the recorded order and routes the gradients the way the
-engine's reverse pass does, into the parameters' ``.grad``, without making a Tensor or a
-graph node per op. The numbers are the recorded graph's, bit for bit (tested).
+first step of each batch shape is recorded as usual; :meth:`Tape.record` then reads the
+graph, node by node: its Function, its options and where each input comes from (a
+parameter, the batch X or Y, a constant, or an earlier node). From that it writes the step
+as one straight-line Python function, :attr:`Tape.source`: each op's own ``forward`` in the
+recorded order, then each op's own ``backward`` in reverse, with the gradients routed the
+way the engine's reverse pass routes them, into the parameters' ``.grad``. No Tensor, graph
+node or topological sort per op, and no loop deciding at run time where each value goes.
+The numbers are the recorded graph's, bit for bit (tested). ``print(tape.source)`` shows
+what ``fit`` runs at every step after the first.
 
 Only for library code that knows the computation cannot change between steps (``fit``
 within one call), with built-in ops; gradient checks and pictures always record.
@@ -15,13 +18,18 @@ within one call), with built-in ops; gradient checks and pictures always record.
 from __future__ import annotations
 
 import math
-from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd_dnn.ops import _Part
-from autograd_dnn.tensor import Tensor, _accumulate_grad_attr, _topo_order, reduce_to_shape
+from autograd_dnn.tensor import (
+    Tensor,
+    _accumulate_grad_attr,
+    _op_name,
+    _topo_order,
+    reduce_to_shape,
+)
 
 
 class _ReplayContext(_Part):
@@ -31,21 +39,28 @@ class _ReplayContext(_Part):
     inputs: Any = ()
 
 
+class _Op(NamedTuple):
+    """One recorded node, as the generated code names things: its inputs are ``X``, ``Y``,
+    ``p<q>`` (parameter q's array), ``v<k>`` (node k's output) or ``k<k>_<j>`` (a constant);
+    ``route`` lists (input position, input name, its shape) for each input that needs a
+    gradient (a parameter or an earlier node)."""
+
+    k: int
+    name: str  # the op's name, for the reader
+    args: list[str]
+    kwargs: dict
+    route: list[tuple[int, str, tuple]]
+
+
 class Tape:
-    """The ops of one recorded step, in recording order, ready to run again.
+    """One recorded step, written out as a Python function that runs it again."""
 
-    Every value of the step lives in one list of slots: the batch X and Y, the parameters'
-    arrays (read afresh at each run: the optimizer swaps them), the constants, then one
-    slot per op's output. Each op is kept with the slots of its inputs, and for the reverse
-    pass with the slots its gradients go to: no per-op dispatch on where an input came from.
-    """
-
-    def __init__(self, params: list[Tensor], consts: list, forward: list, edges: list) -> None:
-        self.params = params  # slots 2 .. 2 + len(params)
-        self.consts = consts  # the slots after them
-        self.forward = forward  # per op: (its forward, kwargs, needs, get_inputs)
-        self.edges = edges  # per op: (its backward, ((input position, slot, shape), ...)),
-        # one triple per input that needs a gradient
+    def __init__(self, params: list[Tensor], source: str, constants: dict[str, Any]) -> None:
+        self.params = params
+        self.source = source  # the generated function, for reading
+        namespace = dict(constants)
+        exec(compile(source, "<autograd_dnn tape>", "exec"), namespace)
+        self._replay = namespace["replay"]
 
     @classmethod
     def record(cls, J: Tensor, X: Tensor, Y: Any, params: list[Tensor]) -> Tape | None:
@@ -57,90 +72,115 @@ class Tape:
         if J._node is None or any(p._node is not None for p in params):
             return None
         order = sorted(_topo_order(J._node), key=lambda n: n.id)  # recording order
-        slot_of = {id(X): 0, id(Y): 1}
-        slot_of.update((id(p), 2 + k) for k, p in enumerate(params))
-        consts: list = []
-        first_out = (
-            2
-            + len(params)
-            + sum(  # constants: numbers and options, in order
-                1 for n in order for t in n.inputs if not isinstance(t, (Tensor, np.ndarray))
-            )
-        )
-        node_slot = {id(n): first_out + k for k, n in enumerate(order)}
-        forward, edges = [], []
-        for n in order:
-            idx, out_edges = [], []
+        leaf_name = {id(X): "X"}
+        leaf_name.update((id(p), f"p{q}") for q, p in enumerate(params))
+        node_name = {id(n): f"v{k}" for k, n in enumerate(order)}
+        consts: dict[str, Any] = {
+            "Ctx": _ReplayContext,
+            "ndarray": np.ndarray,
+            "asarray": np.asarray,
+            "ones_like": np.ones_like,
+            "reduce": reduce_to_shape,
+            "accumulate": _accumulate_grad_attr,
+            "isfinite": math.isfinite,
+        }
+        ops = []
+        for k, n in enumerate(order):
+            args, route = [], []
             for j, t in enumerate(n.inputs):
-                if isinstance(t, Tensor) and t._node is not None:
-                    slot = node_slot[id(t._node)]
-                elif isinstance(t, Tensor) or t is Y:
-                    if id(t) not in slot_of:
+                if t is Y:
+                    name = "Y"
+                elif isinstance(t, Tensor) and t._node is not None:
+                    name = node_name[id(t._node)]
+                elif isinstance(t, Tensor):
+                    if id(t) not in leaf_name:
                         return None  # a node-less tensor that is not X or a parameter
-                    slot = slot_of[id(t)]
+                    name = leaf_name[id(t)]
                 elif isinstance(t, np.ndarray):
                     return None
                 else:
-                    slot = 2 + len(params) + len(consts)
-                    consts.append(t)
-                idx.append(slot)
-                if n.needs_input_grad[j] and (2 <= slot < 2 + len(params) or slot >= first_out):
-                    out_edges.append((j, slot, t.shape))  # a parameter or an op's output
-            get = itemgetter(*idx) if len(idx) > 1 else itemgetter(slice(idx[0], idx[0] + 1))
-            forward.append((n.fn.forward, n.kwargs, tuple(n.needs_input_grad), get))
-            edges.append((n.fn.backward, tuple(out_edges)))
-        return cls(list(params), consts, forward, edges)
+                    name = f"k{k}_{j}"  # a number or an option
+                    consts[name] = t
+                args.append(name)
+                if n.needs_input_grad[j] and name[0] in "pv":
+                    route.append((j, name, t.shape))
+                    consts[f"S{k}_{j}"] = t.shape
+            consts[f"F{k}"], consts[f"B{k}"] = n.fn.forward, n.fn.backward
+            consts[f"N{k}"], consts[f"K{k}"] = tuple(n.needs_input_grad), n.kwargs
+            ops.append(_Op(k, " ".join(_op_name(n.fn).split()), args, n.kwargs, route))
+        return cls(list(params), _write(ops, len(params)), consts)
 
     def run(self, X: Tensor, Y: Any) -> float:
         """Forward, then (if the cost is finite) backward into the parameters' ``.grad``.
         Returns the cost."""
-        slots = [X._data, Y]
-        slots += [p._data for p in self.params]
-        slots += self.consts
-        contexts = []
-        for forward, kwargs, needs, get in self.forward:
-            args = get(slots)
-            ctx = _ReplayContext()
-            ctx.inputs, ctx.needs_input_grad = args, needs
-            if kwargs:
-                ctx.kwargs = kwargs
-                out = forward(ctx, *args, **kwargs)
-            else:
-                out = forward(ctx, *args)
-            slots.append(out if out.__class__ is np.ndarray else np.asarray(out))
-            contexts.append(ctx)
-        value = float(slots[-1])
-        if math.isfinite(value):
-            self._backward(slots, contexts)
-        return value
+        return self._replay(X._data, Y, self.params)
 
-    def _backward(self, slots: list, contexts: list) -> None:
-        first_out = len(slots) - len(contexts)
-        grads: list[Any] = [None] * len(slots)  # the slots' gradients
-        grads[-1] = np.ones_like(slots[-1])
-        edges, params = self.edges, self.params
-        for k in range(len(contexts) - 1, -1, -1):
-            g = grads[first_out + k]
-            if g is None:
-                continue
-            grads[first_out + k] = slots[first_out + k] = None  # free as the engine does
-            ctx = contexts[k]
-            contexts[k] = None
-            backward, to = edges[k]
-            out = backward(ctx, g)
-            if out.__class__ is not tuple:
-                out = (out,)
-            for j, slot, shape in to:
-                gi = out[j]
-                if gi is None:
-                    continue
-                if gi.shape != shape:
-                    gi = reduce_to_shape(gi, shape)
-                if slot >= first_out:
-                    grads[slot] = gi if grads[slot] is None else grads[slot] + gi
-                    continue
-                p = params[slot - 2]
-                if p.grad is None and gi.base is None and gi is not g and gi.dtype == p._data.dtype:
-                    p.grad = gi  # the common case of _accumulate_grad_attr, without the call
-                else:
-                    _accumulate_grad_attr(p, gi, g)
+
+def _write(ops: list[_Op], n_params: int) -> str:
+    """The source of ``replay(X, Y, params)``: the forward pass, the cost, and if it is
+    finite the backward pass, each op a few straight lines."""
+    lines = ["def replay(X, Y, params):"]
+    if n_params:  # the parameters' arrays, read afresh: the optimizer swaps them
+        lines.append(f"    {', '.join(f'P{q}' for q in range(n_params))}, = params")
+        lines += [f"    p{q} = P{q}._data" for q in range(n_params)]
+    for op in ops:
+        lines += _forward_lines(op)
+    last = ops[-1].k
+    lines += [
+        f"    J = float(v{last})",
+        "    if not isfinite(J): return J",
+        f"    g{last} = ones_like(v{last})",
+    ]
+    reached = sorted({int(name[1:]) for op in ops for _, name, _ in op.route if name[0] == "v"})
+    if reached:
+        lines.append(f"    {' = '.join(f'g{t}' for t in reached)} = None")
+    for op in reversed(ops):
+        if op.k == last:
+            lines += _backward_lines(op)
+        elif op.k in reached:
+            lines.append(f"    if g{op.k} is not None:")
+            lines += ["    " + line for line in _backward_lines(op)]
+        else:
+            lines.append(f"    c{op.k} = v{op.k} = None  # no gradient reaches this node")
+    lines.append("    return J")
+    return "\n".join(lines) + "\n"
+
+
+def _forward_lines(op: _Op) -> list[str]:
+    """Make op k's context, call its Function's forward, keep the output as an array."""
+    k, args = op.k, ", ".join(op.args)
+    lines = [f"    c{k} = Ctx(); c{k}.inputs = ({args},); c{k}.needs_input_grad = N{k}"]
+    if op.kwargs:
+        lines += [f"    c{k}.kwargs = K{k}", f"    v{k} = F{k}(c{k}, {args}, **K{k})  # {op.name}"]
+    else:
+        lines.append(f"    v{k} = F{k}(c{k}, {args})  # {op.name}")
+    lines.append(f"    if v{k}.__class__ is not ndarray: v{k} = asarray(v{k})")
+    return lines
+
+
+def _backward_lines(op: _Op) -> list[str]:
+    """Call op k's backward with its gradient g<k>, reduce each input's gradient to the
+    input's shape, and add it to that node's gradient or that parameter's ``.grad``."""
+    k = op.k
+    lines = [
+        f"    o = B{k}(c{k}, g{k})  # {op.name} backward",
+        f"    c{k} = v{k} = None  # free as the engine does",
+        "    if o.__class__ is not tuple: o = (o,)",
+    ]
+    for j, name, _ in op.route:
+        lines += [
+            f"    gi = o[{j}]",
+            "    if gi is not None:",
+            f"        if gi.shape != S{k}_{j}: gi = reduce(gi, S{k}_{j})",
+        ]
+        t = name[1:]
+        if name[0] == "v":
+            lines.append(f"        g{t} = gi if g{t} is None else g{t} + gi")
+        else:  # the common case of accumulate (_accumulate_grad_attr) without the call
+            lines += [
+                f"        if P{t}.grad is None and gi.base is None and gi is not g{k} "
+                f"and gi.dtype == p{t}.dtype: P{t}.grad = gi",
+                f"        else: accumulate(P{t}, gi, g{k})",
+            ]
+    lines.append(f"    g{k} = None")
+    return lines

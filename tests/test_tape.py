@@ -156,3 +156,25 @@ def test_a_replayed_step_that_diverges_rolls_back_like_a_recorded_one():
     assert results[0][0] == results[1][0]
     for k in results[0][1]:
         np.testing.assert_array_equal(results[0][1][k], results[1][1][k])
+
+
+def test_the_tape_is_a_readable_straight_line_function_of_the_recorded_ops(monkeypatch):
+    X, Y = ad.datasets.moons(20, seed=0)
+    net = ad.DeepNetwork([2, 3, 2, 1], seed=0)
+    tapes = []
+    record = tape.Tape.record.__func__
+    monkeypatch.setattr(
+        tape.Tape, "record", classmethod(lambda cls, *a: tapes.append(record(cls, *a)) or tapes[-1])
+    )
+    net.fit(X, Y, learning_rate=0.1, iterations=3, progress=False)
+    (t,) = tapes
+    src = t.source
+    assert src.startswith("def replay(X, Y, params):")
+    assert "for " not in src and "while " not in src  # no loop deciding where values go
+    # two linear_activation nodes, the output layer's linear, the fused cost: four ops, each
+    # run forward once and backward once, in reverse
+    forwards = [line for line in src.splitlines() if " = F" in line]
+    backwards = [line for line in src.splitlines() if "o = B" in line]
+    assert [line.split(" = F")[1].split("(")[0] for line in forwards] == ["0", "1", "2", "3"]
+    assert [line.split("o = B")[1].split("(")[0] for line in backwards] == ["3", "2", "1", "0"]
+    assert "P0.grad" in src and "P5.grad" in src  # W1 ... b3 receive their gradients

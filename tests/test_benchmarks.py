@@ -37,3 +37,13 @@ def test_interleaved_rounds_vary_who_runs_before_whom_and_lead_in_each_timed_cal
     assert all(sorted(r) == list("abcd") for r in rounds)
     before_a = {r[r.index("a") - 1] for r in rounds if r[0] != "a"}
     assert len(before_a) >= 2  # within a round, not always the same predecessor (as rotating)
+
+
+def test_the_overhead_count_prints_bytecodes_and_calls_for_each_step(capsys):
+    from benchmarks import overhead
+
+    overhead.main(["--no-valgrind"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    counts = {r.split("|")[1].strip(): r.split("|")[2].strip() for r in rows[1:]}
+    assert set(counts) == {"numpy", "no-engine floor", "autograd_dnn"}
+    assert all(int(c.replace(",", "")) > 1000 for c in counts.values())  # fifty layers' worth

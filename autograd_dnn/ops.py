@@ -179,15 +179,15 @@ class MatMul(Function):
     def forward(ctx, a, b):
         if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
             a, b = np.asarray(a), np.asarray(b)  # constants may come as lists
+        if a.ndim < 2 or b.ndim < 2:  # numpy takes a 1-D operand; a layer never does
+            raise ValueError(_matmul_problem(a.shape, b.shape))
         try:
             out = a @ b
-        except ValueError:
+        except ValueError:  # inner sizes that disagree get our message
             problem = _matmul_problem(a.shape, b.shape)
             if problem:
                 raise ValueError(problem) from None
             raise  # numpy's own, for batch axes that do not broadcast
-        if out.ndim < 2:  # numpy takes a 1-D operand (and returns 1-D); a layer never does
-            raise ValueError(_matmul_problem(a.shape, b.shape))
         ctx.save_for_backward(a, b)
         return out
 

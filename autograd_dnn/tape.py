@@ -69,7 +69,7 @@ class Tape:
         graph holds anything else that could go stale: another array or node-less tensor
         (a frozen layer's output, a mask made by user code), or a parameter computed by an op.
         The graph must depend on the batch only through its shape, as built-in ops do."""
-        if J._node is None or any(p._node is not None for p in params):
+        if J._node is None or isinstance(Y, Tensor) or any(p._node is not None for p in params):
             return None
         order = sorted(_topo_order(J._node), key=lambda n: n.id)  # recording order
         leaf_name = {id(X): "X"}
@@ -86,6 +86,8 @@ class Tape:
         }
         ops = []
         for k, n in enumerate(order):
+            if _holds_array(n.kwargs):
+                return None  # an option made from this batch (an index array) would go stale
             args, route = [], []
             for j, t in enumerate(n.inputs):
                 if t is Y:
@@ -96,24 +98,36 @@ class Tape:
                     if id(t) not in leaf_name:
                         return None  # a node-less tensor that is not X or a parameter
                     name = leaf_name[id(t)]
-                elif isinstance(t, np.ndarray):
+                elif _holds_array(t):
                     return None
                 else:
                     name = f"k{k}_{j}"  # a number or an option
                     consts[name] = t
                 args.append(name)
+                if n.needs_input_grad[j] and name == "X":
+                    return None  # the replay fills parameters' and nodes' gradients only
                 if n.needs_input_grad[j] and name[0] in "pv":
                     route.append((j, name, t.shape))
                     consts[f"S{k}_{j}"] = t.shape
             consts[f"F{k}"], consts[f"B{k}"] = n.fn.forward, n.fn.backward
             consts[f"N{k}"], consts[f"K{k}"] = tuple(n.needs_input_grad), n.kwargs
-            ops.append(_Op(k, " ".join(_op_name(n.fn).split()), args, n.kwargs, route))
+            name = "".join(c if c.isprintable() else " " for c in _op_name(n.fn))
+            ops.append(_Op(k, name, args, n.kwargs, route))  # the name goes in a comment
         return cls(list(params), _write(ops, len(params)), consts)
 
     def run(self, X: Tensor, Y: Any) -> float:
         """Forward, then (if the cost is finite) backward into the parameters' ``.grad``.
         Returns the cost."""
         return self._replay(X._data, Y, self.params)
+
+
+def _holds_array(value: Any) -> bool:
+    """Whether ``value`` is, or holds in a tuple, list or dict, an array or a Tensor."""
+    if isinstance(value, (np.ndarray, Tensor)):
+        return True
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (tuple, list)) and any(_holds_array(v) for v in value)
 
 
 def _write(ops: list[_Op], n_params: int) -> str:

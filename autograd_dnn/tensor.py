@@ -394,7 +394,7 @@ def reduce_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     gshape = g.shape
     if gshape == shape:
         return g
-    if len(shape) == 2 == len(gshape) and shape[1] == 1 and shape[0] == gshape[0]:
+    if len(gshape) == 2 and shape == (gshape[0], 1):
         if g.__class__ is np.ndarray:  # db[l] from dZ[l]: the common case, fast
             return _add_reduce(g, 1, keepdims=True)  # g.sum without its Python wrapper
         return g.sum(axis=1, keepdims=True)  # a Tensor (create_graph)

@@ -104,6 +104,33 @@ def test_a_graph_holding_anything_that_could_go_stale_is_not_taped():
     assert tape.Tape.record(((W @ X) * frozen).sum(), X, Y, [W]) is None
     V = W * 1.0  # a "parameter" computed by an op
     assert tape.Tape.record(((V @ X) - Y).sum(), X, Y, [V]) is None
+    rows = np.array([0, 1, 1])  # an index array (made from a batch, say) among an op's options
+    assert tape.Tape.record((W @ X)[rows, np.arange(3)].sum(), X, Y, [W]) is None
+    Xg = ad.Tensor(np.ones((2, 3)), requires_grad=True)  # X's own gradient: not the replay's
+    assert tape.Tape.record(((W @ Xg) - Y).sum(), Xg, Y, [W]) is None
+    Yt = ad.Tensor(Y)  # the replay hands forward the batch's arrays, as fit has them
+    assert tape.Tape.record(((W @ X) - Yt).sum(), X, Yt, [W]) is None
+
+
+def test_an_op_name_that_is_not_printable_stays_in_its_comment():
+    class Odd(ad.Function):
+        op_name = "odd\n\x00 = os.system"
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    W = ad.Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    X = ad.Tensor(np.ones((2, 3)))
+    Y = np.zeros((2, 3))
+    t = tape.Tape.record(Odd.apply(W @ X).sum(), X, Y, [W])
+    assert "# odd   = os.system" in t.source
+    assert t.run(X, Y) == pytest.approx(float(Odd.apply(W @ X).sum().data))
+    np.testing.assert_array_equal(W.grad, 2.0 * np.ones((2, 3)) @ X.data.T)
 
 
 def test_a_frozen_first_layer_with_mini_batches_trains_as_recorded():

@@ -684,6 +684,12 @@ def test_batched_matmul_whose_batch_axes_disagree_keeps_numpys_reason() -> None:
     assert "a (2, 3, 4)" in msg and "b (5, 4, 2)" in msg
 
 
+@pytest.mark.parametrize("a, b", [((3,), (2, 3, 4)), ((2, 4, 3), (3,))])
+def test_a_1d_matmul_operand_is_refused_beside_a_batched_one(a, b) -> None:
+    with pytest.raises(ValueError, match=r"operand has shape \(3,\); matmul needs 2-D"):
+        Tensor(np.ones(a)) @ Tensor(np.ones(b))
+
+
 def test_zero_d_matmul_operand_is_refused_with_our_message() -> None:
     with pytest.raises(ValueError, match="left operand has shape ()") as err:
         Tensor(np.float64(2.0)) @ Tensor(np.ones((2, 2)))

@@ -67,8 +67,10 @@ class Tape:
         """The tape of the graph that computed ``J`` from the batch (X, Y) and ``params``
         (leaf tensors whose arrays the optimizer swaps between steps), or None when the
         graph holds anything else that could go stale: another array or node-less tensor
-        (a frozen layer's output, a mask made by user code), or a parameter computed by an op.
-        The graph must depend on the batch only through its shape, as built-in ops do."""
+        (a frozen layer's output, a mask made by user code), an array among an op's options
+        (an index), or a parameter computed by an op; also when X needs its own gradient or
+        Y is a Tensor (``fit`` passes an array). The graph must depend on the batch only
+        through its shape, as built-in ops do."""
         if J._node is None or isinstance(Y, Tensor) or any(p._node is not None for p in params):
             return None
         order = sorted(_topo_order(J._node), key=lambda n: n.id)  # recording order

@@ -185,9 +185,10 @@ def _step(
     before the update.
 
     ``trusted``: no user code runs inside the forward pass (None: ask the network); then the
-    step records without the write guard. ``tapes`` (trusted steps only): the recorded
-    steps of this ``fit`` call by batch shape; a shape seen before replays its tape instead
-    of recording the same graph again (see ``autograd_dnn.tape``)."""
+    step records without the write guard. ``tapes`` (trusted steps only): this ``fit``
+    call's taped steps by batch shape. A shape's second step is recorded and taped, and
+    from the third on its tape is replayed instead of recording the same graph again (see
+    ``autograd_dnn.tape``); None marks a shape seen once, False one the tape refused."""
     opt.zero_grad()
     if trusted is None:
         trusted = not net._has_custom_ops()
@@ -204,8 +205,11 @@ def _step(
         with enable_grad(), guard:  # fit works inside a user's no_grad() block too
             J = net._cost(X, Y, fused=True, l2_m=m)
             value = float(J.data)
-            if tapes is not None and key not in tapes:
-                tapes[key] = Tape.record(J, X, Y, opt.params) or False
+            if tapes is not None:  # a shape that repeats is taped on its second step
+                if key not in tapes:
+                    tapes[key] = None  # seen once (a one-step fit compiles no tape)
+                elif tapes[key] is None:
+                    tapes[key] = Tape.record(J, X, Y, opt.params) or False
             if math.isfinite(value):
                 J.backward()
         J = None  # drop the graph now: a kept traceback must not keep X and W locked

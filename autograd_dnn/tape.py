@@ -2,14 +2,15 @@
 
 ``fit`` runs the same computation at every step: same ops, same order, same shapes. The
 first two steps of each batch shape are recorded as usual (a shape seen once is not worth
-compiling for); :meth:`Tape.record` then reads the second one's graph, node by node: its Function, its options and where each input comes from (a
-parameter, the batch X or Y, a constant, or an earlier node). From that it writes the step
-as one straight-line Python function, :attr:`Tape.source`: each op's own ``forward`` in the
-recorded order, then each op's own ``backward`` in reverse, with the gradients routed the
-way the engine's reverse pass routes them, into the parameters' ``.grad``. No Tensor, graph
-node or topological sort per op, and no loop deciding at run time where each value goes.
-The numbers are the recorded graph's, bit for bit (tested). ``print(tape.source)`` shows
-what ``fit`` runs at every step after the second.
+compiling for); :meth:`Tape.record` then reads the second one's graph, node by node: its
+Function, its options and where each input comes from (a parameter, the batch X or Y, a
+constant, or an earlier node). From that it writes the step as one straight-line Python
+function, :attr:`Tape.source`: each op's own ``forward`` in the recorded order, then each
+op's own ``backward`` in reverse, with the gradients routed the way the engine's reverse
+pass routes them, into the parameters' ``.grad``. No Tensor, graph node or topological sort
+per op, and no loop deciding at run time where each value goes. The numbers are the
+recorded graph's, bit for bit (tested). ``print(tape.source)`` shows what ``fit`` runs at
+every step after the second.
 
 Only for library code that knows the computation cannot change between steps (``fit``
 within one call), with built-in ops; gradient checks and pictures always record.

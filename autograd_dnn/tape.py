@@ -114,8 +114,8 @@ class Tape:
                     consts[f"S{k}_{j}"] = t.shape
             consts[f"F{k}"], consts[f"B{k}"] = n.fn.forward, n.fn.backward
             consts[f"N{k}"], consts[f"K{k}"] = tuple(n.needs_input_grad), n.kwargs
-            name = "".join(c if c.isprintable() else " " for c in _op_name(n.fn))
-            ops.append(_Op(k, name, args, n.kwargs, route))  # the name goes in a comment
+            label = "".join(c if c.isprintable() else " " for c in _op_name(n.fn))
+            ops.append(_Op(k, label, args, n.kwargs, route))  # the label goes in a comment
         return cls(list(params), _write(ops, len(params)), consts)
 
     def run(self, X: Tensor, Y: Any) -> float:

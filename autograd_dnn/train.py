@@ -140,7 +140,7 @@ def fit(
     start = time.perf_counter()
     last_finite = None
     trusted = not net._has_custom_ops()
-    tapes: dict = {}  # one recorded step per batch shape, replayed while this call lasts
+    tapes: dict = {}  # one tape per batch shape, replayed while this call lasts
     try:
         for i in range(iterations):
             if batch_size is None:

@@ -35,8 +35,8 @@ STEPS = {"numpy": numpy_step, "no-engine floor": floor_step, "autograd_dnn": our
 
 def _make(kind: str):
     step = STEPS[kind](*make_data(DIMS, M, np.float32))
-    step()  # autograd_dnn records here; every later step replays
-    step()
+    step()  # autograd_dnn records its first two steps, tapes the second,
+    step()  # and replays from the third on: the one counted
     return step
 
 

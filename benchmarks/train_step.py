@@ -1,11 +1,13 @@
-"""One full training step (forward, cost, backward, update), autograd_dnn beside the lean floor.
+"""One full training step (forward, cost, backward, update), autograd_dnn beside numpy.
 
-The floor is a hand-written numpy step with the textbook's closed-form formulas (relu hidden
-layers, sigmoid output, cross-entropy, gradient descent), skipping dA0 as any training step
-may. PyTorch (CPU, eager), HIPS autograd and mygrad run too when installed. Every timing is
-taken in interleaved rounds in this one process; the table prints, for each framework, the
-median over rounds of its time / numpy's time in the same round (for autograd_dnn also the
-quartiles: the spread on a shared machine).
+The reference is a hand-written numpy step with the textbook's closed-form formulas (relu
+hidden layers, sigmoid output, cross-entropy, gradient descent), skipping dA0 as any
+training step may. PyTorch (CPU, eager), HIPS autograd and mygrad run too when installed,
+and ``--floor`` adds autograd_dnn's own arithmetic with nothing recorded. Every timing is
+taken in this one process, in rounds that run the frameworks in a shuffled order, each
+timed step right after an untimed one of its own; the table prints, for each framework,
+the median over rounds of its time / numpy's time in the same round (for autograd_dnn also
+the quartiles: the spread on a shared machine).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks.train_step [--quick]
 """
@@ -137,7 +139,7 @@ def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
     Xt = ad.Tensor(X, name="X")
     m = X.shape[1]
     trusted = not net._has_custom_ops()  # as fit() asks once per call
-    tapes: dict = {}  # and as fit(), records the first step and replays it after
+    tapes: dict = {}  # and as fit(), records two steps, tapes the second, replays the rest
 
     def step():  # fit()'s own step: forward, cost, backward, update
         return fit_step(net, opt, Xt, Y, 1, "iteration", None, m, trusted, tapes)
@@ -272,6 +274,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="fewer rounds, float64 only")
     ap.add_argument("--cases", default=",".join(CASES), help="comma-separated case names")
     ap.add_argument(
+        "--only",
+        metavar="NAMES",
+        help="comma-separated frameworks to time beside numpy and autograd_dnn (e.g. pytorch)",
+    )
+    ap.add_argument("--rounds", type=int, help="rounds per case (default: 61, 15 above 1 GFLOP)")
+    ap.add_argument(
         "--floor",
         action="store_true",
         help="add autograd_dnn's arithmetic without the engine (what the engine costs)",
@@ -302,6 +310,12 @@ def main(argv: list[str] | None = None) -> None:
     frameworks = available()
     if args.floor:
         frameworks["no-engine floor"] = floor_step
+    if args.only:
+        wanted = {"numpy", "autograd_dnn", *args.only.split(",")}
+        unknown = wanted - set(frameworks)
+        if unknown:
+            ap.error(f"--only: not available here: {', '.join(sorted(unknown))}")
+        frameworks = {k: v for k, v in frameworks.items() if k in wanted}
     header = ["case", "dtype", "numpy step"] + [f"{k} / numpy" for k in frameworks if k != "numpy"]
     rows = [header]
     dtypes = [np.float64] if args.quick else [np.float64, np.float32]
@@ -315,7 +329,11 @@ def main(argv: list[str] | None = None) -> None:
             per_round = 20 if case == "tiny" else 1
             faults: dict[str, list[float]] = {}
             s = interleaved_samples(
-                fns, rounds_for(dims, m, args.quick), per_round, faults=faults, lead_in=1
+                fns,
+                args.rounds or rounds_for(dims, m, args.quick),
+                per_round,
+                faults=faults,
+                lead_in=1,
             )
             t = {k: statistics.median(v) for k, v in s.items()}
             row = [f"{case} {_short(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]

@@ -47,3 +47,10 @@ def test_the_overhead_count_prints_bytecodes_and_calls_for_each_step(capsys):
     counts = {r.split("|")[1].strip(): r.split("|")[2].strip() for r in rows[1:]}
     assert set(counts) == {"numpy", "no-engine floor", "autograd_dnn"}
     assert all(int(c.replace(",", "")) > 1000 for c in counts.values())  # fifty layers' worth
+
+
+def test_only_names_a_framework_that_is_not_there(capsys):
+    with pytest.raises(SystemExit) as err:
+        ts.main(["--quick", "--cases", "tiny", "--only", "no-such-framework"])
+    assert err.value.code == 2
+    assert "--only: not available here: no-such-framework" in capsys.readouterr().err

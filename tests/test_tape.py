@@ -220,3 +220,20 @@ def test_a_shape_is_taped_on_its_second_step_so_a_one_step_fit_compiles_nothing(
     assert asked == []
     net.fit(X, Y, learning_rate=0.1, iterations=2, progress=False)
     assert len(asked) == 1
+
+
+def test_the_readme_recipe_for_reading_a_tape_gives_one_that_replays_the_cost():
+    X, Y = ad.datasets.moons(20, seed=0)
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    Xt = ad.Tensor(X)
+    J = net.cost(Xt, Y)
+    params = list(net.parameters().values())
+    t = tape.Tape.record(J, Xt, Y, params)
+    assert "# linear" in t.source and "# relu" in t.source
+    J.backward()
+    expected = [p.grad for p in params]
+    for p in params:
+        p.grad = None
+    assert t.run(Xt, Y) == float(J.data)
+    for p, g in zip(params, expected):
+        np.testing.assert_array_equal(p.grad, g)

@@ -483,7 +483,7 @@ def check_activation_backward(
     to ``fn`` as given (``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"leaky_relu"``, ...); ``slope``
     is the leaky_relu slope your function uses.
     """
-    tb._activation(activation)
+    tb.dense._activation(activation)
 
     def compare(ex: dict[str, np.ndarray]) -> Report | None:
         dA, Z, A_prev, W, b = ex["dA"], ex["Z"], ex["A_prev"], ex["W"], ex["b"]

@@ -35,6 +35,9 @@ import numpy as np
 
 __all__ = [
     "ACTIVATIONS",
+    "Cache",
+    "LEAKY_SLOPE",
+    "LinearCache",
     "compute_cost",
     "compute_cost_categorical",
     "compute_cost_with_regularization",

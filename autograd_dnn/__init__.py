@@ -8,17 +8,17 @@ Example::
     print(ad.gradcheck(net, X, Y))                     # one row per tensor, per layer
 """
 
+from autograd_dnn import engine  # noqa: I001  (first: the engine, then what builds on it)
 from autograd_dnn import datasets, functional, init, losses, ops, optim, textbook
 from autograd_dnn.gradcheck import Report, check_gradients, compare_with_textbook, gradcheck
 from autograd_dnn.graph import layer_scope, to_networkx
 from autograd_dnn.nn import DeepNetwork, Dense
 from autograd_dnn.sweep import SweepResult, sweep
-from autograd_dnn.tensor import (
+from autograd_dnn.engine import (
     AnomalyError,
     Context,
     Function,
     GradientShapeError,
-    Tensor,
     detect_anomaly,
     enable_grad,
     grad,
@@ -26,6 +26,8 @@ from autograd_dnn.tensor import (
     no_grad,
     reduce_to_shape,
 )
+from autograd_dnn.functional import concatenate, stack, where
+from autograd_dnn.tensor import Tensor
 from autograd_dnn.train import History, TrainingDiverged
 
 __version__ = "0.1.0"
@@ -44,9 +46,11 @@ __all__ = [
     "TrainingDiverged",
     "check_gradients",
     "compare_with_textbook",
+    "concatenate",
     "datasets",
     "detect_anomaly",
     "enable_grad",
+    "engine",
     "functional",
     "grad",
     "gradcheck",
@@ -58,7 +62,9 @@ __all__ = [
     "ops",
     "optim",
     "reduce_to_shape",
+    "stack",
     "sweep",
     "textbook",
     "to_networkx",
+    "where",
 ]

@@ -1,31 +1,542 @@
-"""Reverse mode in one sitting: Function, Context, backward, grad, no_grad.
+"""Reverse mode in one sitting: Function, Context, backward, grad, and the modes.
 
-(Being moved here from ``tensor.py``; the names below are the engine's public API and
-their import path stays ``autograd_dnn.engine``.)
+Read this module first. Everything else in ``autograd_dnn`` is built on these few names.
+
+1. A :class:`Function` is a primitive: ``forward`` (numpy in, numpy out) and ``backward``
+   (its vector-Jacobian product), written side by side.
+2. ``Function.apply`` runs ``forward`` on the tensors' arrays. If grad mode is on and an
+   input requires grad, it records a :class:`Context`: the graph node that remembers the
+   function, its inputs and what ``forward`` saved. The output Tensor points at it.
+3. :func:`backward` walks the nodes from the output back to the leaves, in decreasing node
+   id (ids come from a counter, so that is a reverse topological order), calls each node's
+   ``backward``, sums what every consumer sends to a tensor, reduces broadcast gradients with
+   :func:`reduce_to_shape`, and hands leaves their gradient through :func:`accumulate`.
+4. :func:`grad` does the same but returns the gradients instead of touching ``.grad``; with
+   ``create_graph=True`` the backward pass itself is recorded (second derivatives).
+
+Modes (grad mode, anomaly mode, the layer label) are per thread, as in PyTorch: a model can
+train in one thread while another predicts under ``no_grad``.
+
+Internal API for the rest of the package (documented, stable): :data:`modes`,
+:class:`Switch`, :func:`note_kink`, :func:`collect_kinks`, :func:`topo_order`,
+:func:`accumulate`, :func:`new_id`.
 """
 
-from autograd_dnn.tensor import (
-    AnomalyError,
-    Context,
-    Function,
-    GradientShapeError,
-    detect_anomaly,
-    enable_grad,
-    grad,
-    is_grad_enabled,
-    no_grad,
-    reduce_to_shape,
-)
+from __future__ import annotations
+
+import contextlib
+import itertools
+import operator
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_dnn import locks
 
 __all__ = [
     "AnomalyError",
     "Context",
     "Function",
     "GradientShapeError",
+    "accumulate",
+    "backward",
+    "collect_kinks",
     "detect_anomaly",
     "enable_grad",
     "grad",
     "is_grad_enabled",
+    "modes",
+    "new_id",
     "no_grad",
+    "note_kink",
     "reduce_to_shape",
+    "release_graph",
+    "topo_order",
 ]
+
+new_id = itertools.count().__next__  # tensors and nodes are numbered in order: never id()
+
+
+class _Modes(threading.local):
+    """Per-thread switches; the class attributes are every new thread's defaults."""
+
+    grad_enabled: bool = True  # record ops (off inside no_grad)
+    anomaly: bool = False  # check every op's output for NaN/inf (detect_anomaly)
+    layer: int | None = None  # stamped on each recorded node (graph.layer_scope)
+    kink_log: list | None = None  # ops with kinks append their side masks (collect_kinks)
+
+
+modes = _Modes()
+
+
+class AnomalyError(RuntimeError):
+    """Raised by :func:`detect_anomaly` at the first op that produces NaN or inf."""
+
+
+class GradientShapeError(RuntimeError):
+    """A backward returned a gradient that cannot be reduced to its input's shape."""
+
+    def __init__(self, message: str, tensor_name: str, layer: int | None) -> None:
+        super().__init__(message)
+        self.tensor_name, self.layer = tensor_name, layer
+
+
+# ----------------------------------------------------------------------------- the node
+class Context:
+    """One recorded op: the graph node, and what its backward may read.
+
+    In ``forward``: ``ctx.save_for_backward(*arrays)``. In ``backward``: ``ctx.saved_tensors``
+    (numpy arrays; Tensors when ``create_graph=True`` records the backward pass),
+    ``ctx.saved_arrays`` (always numpy), ``ctx.needs_input_grad`` (a tuple of bools, one per
+    positional input) and ``ctx.kwargs`` (the op's options).
+    """
+
+    # class-level defaults: a node sets only what differs, so recording stays cheap
+    fn: Any = None
+    inputs: tuple = ()
+    needs_input_grad: tuple = ()
+    kwargs: dict = {}  # read only: a node with options gets its own
+    saved: tuple = ()
+    out: Any = None  # the output array, to recognise it among the saved ones
+    id: int = -1
+    layer: int | None = None
+    grad: Any = None  # the gradient summed so far during backward
+    retain: Any = None  # weakref to the output tensor when retain_grad() was called
+    token: Any = None  # the write locks on saved arrays (see autograd_dnn.locks)
+    released: bool = False
+    graph_mode: bool = False  # True while backward runs on Tensors (create_graph)
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved = arrays
+
+    @property
+    def saved_arrays(self) -> tuple:
+        self.check_released()
+        return self.saved
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved values; under ``create_graph`` each becomes the Tensor it came from: an
+        input's array its input tensor, the output a recomputed output. An array derived in
+        forward cannot be differentiated again, so it is refused rather than made a constant."""
+        self.check_released()
+        if not self.graph_mode:
+            return self.saved
+        return tuple(self._as_tensor(k, s) for k, s in enumerate(self.saved))
+
+    def _as_tensor(self, k: int, s: Any) -> Any:
+        if s is self.out:
+            return self.fn.apply(*self.inputs, **self.kwargs)
+        order = ([self.inputs[k]] if k < len(self.inputs) else []) + list(self.inputs)
+        for t in order:  # two inputs may share one array (x * x.detach()): same position first
+            if t is s or (isinstance(t, Tensor) and t._data is s):
+                return t
+        if isinstance(s, np.ndarray):
+            raise RuntimeError(
+                f"op '{self.name}' saved an array (saved value {k}, shape {s.shape}) that is "
+                "neither an input nor its output, so create_graph cannot differentiate it "
+                "again. Save inputs and the output only, and compute the rest in backward "
+                "with Tensor operations (or use saved_arrays for constants such as masks)."
+            )
+        return s  # a number or an option
+
+    @property
+    def name(self) -> str:
+        """The op's name: ``op_name`` when the Function sets one, else its class name."""
+        return self.fn.op_name or self.fn.__name__
+
+    def check_released(self) -> None:
+        if self.released:
+            raise RuntimeError(
+                f"backward through op '{self.name}' (node {self.id}) a second time: its saved "
+                "arrays were released after the first backward. Pass retain_graph=True to the "
+                "first backward() if you need to run it twice."
+            )
+
+    def release(self) -> None:
+        """Drop what forward saved and unlock it: backward has used it."""
+        self.saved, self.out, self.released = (), None, True
+        if self.token is not None:
+            locks.release(self.token)
+            self.token = None
+
+
+# ----------------------------------------------------------------------------- the op
+class Function:
+    """A differentiable primitive: ``forward`` and its vector-Jacobian product side by side.
+
+    Subclass it and define two static methods::
+
+        class Cube(Function):
+            @staticmethod
+            def forward(ctx, x):            # numpy arrays in, numpy array out
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad):        # upstream gradient in, one gradient per input
+                (x,) = ctx.saved_tensors
+                return 3 * x ** 2 * grad
+
+        y = Cube.apply(t)
+
+    ``backward`` returns one array (or ``None``) per positional input of ``forward``; a
+    gradient may have the broadcast shape, it is reduced to the input's shape for you.
+    Non-tensor arguments (numbers, axes) reach ``forward`` unchanged and get no gradient. A
+    backward written with ``*, /, +, -, @, .T, .sum(axis, keepdims)`` also runs on Tensors,
+    so ``create_graph=True`` gives second derivatives; one that calls numpy functions is
+    first-order only, and the engine says so when asked for more.
+    """
+
+    op_name: str | None = None
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``forward`` on the arrays of ``args``; record a node if any input needs grad."""
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+        ctx = Context()
+        record = modes.grad_enabled and True in needs
+        if record:
+            ctx.fn, ctx.inputs, ctx.needs_input_grad, ctx.layer = cls, args, needs, modes.layer
+            if kwargs:
+                ctx.kwargs = kwargs
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as e:
+            raise ValueError(f"{cls.op_name or cls.__name__}: {e} ({_operands(args)})") from None
+        t = Tensor.from_op(np.asarray(out), ctx if record else None)
+        if record:
+            ctx.id = t._id
+            _guard(ctx, t._data, arrays, out)
+        if modes.anomaly:
+            _check_finite(t._data, cls, args, "forward")
+        return t
+
+
+def _guard(ctx: Context, out: np.ndarray, arrays: list, raw: Any) -> None:
+    """Refuse writes that would make this node's gradient wrong: its output is read-only from
+    birth, and the leaf or constant arrays it saved (with the bases of saved views) are locked
+    until backward has used them."""
+    if not any(a is out for a in arrays):  # forward may hand an input back: not ours
+        out.setflags(write=False)
+    if raw is not out:  # forward returned a numpy scalar: save the array the tensor holds
+        ctx.saved = tuple(out if s is raw else s for s in ctx.saved)
+    ctx.out = out
+    if not ctx.saved:
+        return
+    owned = []  # the leaf or constant arrays it saved: op outputs are read-only already
+    for a in ctx.inputs:
+        arr = a._data if isinstance(a, Tensor) and a._node is None else a
+        if isinstance(arr, np.ndarray) and any(s is arr for s in ctx.saved):
+            owned.append(arr)
+    owned += [b for s in ctx.saved if isinstance(s, np.ndarray) for b in locks.bases(s)]
+    if owned:
+        ctx.token = locks.lock(owned, ctx.name)
+
+
+def _operands(args: tuple) -> str:
+    described = [
+        f"{a.label} {a.shape}" if isinstance(a, Tensor) else f"array {a.shape}"
+        if isinstance(a, np.ndarray) else repr(a)
+        for a in args
+    ]
+    return "operands: " + ", ".join(described)
+
+
+def _check_finite(data: Any, fn: type[Function], args: tuple, where: str) -> None:
+    data = data._data if isinstance(data, Tensor) else data
+    if not np.all(np.isfinite(data)):
+        bad = "NaN" if np.isnan(data).any() else "inf"
+        raise AnomalyError(
+            f"detect_anomaly: {where} of op '{fn.op_name or fn.__name__}' produced {bad} "
+            f"({_operands(args).replace('operands', 'inputs')})"
+        )
+
+
+# ----------------------------------------------------------------------------- backward
+def reduce_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast gradient back to ``shape``: the one unbroadcast helper of the engine.
+
+    Works on numpy arrays and on Tensors (``create_graph``). Leading axes that broadcasting
+    added are summed away, and axes where ``shape`` has 1 are summed with keepdims.
+    Example: ``db`` of shape (n[l], 1) from ``dZ`` of shape (n[l], m).
+    """
+    if g.shape == shape:
+        return g
+    extra = len(g.shape) - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def topo_order(root: Context) -> list[Context]:
+    """The nodes ``root`` depends on (itself included), outputs first: decreasing node id, a
+    reverse topological order since every input was recorded before its consumer. Iterative,
+    so a graph 100,000 ops deep is fine."""
+    seen, stack = {root}, [root]
+    while stack:
+        for t in stack.pop().inputs:
+            p = getattr(t, "_node", None)
+            if p is not None and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return sorted(seen, key=operator.attrgetter("id"), reverse=True)
+
+
+def accumulate(t: Tensor, g: Any, upstream: Any = None) -> None:
+    """The one rule that adds a gradient to a leaf's ``.grad``: cast to the leaf's dtype, keep
+    the array when it is fresh, copy it when it may be shared (``upstream`` passed through
+    unchanged, or a view), add when ``.grad`` already holds one."""
+    g = g._data if isinstance(g, Tensor) else g
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    if t.grad is not None:
+        t.grad = t.grad + g
+    else:
+        t.grad = g.copy() if (g is upstream or g.base is not None) else g
+
+
+def backward(
+    root: Tensor,
+    grad_output: Any = None,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    capture: dict[int, Any] | None = None,
+) -> None:
+    """The reverse pass from ``root``. Gradients reach leaves' ``.grad``; with ``capture`` (a
+    dict of tensor ids, as :func:`grad` passes) they are collected there instead."""
+    g = _initial_grad(root, grad_output)
+    if create_graph and not isinstance(g, Tensor):
+        g = Tensor(g)
+    if root._node is None:  # backward on a leaf: d(root)/d(root)
+        return _deliver(root, g, capture, None)
+    root._node.grad = g
+    order = topo_order(root._node)
+    try:
+        with Switch("grad_enabled", create_graph):
+            for n in order:
+                g, n.grad = n.grad, None
+                if g is None:
+                    continue
+                if capture is not None and n.id in capture:  # an intermediate asked for
+                    capture[n.id] = g if capture[n.id] is None else capture[n.id] + g
+                elif capture is None and n.retain is not None:
+                    kept = n.retain()  # retain_grad(): the output tensor, if still alive
+                    if kept is not None:
+                        accumulate(kept, g)
+                for inp, gi in zip(n.inputs, _call_backward(n, g, create_graph)):
+                    if gi is None or not (isinstance(inp, Tensor) and inp.requires_grad):
+                        continue
+                    if gi.shape != inp._data.shape:
+                        gi = _reduce_checked(gi, n, inp)
+                    p = inp._node
+                    if p is not None:  # an intermediate: sum what its consumers send
+                        p.grad = gi if p.grad is None else p.grad + gi
+                    else:
+                        _deliver(inp, gi, capture, g)
+                if not retain_graph:
+                    n.release()
+    except BaseException:
+        for n in order:  # a failed pass must not leave gradients for the next one
+            n.grad = None
+        raise
+
+
+def release_graph(t: Tensor) -> None:
+    """Release every node ``t`` depends on (their saved arrays and write locks), as backward
+    does: for a graph that will not be backpropagated, or one an exception interrupted."""
+    if t._node is not None:
+        for n in topo_order(t._node):
+            n.release()
+
+
+def _deliver(t: Tensor, g: Any, capture: dict | None, upstream: Any) -> None:
+    if capture is None:
+        accumulate(t, g, upstream)
+    elif t._id in capture:
+        capture[t._id] = g if capture[t._id] is None else capture[t._id] + g
+
+
+def _call_backward(n: Context, g: Any, create_graph: bool) -> tuple:
+    """A node's backward, as a tuple; on Tensors (recorded) when ``create_graph``."""
+    n.check_released()
+    if not create_graph:
+        grads = n.fn.backward(n, g)
+    else:
+        first_order = (
+            f"op '{n.name}' is first-order only: its backward works on numpy arrays, so "
+            "create_graph=True cannot record it. Write its backward with Tensor operations "
+            "(*, /, +, -, @, .T, .sum) to get higher derivatives."
+        )
+        n.graph_mode = True
+        try:
+            grads = n.fn.backward(n, g)
+        except TypeError as e:
+            raise RuntimeError(f"{first_order} ({e})") from None
+        finally:
+            n.graph_mode = False
+        if any(
+            gi is not None and not isinstance(gi, Tensor) and getattr(t, "requires_grad", False)
+            for gi, t in zip(grads if isinstance(grads, tuple) else (grads,), n.inputs)
+        ):
+            raise RuntimeError(first_order)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    if modes.anomaly:
+        for gi in grads:
+            if gi is not None:
+                _check_finite(gi, n.fn, n.inputs, "backward")
+    return grads
+
+
+def _reduce_checked(gi: Any, n: Context, inp: Tensor) -> Any:
+    shape = inp._data.shape
+    try:
+        out = reduce_to_shape(gi, shape)
+    except (IndexError, ValueError):
+        out = gi
+    if out.shape != shape:
+        where = f" in layer {n.layer}" if n.layer is not None else ""
+        hint = " (a missing keepdims=True?)" if len(gi.shape) < len(shape) else ""
+        raise GradientShapeError(
+            f"backward of op '{n.name}'{where} returned a gradient of shape {gi.shape} for "
+            f"{inp.label}, whose shape is {shape}{hint}",
+            inp.label,
+            n.layer,
+        )
+    return out
+
+
+def _initial_grad(t: Tensor, grad: Any) -> Any:
+    if not t.requires_grad:
+        raise RuntimeError(
+            f"{t.label} does not require grad and has no recorded graph: create its inputs "
+            "with requires_grad=True (and not under no_grad())"
+        )
+    if grad is None:
+        if t._data.size != 1:
+            raise ValueError(
+                f"backward() on {t.label} of shape {t.shape} needs grad=: pass an upstream "
+                "gradient of that shape, or reduce to a scalar first (e.g. t.sum())"
+            )
+        return np.ones_like(t._data)
+    g = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=t.dtype)
+    if g.shape != t.shape:
+        raise ValueError(f"backward(): grad has shape {g.shape}, {t.label} has {t.shape}")
+    return g
+
+
+def grad(
+    output: Tensor,
+    inputs: Tensor | Sequence[Tensor],
+    grad_output: Any = None,
+    create_graph: bool = False,
+    retain_graph: bool | None = None,
+) -> list[Tensor]:
+    """Gradients of ``output`` with respect to ``inputs``, without touching ``.grad``.
+
+    Args:
+        output: the tensor to differentiate (a scalar unless ``grad_output`` is given).
+        inputs: one tensor or a sequence; leaves or intermediates.
+        grad_output: upstream gradient of ``output``'s shape (default 1 for a scalar).
+        create_graph: record the backward pass, so the returned gradients can be
+            differentiated again (second derivatives, Hessian-vector products).
+        retain_graph: keep the graph's saved arrays (default: ``create_graph``).
+
+    Returns:
+        A list of Tensors, one per input, each of its input's shape. An input that
+        ``output`` does not depend on gets zeros.
+
+    Example::
+
+        >>> x = Tensor([[3.0]], requires_grad=True)
+        >>> (dx,) = grad(x ** 3, [x], create_graph=True)   # 3 x^2 = 27
+        >>> (d2x,) = grad(dx, [x])                          # 6 x = 18
+    """
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+    if not output.requires_grad:
+        raise RuntimeError(
+            f"grad(): {output.label} does not require grad; none of its inputs was recorded"
+        )
+    capture: dict[int, Any] = {t._id: None for t in inputs}  # a node's id is its output's
+    retain = create_graph if retain_graph is None else retain_graph
+    backward(output, grad_output, retain, create_graph, capture)
+    result = []
+    for t in inputs:
+        g = capture[t._id]
+        if g is None:
+            g = np.zeros_like(t._data)
+        result.append(g if isinstance(g, Tensor) else Tensor(g))
+    return result
+
+
+# ----------------------------------------------------------------------------- modes
+class Switch(contextlib.ContextDecorator):
+    """Set one of this thread's :data:`modes` for a block (or a decorated function) and
+    restore it after; re-entrant, so one instance may decorate a recursive function."""
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name, self.value, self.prev = name, value, []
+
+    def __enter__(self) -> None:
+        self.prev.append(getattr(modes, self.name))
+        setattr(modes, self.name, self.value)
+
+    def __exit__(self, *exc: Any) -> None:
+        setattr(modes, self.name, self.prev.pop())
+
+
+def no_grad() -> Switch:
+    """Record nothing inside the block (evaluation, parameter updates). Also a decorator."""
+    return Switch("grad_enabled", False)
+
+
+def enable_grad() -> Switch:
+    """Record again inside a ``no_grad`` block. Also a decorator."""
+    return Switch("grad_enabled", True)
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record in this thread."""
+    return modes.grad_enabled
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise :class:`AnomalyError` at the first op whose forward or backward gives NaN/inf.
+
+    The message names the op, its inputs (by name) and their shapes. Slow: debugging only.
+    """
+    with Switch("anomaly", True), np.errstate(all="ignore"):
+        yield
+
+
+def note_kink(side: Callable[[], np.ndarray]) -> None:
+    """Ops with kinks (relu, abs, max, ...) report which side of the kink each entry is on,
+    while a gradient checker listens (:func:`collect_kinks`); ``side`` is only called then."""
+    if modes.kink_log is not None:
+        modes.kink_log.append(side())
+
+
+@contextlib.contextmanager
+def collect_kinks() -> Iterator[list]:
+    """Collect the side masks of every kinked op run in the block (in this thread)."""
+    with Switch("kink_log", []):
+        yield modes.kink_log
+
+
+from autograd_dnn.tensor import Tensor  # noqa: E402  (the sugar class, built on this module)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from autograd_dnn import ops
 from autograd_dnn.tensor import Tensor
@@ -11,6 +14,7 @@ __all__ = [
     "abs",
     "binary_cross_entropy_with_logits",
     "clip",
+    "concatenate",
     "exp",
     "leaky_relu",
     "linear",
@@ -19,15 +23,18 @@ __all__ = [
     "matmul",
     "max",
     "mean",
+    "min",
     "relu",
     "reshape",
     "sigmoid",
     "softmax",
     "softmax_cross_entropy",
     "sqrt",
+    "stack",
     "sum",
     "tanh",
     "transpose",
+    "where",
 ]
 
 
@@ -124,3 +131,40 @@ def binary_cross_entropy_with_logits(z: Any, y: Any) -> Tensor:
 def softmax_cross_entropy(z: Any, y: Any, axis: int = 0) -> Tensor:
     """-(1/m) sum(Y * log softmax(Z)), computed through log-sum-exp. Z, Y: (n[L], m)."""
     return ops.SoftmaxCrossEntropy.apply(z, y, axis=axis)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Minimum over ``axis``; ties share the gradient."""
+    return _t(x).min(axis, keepdims)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``cond`` holds, else ``b`` (broadcast as numpy). ``cond`` is a boolean
+    array (a comparison such as ``Z > 0``): it gets no gradient."""
+    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
+    if cond.dtype != bool:
+        raise TypeError(f"where: cond must be a boolean array, got dtype {cond.dtype}")
+    return ops.Where.apply(cond, a, b)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing ``axis`` (as ``np.concatenate``)."""
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    return ops.Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new ``axis`` (as ``np.stack``)."""
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    parts = [_t(t) for t in tensors]
+    shapes = {p.shape for p in parts}
+    if len(shapes) != 1:
+        raise ValueError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+    ndim = parts[0].ndim + 1
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of range for stacking {ndim - 1}-D tensors")
+    axis %= ndim
+    shape = parts[0].shape[:axis] + (1,) + parts[0].shape[axis:]
+    return concatenate([p.reshape(shape) for p in parts], axis=axis)

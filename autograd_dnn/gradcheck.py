@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_dnn.tensor import Tensor, _State, grad, no_grad
+from autograd_dnn.engine import collect_kinks, grad, no_grad
+from autograd_dnn.tensor import Tensor
 
 MODES = ("auto", "full", "sampled", "directional")
 EPS = np.finfo(np.float64).eps
@@ -224,13 +225,8 @@ class _Counter:
 
 
 def _with_kinks(fn: Callable[[], float]) -> tuple[float, list]:
-    prev = _State.kink_log
-    _State.kink_log = log = []
-    try:
-        with no_grad(), np.errstate(all="ignore"):
-            value = fn()
-    finally:
-        _State.kink_log = prev
+    with collect_kinks() as log, no_grad(), np.errstate(all="ignore"):
+        value = fn()
     return value, log
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from autograd_dnn.tensor import Tensor, _Switch
+from autograd_dnn.engine import Switch
+from autograd_dnn.tensor import Tensor
 
 __all__ = ["layer_scope", "tensors_of", "to_networkx"]
 
 
-def layer_scope(layer: int | None) -> _Switch:
+def layer_scope(layer: int | None) -> Switch:
     """Label every op recorded inside the block (and its output) with ``layer``.
 
     ``DeepNetwork.forward`` runs layer l's ops inside ``layer_scope(l)``; pictures then
     cluster them, and reports name the layer.
     """
-    return _Switch("layer", layer)
+    return Switch("layer", layer)
 
 
 def tensors_of(output: Tensor) -> list[Tensor]:

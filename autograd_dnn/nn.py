@@ -13,29 +13,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_dnn import losses, ops
-from autograd_dnn.graph import layer_scope
+from autograd_dnn.engine import enable_grad, grad, modes, no_grad
 from autograd_dnn.init import INITS, initialize
-from autograd_dnn.tensor import Tensor, _State, enable_grad, grad, no_grad
+from autograd_dnn.tensor import Tensor, as_array
 
 if TYPE_CHECKING:
     from autograd_dnn.train import History
 
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear", "softmax")
-HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
-
-
-def _activate(Z: Tensor, name: str, slope: float) -> Tensor:
-    if name == "relu":
-        return ops.ReLU.apply(Z)
-    if name == "leaky_relu":
-        return ops.LeakyReLU.apply(Z, slope=slope)
-    if name == "tanh":
-        return ops.Tanh.apply(Z)
-    if name == "sigmoid":
-        return ops.Sigmoid.apply(Z)
-    if name == "softmax":
-        return ops.Softmax.apply(Z, axis=0)
-    return Z  # linear
+ACTIVATIONS = tuple(ops.ACTIVATIONS)  # the one registry: autograd_dnn.ops.ACTIVATIONS
+HIDDEN_ACTIVATIONS = ops.HIDDEN_ACTIVATIONS
 
 
 def _check_activation(name: str, where: str) -> None:
@@ -79,30 +65,29 @@ class Dense:
         self.slope = slope
         self.z_name, self.a_name = f"Z{l}", f"A{l}"
 
-    def forward(self, A_prev: Tensor, fused: bool = False) -> tuple[Tensor | None, Tensor]:
-        """A[l-1] (n[l-1], m) -> (Z[l], A[l]), both (n[l], m), named ``Z{l}``, ``A{l}``.
-
-        ``fused=True`` (the training loop) records one ``linear_activation`` node and
-        returns (None, A[l]): Z[l] is not kept.
-        """
-        prev = _State.layer  # layer_scope(l), without a generator on the hot path
-        _State.layer = self.l
+    def linear(self, A_prev: Tensor) -> Tensor:
+        """Z[l] = W[l] A[l-1] + b[l]: (n[l-1], m) -> (n[l], m), named ``Z{l}``."""
+        prev, modes.layer = modes.layer, self.l  # layer_scope(l), without a generator
         try:
-            if fused and self.activation_fn is None and self.linear_fn is ops.Linear:
-                # options by position: no keyword dict to build and unpack on every step
-                A = ops.LinearActivation.apply(self.W, A_prev, self.b, self.activation, self.slope)
-                A.name = self.a_name
-                return None, A
             Z = self.linear_fn.apply(self.W, A_prev, self.b)
-            Z.name = self.z_name
+        finally:
+            modes.layer = prev
+        Z.name = self.z_name
+        return Z
+
+    def forward(self, A_prev: Tensor) -> tuple[Tensor, Tensor]:
+        """A[l-1] (n[l-1], m) -> (Z[l], A[l]), both (n[l], m), named ``Z{l}``, ``A{l}``."""
+        Z = self.linear(A_prev)
+        prev, modes.layer = modes.layer, self.l
+        try:
             if self.activation_fn is not None:
                 A = self.activation_fn.apply(Z)
             else:
-                A = _activate(Z, self.activation, self.slope)
+                A = ops.activate(self.activation, Z, self.slope)
             if A is not Z:
                 A.name = self.a_name
         finally:
-            _State.layer = prev
+            modes.layer = prev
         return Z, A
 
     def __repr__(self) -> str:
@@ -183,7 +168,7 @@ class DeepNetwork:
             raise ValueError(
                 f"params has unexpected keys {extra}; expected W1, b1, ..., W{L}, b{L}"
             )
-        arrays = {k: np.array(_raw(params[k]), copy=True) for k in params}
+        arrays = {k: np.array(as_array(params[k]), copy=True) for k in params}
         for k, v in arrays.items():
             if v.dtype.kind not in "fiu":
                 raise TypeError(f"{k} must hold real numbers, got dtype {v.dtype}")
@@ -262,7 +247,7 @@ class DeepNetwork:
     def set_parameters(self, params: Mapping[str, Any]) -> None:
         """Replace W and b values (shapes must match)."""
         live = self.parameters()
-        arrays = {k: np.asarray(_raw(v)) for k, v in params.items()}
+        arrays = {k: np.asarray(as_array(v)) for k, v in params.items()}
         _check_param_shapes({**{k: t.data for k, t in live.items()}, **arrays}, self.layer_dims)
         for k, v in arrays.items():
             live[k].data = v.astype(self.dtype, copy=True)
@@ -273,7 +258,7 @@ class DeepNetwork:
     # -- forward and cost ---------------------------------------------------------------
     def check_X(self, X: Any) -> Tensor:
         """Validate X (n[0], m) and return it as a Tensor of the network's dtype."""
-        data = _raw(X)
+        data = as_array(X)
         data = np.asarray(data)
         if data.dtype.kind not in "fiub":
             raise TypeError(f"X must hold real numbers, got dtype {data.dtype}")
@@ -298,7 +283,7 @@ class DeepNetwork:
 
     def check_Y(self, Y: Any, m: int) -> np.ndarray:
         """Validate Y (n[L], m) for this network's output and cost."""
-        data = np.asarray(_raw(Y))
+        data = np.asarray(as_array(Y))
         if data.dtype.kind not in "fiub":
             raise TypeError(f"Y must hold real numbers, got dtype {data.dtype}")
         nL = self.layer_dims[-1]
@@ -324,72 +309,50 @@ class DeepNetwork:
 
     def forward(self, X: Any) -> Tensor:
         """A[L] = the prediction, a Tensor (n[L], m). X: ndarray or Tensor (n[0], m)."""
-        return self._forward(self.check_X(X))[1]
-
-    def _forward(self, X: Tensor) -> tuple[Tensor, Tensor, list[tuple[Tensor, Tensor]]]:
-        """Unchecked forward: (Z[L], A[L], [(Z[l], A[l]) for l = 1..L])."""
-        A = X
-        cache = []
+        A = self.check_X(X)
         for layer in self.layers:
-            Z, A = layer.forward(A)
-            cache.append((Z, A))
-        return Z, A, cache
+            _, A = layer.forward(A)
+        return A
 
-    def _has_custom_ops(self) -> bool:
-        """True when user code runs inside the forward pass: a layer's own Function
-        (``linear_fn``, ``activation_fn``) or an overridden forward."""
-        return (
-            type(self)._cost is not DeepNetwork._cost
-            or type(self)._forward is not DeepNetwork._forward
-            or "_cost" in vars(self)
-            or "_forward" in vars(self)
-            or any(
-                type(l).forward is not Dense.forward
-                or "forward" in vars(l)
-                or l.linear_fn is not ops.Linear
-                or l.activation_fn is not None
-                for l in self.layers
-            )
-        )
-
-    def _cost(
+    def cost_from(
         self,
-        X: Tensor,
+        l: int,
+        A_prev: Any,
         Y: np.ndarray,
-        cache_out: list | None = None,
-        fused: bool = False,
         l2_m: int | None = None,
-        with_l2: bool = True,
+        cache: list | None = None,
     ) -> Tensor:
-        """Unchecked cost of X, Y; the last layer's activation is fused into the cost.
+        """J computed from layer l on, given A[l-1] (n[l-1], m): the one definition of the cost.
 
-        ``fused=True`` records one node per hidden layer (training); Z[l] is then not kept.
-        ``l2_m`` is the m of the L2 term (lambda / 2m): the whole training set's m when X is
-        a mini-batch, so the penalty does not grow as batches shrink.
+        The output layer's activation is fused into its cost (see ``losses``), so ``cache``
+        (a list, if given) receives (Z[k], A[k]) for k = l..L with A[L] None when fused. The
+        L2 term covers every W[1..L] with ``l2_m`` as its m (default A[l-1]'s m): pass the
+        whole training set's m for a mini-batch, so the penalty does not grow as batches
+        shrink. Unchecked: Y must come from :meth:`check_Y`.
         """
-        A = X
-        L = self.L
-        for layer in self.layers[:-1]:
-            Z, A = layer.forward(A, fused)
-            if cache_out is not None:
-                cache_out.append((Z, A))
+        A = A_prev if isinstance(A_prev, Tensor) else Tensor(A_prev)
+        for layer in self.layers[l - 1 : -1]:
+            Z, A = layer.forward(A)
+            if cache is not None:
+                cache.append((Z, A))
         last = self.layers[-1]
-        out = last.activation
-        if out in losses.FUSED and last.activation_fn is None:
-            with layer_scope(L):
-                ZL = last.linear_fn.apply(last.W, A, last.b)
-                ZL.name = f"Z{L}"
-            AL = None
+        if last.activation in losses.FUSED and last.activation_fn is None:
+            ZL, AL = last.linear(A), None
         else:
             ZL, AL = last.forward(A)
-        if cache_out is not None:
-            cache_out.append((ZL, AL))
-        J = losses.cost(out, ZL, AL, Y)
-        if self.l2 and with_l2:
-            m = X.shape[1] if l2_m is None else l2_m
+        if cache is not None:
+            cache.append((ZL, AL))
+        J = losses.cost(last.activation, ZL, AL, Y)
+        if self.l2:
+            m = A.shape[1] if l2_m is None else l2_m
             J = J + losses.l2_penalty((layer.W for layer in self.layers), self.l2, m)
         J.name = "J"
         return J
+
+    def batch_cost(self, X: Tensor, Y: np.ndarray, l2_m: int | None = None) -> Tensor:
+        """J of a batch already checked by :meth:`check_X` and :meth:`check_Y`: what ``fit``
+        records at each step (``l2_m``: the training set's m, see :meth:`cost_from`)."""
+        return self.cost_from(1, X, Y, l2_m)
 
     def cost(self, X: Any, Y: Any) -> Tensor:
         """J, a scalar Tensor: the output's cost (see ``losses``) plus L2 if ``l2`` is set.
@@ -397,7 +360,28 @@ class DeepNetwork:
         Backward from it reaches every W[l], b[l].
         """
         Xt = self.check_X(X)
-        return self._cost(Xt, self.check_Y(Y, Xt.shape[1]))
+        return self.batch_cost(Xt, self.check_Y(Y, Xt.shape[1]))
+
+    @property
+    def replayable(self) -> bool:
+        """Whether ``fit`` may replay this network's recorded step (``autograd_dnn.tape``):
+        False when user code runs in the forward pass (a layer's own ``linear_fn`` or
+        ``activation_fn``, or an overridden forward or cost), which then records every step
+        under the engine's write guard."""
+        methods = ("forward", "cost_from", "batch_cost")
+        return not (
+            any(getattr(type(self), k) is not getattr(DeepNetwork, k) for k in methods)
+            or any(k in vars(self) for k in methods)
+            or any(
+                type(layer).forward is not Dense.forward
+                or type(layer).linear is not Dense.linear
+                or "forward" in vars(layer)
+                or "linear" in vars(layer)
+                or layer.linear_fn is not ops.Linear
+                or layer.activation_fn is not None
+                for layer in self.layers
+            )
+        )
 
     def gradients(self, X: Any, Y: Any, dA0: bool = True) -> dict[str, np.ndarray]:
         """Exact partial derivatives of the cost J by reverse-mode autodiff.
@@ -405,8 +389,8 @@ class DeepNetwork:
         Returns ``{"dW1".., "db1".., "dZ1".., "dA0".., "dA(L-1)"}`` as numpy arrays, each of
         the shape of what it differentiates. These are dJ/dW[l], dJ/db[l], dJ/dZ[l] and
         dJ/dA[l]: the course's dZ[l] and dA[l] (derivatives of the summed loss) are m times
-        dJ/dZ[l] and m times dJ/dA[l] (NOTATION.md). Parameters' ``.grad`` are left as they
-        were. ``dA0=False`` skips dA0 (X then does not require grad).
+        dJ/dZ[l] and m times dJ/dA[l] (docs/notation.md). Parameters' ``.grad`` are left as
+        they were. ``dA0=False`` skips dA0 (X then does not require grad).
         """
         Xt = self.check_X(X)
         Yd = self.check_Y(Y, Xt.shape[1])
@@ -414,7 +398,7 @@ class DeepNetwork:
         X_in.layer = 0
         cache: list[tuple[Tensor, Tensor | None]] = []
         with enable_grad():  # gradients() works inside a user's no_grad block too
-            J = self._cost(X_in, Yd, cache)
+            J = self.cost_from(1, X_in, Yd, cache=cache)
         wanted: list[tuple[str, Tensor]] = []
         for layer in self.layers:
             wanted += [(f"dW{layer.l}", layer.W), (f"db{layer.l}", layer.b)]
@@ -435,41 +419,15 @@ class DeepNetwork:
         return {k: out[k] for k in order}
 
     # -- training and evaluation ----------------------------------------------------------
-    def fit(
-        self,
-        X: Any,
-        Y: Any,
-        learning_rate: float = 0.0075,
-        iterations: int = 2500,
-        optimizer: str = "gd",
-        batch_size: int | None = None,
-        l2: float | None = None,
-        momentum: float = 0.9,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        epsilon: float = 1e-8,
-        seed: int = 0,
-        X_dev: Any = None,
-        Y_dev: Any = None,
-        print_every: int = 100,
-        progress: bool = True,
-        **options: Any,
-    ) -> History:
+    def fit(self, X: Any, Y: Any, **options: Any) -> History:
         """Train on X (n[0], m), Y (n[L], m) and return the History of costs.
 
-        ``iterations`` counts optimizer steps with full batches (``batch_size=None``) and
-        epochs with mini-batches. Every argument is described in
-        :func:`autograd_dnn.train.fit`; ``options`` takes its extras (``decay_rate``,
-        ``print_cost``).
+        The options are those of :func:`autograd_dnn.train.fit`, the one definition
+        (``learning_rate``, ``iterations``, ``optimizer``, ``batch_size``, ``l2``, ...).
         """
         from autograd_dnn.train import fit
 
-        return fit(
-            self, X, Y, learning_rate=learning_rate, iterations=iterations, optimizer=optimizer,
-            batch_size=batch_size, l2=l2, momentum=momentum, beta1=beta1, beta2=beta2,
-            epsilon=epsilon, seed=seed, X_dev=X_dev, Y_dev=Y_dev, print_every=print_every,
-            progress=progress, **options,
-        )  # fmt: skip
+        return fit(self, X, Y, **options)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """A[L] as a numpy array (n[L], m), without recording a graph."""
@@ -575,10 +533,6 @@ def _cost_name(out: str) -> str:
         "sigmoid": "binary cross-entropy",
         "softmax": "categorical cross-entropy",
     }.get(out, "mean squared error / 2")
-
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _check_layer_dims(layer_dims: Any) -> list[int]:

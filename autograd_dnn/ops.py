@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_dnn.tensor import Function, Tensor, _State
+from autograd_dnn.engine import Function, note_kink
+from autograd_dnn.tensor import Tensor
 
 
 # ---------------------------------------------------------------- helpers for both speeds
@@ -39,7 +40,13 @@ def _softmax(a: Any, axis: int) -> Any:
 
 
 def _log_softmax(a: Any, axis: int) -> Any:
-    return a.log_softmax(axis) if isinstance(a, Tensor) else LogSoftmax.forward(None, a, axis)
+    return a.log_softmax(axis) if isinstance(a, Tensor) else _stable_log_softmax(a, axis)
+
+
+def _where(cond: np.ndarray, a: Any, b: Any) -> Any:
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return Where.apply(cond, a, b)
+    return np.where(cond, a, b)
 
 
 def _swap_last(a: Any) -> Any:
@@ -66,13 +73,9 @@ def _stable_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _note_kink(side: Any) -> None:
-    """Ops with kinks (relu, leaky relu, abs, clip, max) tell the gradient checker which side
-    of the kink each entry is on; it skips coordinates whose perturbation flips a side.
-    ``side`` is a function computing that mask, only called while the checker listens."""
-    log = _State.kink_log
-    if log is not None:
-        log.append(side())
+def _stable_log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def _read_only_view(out: np.ndarray) -> np.ndarray:
@@ -166,9 +169,13 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
+        a_arr, b_arr = ctx.saved_arrays[:2]
         need_a, need_b = ctx.needs_input_grad
-        ga = g * b * a ** (b - 1) if need_a else None
-        gb = g * out * _log(a) if need_b else None
+        # d/da a^b = b a^(b-1), which is 0 for b = 0 even at a = 0 (no 0 * inf): there, and
+        # only there, a is replaced by 1. d/db a^b = a^b log a, 0 at a = 0 (as torch).
+        at_zero = np.equal(a_arr, 0)
+        ga = g * b * _where(at_zero & np.equal(b_arr, 0), 1.0, a) ** (b - 1) if need_a else None
+        gb = g * out * _log(_where(at_zero, 1.0, a)) if need_b else None
         return ga, gb
 
 
@@ -244,23 +251,6 @@ class Linear(Function):
         return dW, dA, g  # db: g summed over the m columns by the engine's reduction
 
 
-class _Part:
-    """A light context: what an op saved and its options. ``linear_activation`` runs its
-    activation with one (Z is not an input of the composed node, so no grad flags), and the
-    training tape (``autograd_dnn.tape``) builds on it. No ``__init__``: making one costs no
-    Python call; an op with options sets ``kwargs`` on it."""
-
-    graph_mode = False
-    released = False
-    needs_input_grad: tuple = ()
-    kwargs: dict = {}  # read only: an instance with options gets its own
-    saved_tensors: tuple = ()
-    saved_arrays: tuple = ()
-
-    def save_for_backward(self, *arrays: Any) -> None:
-        self.saved_tensors = self.saved_arrays = arrays
-
-
 # ---------------------------------------------------------------- reductions and shapes
 class Sum(Function):
     op_name = "sum"
@@ -284,7 +274,7 @@ class Max(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         out = np.max(a, axis=axis, keepdims=True)
         ctx.save_for_backward(a, out)
-        _note_kink(lambda: a == out)
+        note_kink(lambda: a == out)
         return out if keepdims else out.reshape(np.max(a, axis=axis).shape)
 
     @staticmethod
@@ -420,7 +410,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        _note_kink(lambda: a > 0)
+        note_kink(lambda: a > 0)
         return np.abs(a)
 
     @staticmethod
@@ -435,7 +425,7 @@ class Clip(Function):
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
         ctx.save_for_backward(a)
-        _note_kink(lambda: np.clip(a, lo, hi) == a)
+        note_kink(lambda: np.clip(a, lo, hi) == a)
         return np.clip(a, lo, hi)
 
     @staticmethod
@@ -457,8 +447,7 @@ class ReLU(Function):
     def forward(ctx, z):
         active = z > 0  # a private mask: nothing for the user to edit, nothing to lock
         ctx.save_for_backward(active)
-        if _State.kink_log is not None:  # _note_kink, without a call on the training path
-            _State.kink_log.append(active)
+        note_kink(lambda: active)
         return np.maximum(z, 0)
 
     @staticmethod
@@ -473,7 +462,7 @@ class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, z, slope=0.01):
         ctx.save_for_backward(z)
-        _note_kink(lambda: z > 0)
+        note_kink(lambda: z > 0)
         return np.where(z > 0, z, z * slope)
 
     @staticmethod
@@ -534,10 +523,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, z, axis=0):
-        shifted = z - z.max(axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        if ctx is not None:
-            ctx.save_for_backward(out)
+        out = _stable_log_softmax(z, axis)
+        ctx.save_for_backward(out)
         return out
 
     @staticmethod
@@ -546,54 +533,27 @@ class LogSoftmax(Function):
         return g - _exp(logp) * g.sum(axis=ctx.kwargs.get("axis", 0), keepdims=True)
 
 
-ACTIVATION_OPS = {
+# ---------------------------------------------------------------- the activation registry
+ACTIVATIONS: dict[str, type[Function] | None] = {
     "relu": ReLU,
     "leaky_relu": LeakyReLU,
     "tanh": Tanh,
     "sigmoid": Sigmoid,
-    "softmax": Softmax,
+    "linear": None,  # A = Z
+    "softmax": Softmax,  # output layers only
 }
+HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "softmax")
 
 
-class LinearActivation(Function):
-    """A[l] = g(W A[l-1] + b) as one node: Linear's rule, then the activation's own rule.
-
-    The training loop uses it for layers with a built-in activation: half the nodes to record
-    and walk back, same arithmetic. It composes the two primitives' forward and backward
-    (nothing is written twice) and is first-order only; ``DeepNetwork.gradients`` and the
-    pictures use the two separate ops, so Z[l] and dZ[l] stay visible there.
-    Shapes: W (n[l], n[l-1]), A (n[l-1], m), b (n[l], 1) -> A[l] (n[l], m).
-    """
-
-    op_name = "linear_activation"
-
-    @staticmethod
-    def forward(ctx, W, A, b, activation="relu", slope=0.01):
-        Z = Linear.forward(ctx, W, A, b)  # saves W and A[l-1] in ctx, as Linear's own node
-        if activation == "linear":
-            out, part = Z, None
-        else:
-            fn = ACTIVATION_OPS[activation]
-            if activation == "leaky_relu":
-                act = _Part()
-                act.kwargs = {"slope": slope}
-                out = fn.forward(act, Z, slope)
-            else:  # no options: a plain call is cheaper than unpacking an empty dict
-                act = _Part()
-                out = fn.forward(act, Z)
-            part = (fn, act)
-        if ctx.needs_input_grad:  # recording
-            ctx.activation = part
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        if ctx.graph_mode:
-            raise TypeError("linear_activation is first-order only")
-        if ctx.activation is not None:
-            fn, act = ctx.activation
-            g = fn.backward(act, g)
-        return Linear.backward(ctx, g)
+def activate(name: str, Z: Tensor, slope: float = 0.01) -> Tensor:
+    """A = g(Z) for the activation ``name`` of :data:`ACTIVATIONS` (softmax over units, axis 0;
+    ``slope`` for leaky relu). Z (n[l], m) -> A (n[l], m)."""
+    fn = ACTIVATIONS[name]
+    if fn is None:
+        return Z
+    if fn is LeakyReLU:
+        return fn.apply(Z, slope=slope)
+    return fn.apply(Z)
 
 
 # ---------------------------------------------------------------- fused, stable costs
@@ -631,7 +591,7 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx, z, y, axis=0):
         ctx.save_for_backward(z, y)
-        return -np.sum(y * LogSoftmax.forward(None, z, axis)) / _samples(z)
+        return -np.sum(y * _stable_log_softmax(z, axis)) / _samples(z)
 
     @staticmethod
     def backward(ctx, g):
@@ -641,3 +601,41 @@ class SoftmaxCrossEntropy(Function):
         scale = g / _samples(ctx.saved_arrays[0])
         gz = scale * (_softmax(z, axis) * y.sum(axis=axis, keepdims=True) - y) if need_z else None
         return gz, -scale * _log_softmax(z, axis) if need_y else None
+
+
+# ---------------------------------------------------------------- selection and joining
+class Where(Function):
+    """``cond ? a : b`` elementwise; ``cond`` is a constant boolean array (no gradient)."""
+
+    op_name = "where"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond = np.asarray(ctx.inputs[0], dtype=bool)
+        need_a, need_b = ctx.needs_input_grad[1:]
+        return None, g * cond if need_a else None, g * ~cond if need_b else None
+
+
+class Concatenate(Function):
+    """Join tensors along ``axis``; each input's gradient is its slice of g."""
+
+    op_name = "concatenate"
+
+    @staticmethod
+    def forward(ctx, *parts, axis=0):
+        return np.concatenate(parts, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        axis, grads, start = ctx.kwargs.get("axis", 0), [], 0
+        for part in ctx.inputs:
+            stop = start + np.shape(part._data if isinstance(part, Tensor) else part)[axis]
+            index = [slice(None)] * g.ndim
+            index[axis] = slice(start, stop)
+            grads.append(g[tuple(index)])
+            start = stop
+        return tuple(grads)

@@ -1,19 +1,15 @@
 """Optimizers: gradient descent, momentum and Adam, each a small class with ``step()``.
 
-Each optimizer computes the amount to subtract from every parameter and writes
-``W[l] - delta`` into a second buffer, then swaps: no copy per step, and the parameters
-of the previous step stay intact, so :meth:`Optimizer.rollback` can restore them when a
-step produced a non-finite cost. The buffers are arrays the optimizer made itself, and it
-reuses one only when nothing else refers to it: the array you created a parameter from, an
-array you assigned to ``W.data``, and a ``W.data`` you kept from an earlier step are never
-written to.
+Each optimizer computes the amount to subtract from every parameter and installs
+``W[l] - delta`` as a new array: the array of the previous step is never written to, so
+:meth:`Optimizer.rollback` can restore it when a step produced a non-finite cost, and an
+array you created a parameter from or kept from an earlier step never changes under you.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from sys import getrefcount
 
 import numpy as np
 
@@ -51,10 +47,7 @@ class Optimizer(ABC):
         self.initial_learning_rate = float(learning_rate)
         self.decay_rate = float(decay_rate)
         self.t = 0
-        n = len(self.params)
-        self._previous: list[np.ndarray | None] = [None] * n  # for rollback
-        self._last: list[np.ndarray | None] = [None] * n  # the array step() installed
-        self._spare: list[np.ndarray | None] = [None] * n  # ours, free to overwrite
+        self._previous: list[np.ndarray | None] = [None] * len(self.params)  # for rollback
 
     @abstractmethod
     def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
@@ -64,34 +57,23 @@ class Optimizer(ABC):
     def step(self) -> None:
         """W[l] := W[l] - delta[l] for every parameter that has a gradient."""
         self.t += 1
-        spare, last, previous, delta = self._spare, self._last, self._previous, self._delta
+        previous = self._previous
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
                 previous[i] = None  # unchanged by this step: rollback leaves it alone
                 continue
             live = p._data
-            buf = spare[i]
-            # ours to overwrite only if nothing else holds it: not a parameter (p.data = kept
-            # array), not a graph that saved it, not a view, not the user's variable. Our own
-            # references: spare[i], `buf`, getrefcount's argument, and previous[i] if it is buf
-            if (
-                buf is None
-                or getrefcount(buf) > 3 + (previous[i] is buf)
-                or not buf.flags.writeable
-            ):
-                buf = np.empty_like(live)
-            delta(i, g, buf)  # no temporary: the delta goes where the result will be
-            np.subtract(live, buf, buf)
-            spare[i] = live if live is last[i] else None  # never adopt an array we did not make
-            previous[i] = live
-            last[i] = p._data = buf
+            new = np.empty_like(live)
+            self._delta(i, g, new)  # no temporary: the delta goes where the result will be
+            np.subtract(live, new, new)
+            previous[i], p._data = live, new
 
     def rollback(self) -> None:
         """Restore the parameters from before the last :meth:`step`."""
         for i, p in enumerate(self.params):
             if self._previous[i] is not None:
-                p._data, self._previous[i], self._last[i] = self._previous[i], None, None
+                p._data, self._previous[i] = self._previous[i], None
 
     def zero_grad(self) -> None:
         for p in self.params:

@@ -23,21 +23,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd_dnn.ops import _Part
-from autograd_dnn.tensor import (
-    Tensor,
-    _accumulate_grad_attr,
-    _op_name,
-    _topo_order,
-    reduce_to_shape,
-)
-
-
-class _ReplayContext(_Part):
-    """What a Function's forward and backward use of their context: a ``_Part`` that also
-    knows its inputs and which need a gradient, and has room for what forward adds."""
-
-    inputs: Any = ()
+from autograd_dnn.engine import Context, accumulate, reduce_to_shape, topo_order
+from autograd_dnn.tensor import Tensor
 
 
 class _Op(NamedTuple):
@@ -74,17 +61,17 @@ class Tape:
         through its shape, as built-in ops do."""
         if J._node is None or isinstance(Y, Tensor) or any(p._node is not None for p in params):
             return None
-        order = sorted(_topo_order(J._node), key=lambda n: n.id)  # recording order
+        order = topo_order(J._node)[::-1]  # recording order
         leaf_name = {id(X): "X"}
         leaf_name.update((id(p), f"p{q}") for q, p in enumerate(params))
         node_name = {id(n): f"v{k}" for k, n in enumerate(order)}
         consts: dict[str, Any] = {
-            "Ctx": _ReplayContext,
+            "Ctx": Context,
             "ndarray": np.ndarray,
             "asarray": np.asarray,
             "ones_like": np.ones_like,
             "reduce": reduce_to_shape,
-            "accumulate": _accumulate_grad_attr,
+            "accumulate": accumulate,
             "isfinite": math.isfinite,
         }
         ops = []
@@ -114,7 +101,7 @@ class Tape:
                     consts[f"S{k}_{j}"] = t.shape
             consts[f"F{k}"], consts[f"B{k}"] = n.fn.forward, n.fn.backward
             consts[f"N{k}"], consts[f"K{k}"] = tuple(n.needs_input_grad), n.kwargs
-            label = "".join(c if c.isprintable() else " " for c in _op_name(n.fn))
+            label = "".join(c if c.isprintable() else " " for c in n.name)
             ops.append(_Op(k, label, args, n.kwargs, route))  # the label goes in a comment
         return cls(list(params), _write(ops, len(params)), consts)
 
@@ -193,11 +180,7 @@ def _backward_lines(op: _Op) -> list[str]:
         t = name[1:]
         if name[0] == "v":
             lines.append(f"        g{t} = gi if g{t} is None else g{t} + gi")
-        else:  # the common case of accumulate (_accumulate_grad_attr) without the call
-            lines += [
-                f"        if P{t}.grad is None and gi.base is None and gi is not g{k} "
-                f"and gi.dtype == p{t}.dtype: P{t}.grad = gi",
-                f"        else: accumulate(P{t}, gi, g{k})",
-            ]
+        else:  # a parameter: the engine's one rule for a leaf's .grad
+            lines.append(f"        accumulate(P{t}, gi, g{k})")
     lines.append(f"    g{k} = None")
     return lines

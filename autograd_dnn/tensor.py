@@ -1,411 +1,34 @@
-"""Tensor, Function and the reverse-mode engine.
+"""Tensor: a numpy array that records what is computed from it (the engine's sugar).
 
-A :class:`Tensor` wraps a numpy array. When an operation runs on tensors that require
-grad, :meth:`Function.apply` records a :class:`Context` node: which function ran, on which
-input tensors, and what it saved for the backward pass. :meth:`Tensor.backward` walks those
-nodes in reverse recording order and calls each function's ``backward`` (its vector-Jacobian
-product), reducing every gradient to its input's shape with :func:`reduce_to_shape`.
+The engine (:mod:`autograd_dnn.engine`) holds the reverse mode; this module gives tensors
+their operators, methods and properties, each a call of one op in :mod:`autograd_dnn.ops`.
 
 Safety against in-place edits: an array that backward needs cannot change under it.
 
 - Arrays made by recorded ops (Z[l], A[l], ...) are read-only from birth.
 - A leaf's array (W[l], b[l], X, or a constant array argument) is read-only while a
-  recorded graph holds it for backward, and writable again once backward has used it or
-  the graph is dropped.
+  recorded graph holds it for backward (:mod:`autograd_dnn.locks`), and writable again once
+  backward has used it or the graph is dropped.
 
 ``t.data[0, 0] = 5`` then fails at once with numpy's "assignment destination is read-only",
 and ``t.data = other`` raises a ``RuntimeError`` naming the tensor and op. We refuse the
 write rather than detect it later (a version counter) because numpy writes through
 ``t.data[...]`` cannot be seen by a counter: only a refused write can never give a silently
-wrong gradient. ``fit`` turns this guard off for its own step (``_trusted_step``): it runs
-backward straight after the forward pass, with no user code in between.
+wrong gradient.
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import operator
 import weakref
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "Tensor",
-    "Function",
-    "Context",
-    "grad",
-    "no_grad",
-    "enable_grad",
-    "is_grad_enabled",
-    "detect_anomaly",
-    "reduce_to_shape",
-    "AnomalyError",
-    "GradientShapeError",
-]
+from autograd_dnn import engine, locks
 
-_next_id = itertools.count().__next__  # every tensor gets a sequential id: never id()
+__all__ = ["Tensor", "as_array"]
+
 _new = object.__new__
-
-
-class _State:
-    """Process-wide switches (read on every op, so plain class attributes). Like the rest of
-    the engine's state they are not per thread: record and train from one thread at a time."""
-
-    grad_enabled: bool = True
-    anomaly: bool = False
-    layer: int | None = None  # set by graph.layer_scope; recorded on each node
-    kink_log: list | None = None  # set by gradcheck: ops with kinks append their masks
-    guard_writes: bool = True  # lock saved leaf arrays, freeze outputs (see _trusted_step)
-
-
-class AnomalyError(RuntimeError):
-    """Raised by :func:`detect_anomaly` at the first op that produces NaN or inf."""
-
-
-# ----------------------------------------------------------------------------- locks
-_LOCKS: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, Function]
-_PENDING: list[np.ndarray] = []  # views to make writable again once their base is
-
-
-def _unlock(arrays: list[np.ndarray]) -> None:
-    freed = False
-    for arr in reversed(arrays):  # bases (appended last) before their views
-        entry = _LOCKS.get(id(arr))
-        if entry is None:
-            continue
-        if entry[1] > 1:
-            entry[1] -= 1
-            continue
-        del _LOCKS[id(arr)]
-        if entry[2]:
-            try:
-                arr.setflags(write=True)
-                freed = True
-            except ValueError:  # its base is still held by another graph: retry later
-                _PENDING.append(arr)
-    if freed and _PENDING:
-        waiting = _PENDING[:]
-        _PENDING.clear()
-        _unlock_pending(waiting)
-
-
-def _unlock_pending(waiting: list[np.ndarray]) -> None:
-    for arr in waiting:
-        if id(arr) in _LOCKS:
-            continue  # locked again meanwhile: its own release will handle it
-        try:
-            arr.setflags(write=True)
-        except ValueError:
-            _PENDING.append(arr)
-
-
-class _Lock:
-    """Held by a node while its saved arrays are locked; unlocks them if the graph is dropped
-    before backward released them."""
-
-    __slots__ = ("arrays",)
-
-    def __init__(self, arrays: list[np.ndarray]) -> None:
-        self.arrays = arrays
-
-    def __del__(self) -> None:
-        if self.arrays:
-            _unlock(self.arrays)
-
-
-# ----------------------------------------------------------------------------- context
-class Context:
-    """What one recorded op keeps for its backward pass: also the graph node.
-
-    ``ctx.needs_input_grad`` says, per positional input, whether it needs a gradient.
-    ``ctx.save_for_backward(*arrays)`` in ``forward``; ``ctx.saved_tensors`` in ``backward``
-    gives them back: numpy arrays on the fast path, Tensors when ``create_graph=True``
-    records the backward pass (inputs map to the input tensors, the output to a recomputed
-    tensor, anything else stays a constant array). ``ctx.saved_arrays`` is always numpy.
-    """
-
-    __slots__ = (
-        "fn",
-        "inputs",
-        "needs_input_grad",
-        "kwargs",
-        "saved",
-        "id",
-        "layer",
-        "grad_acc",
-        "released",
-        "lock",
-        "out",
-        "__dict__",
-    )
-    # rarely set: class-level defaults keep op recording cheap
-    retain: Any = None
-    graph_mode: bool = False
-
-    def save_for_backward(self, *arrays: Any) -> None:
-        self.saved = arrays
-
-    @property
-    def saved_arrays(self) -> tuple:
-        self._check_released()
-        return self.saved
-
-    @property
-    def saved_tensors(self) -> tuple:
-        if self.released:
-            self._check_released()
-        if not self.graph_mode:
-            return self.saved
-        out = []
-        inputs = self.inputs
-        for k, s in enumerate(self.saved):
-            if s is self.out:  # the op's own output: recompute it as a recorded tensor
-                out.append(self.fn.apply(*inputs, **self.kwargs))
-                continue
-            # an input's array: the input tensor itself. Ops save inputs in input order, so
-            # try the same position first: two inputs may share one array (x * x.detach()).
-            order = ([inputs[k]] if k < len(inputs) else []) + list(inputs)
-            for t in order:
-                if isinstance(t, Tensor) and s is t._data:
-                    out.append(t)
-                    break
-            else:
-                out.append(s)  # anything else is a constant
-        return tuple(out)
-
-    @property
-    def name(self) -> str:
-        """The op's name: ``op_name`` when the Function sets one, else its class name."""
-        return _op_name(self.fn)
-
-    def _check_released(self) -> None:
-        if self.released:
-            raise RuntimeError(
-                f"backward through op '{self.name}' (node {self.id}) a second time: its saved "
-                "arrays were released after the first backward. Pass retain_graph=True to the "
-                "first backward() if you need to run it twice."
-            )
-
-    def _finalize(self, out: np.ndarray, raw: Any) -> None:
-        """After forward: keep the output array (to recognise it in ``saved_tensors``) and
-        lock the saved arrays of leaves and constants (with the bases of saved views) until
-        backward has used them.
-
-        ``raw`` is what forward returned (a numpy scalar for 0-d results), ``out`` the array
-        the output tensor holds; a saved ``raw`` is replaced by ``out``."""
-        if raw is not out:
-            self.saved = tuple(out if s is raw else s for s in self.saved)
-        self.out = out
-        if not _State.guard_writes:
-            return
-        saved = self.saved
-        owned = []  # leaves' arrays and constant array arguments: op outputs are read-only
-        for t in self.inputs:
-            if t.__class__ is Tensor:
-                if t._node is not None:
-                    continue
-                t = t._data
-            elif t.__class__ is not np.ndarray:
-                continue
-            for a in saved:
-                if a is t:
-                    owned.append(t)
-                    break
-        for a in saved:  # a saved view: its bases too, so writes through them are refused
-            if a.__class__ is np.ndarray and a.base is not None:
-                base = a.base
-                while base is not None and base.__class__ is np.ndarray:
-                    owned.append(base)
-                    base = base.base
-        if owned:  # lock them, counting per array (``id`` is only a key while the entry holds
-            locks = _LOCKS  # the array alive), so two graphs saving one array stay consistent
-            for arr in owned:
-                entry = locks.get(id(arr))
-                if entry is None:
-                    writeable = arr.flags.writeable
-                    locks[id(arr)] = [arr, 1, writeable, self.fn]
-                    if writeable:
-                        arr.setflags(write=False)
-                else:
-                    entry[1] += 1
-            self.lock = _Lock(owned)
-
-    def _release(self) -> None:
-        self.saved = ()
-        self.out = None
-        self.released = True
-        lock = self.lock
-        if lock is not None:
-            _unlock(lock.arrays)
-            lock.arrays = None
-            self.lock = None
-
-
-class _NullContext:
-    """The context handed to forward when nothing is recorded: saving is a no-op."""
-
-    needs_input_grad = ()
-
-    def save_for_backward(self, *arrays: Any) -> None:
-        """Nothing is recorded, so nothing is kept: backward will never run on this op."""
-
-
-# ----------------------------------------------------------------------------- function
-class Function:
-    """A differentiable primitive: ``forward`` and its vector-Jacobian product side by side.
-
-    Subclass it and define two static methods::
-
-        class Cube(Function):
-            @staticmethod
-            def forward(ctx, x):            # numpy arrays in, numpy array out
-                ctx.save_for_backward(x)
-                return x ** 3
-
-            @staticmethod
-            def backward(ctx, grad):        # upstream gradient in, one gradient per input
-                (x,) = ctx.saved_tensors
-                return 3 * x ** 2 * grad
-
-        y = Cube.apply(t)
-
-    ``backward`` returns one array (or ``None``) per positional input of ``forward``; a
-    gradient may have the broadcast shape, it is reduced to the input's shape for you.
-    Non-tensor arguments (numbers, axes) are passed to ``forward`` unchanged and get no
-    gradient. A backward written only with ``*, /, +, -, @, .T, .sum(axis, keepdims)``
-    also runs on Tensors, so ``create_graph=True`` gives second derivatives; one that calls
-    numpy functions is first-order only, and the engine says so when asked for more.
-    """
-
-    op_name: str | None = None
-
-    @staticmethod
-    def forward(ctx: Any, *args: Any, **kwargs: Any) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
-
-    @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
-
-    @classmethod
-    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        arrays = []
-        needs = []
-        record = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                r = a.requires_grad
-                needs.append(r)
-                record = record or r
-            else:
-                arrays.append(a)
-                needs.append(False)
-        if record and _State.grad_enabled:
-            ctx = _new(Context)
-            ctx.fn = cls
-            ctx.inputs = args
-            ctx.needs_input_grad = needs
-            ctx.kwargs = kwargs
-            ctx.saved = ()
-            ctx.layer = _State.layer
-            ctx.grad_acc = None
-            ctx.released = False
-            ctx.lock = None
-            ctx.out = None
-        else:
-            record = False
-            ctx = _NULL_CTX
-        try:
-            out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
-        except ValueError as e:
-            raise _operand_error(cls, args, e) from None
-        raw = out
-        if out.__class__ is not np.ndarray:
-            out = np.asarray(out)
-        t = _new(Tensor)
-        t._data = out
-        t._id = _next_id()
-        t.grad = t.name = None
-        if record:
-            if _State.guard_writes:
-                for a in arrays:
-                    if a is out:  # forward handed an input back: not ours to freeze
-                        break
-                else:
-                    out.setflags(write=False)  # recorded outputs are read-only from birth
-            ctx.id = t._id
-            if ctx.saved:
-                ctx._finalize(out, raw)
-            t._node = ctx
-            t.requires_grad = True
-        else:
-            t._node = None
-            t.requires_grad = False
-        if _State.anomaly:
-            _check_finite(out, cls, args, "forward")
-        return t
-
-
-_NULL_CTX = _NullContext()
-
-
-def _op_name(fn: type[Function]) -> str:
-    return fn.op_name or fn.__name__
-
-
-def _describe(a: Any) -> str:
-    if isinstance(a, Tensor):
-        return f"{a.label} {tuple(a.shape)}"
-    if isinstance(a, np.ndarray):
-        return f"array {tuple(a.shape)}"
-    return repr(a)
-
-
-def _operand_error(fn: type[Function], args: tuple, err: Exception) -> ValueError:
-    operands = ", ".join(_describe(a) for a in args)
-    return ValueError(f"{_op_name(fn)}: {err} (operands: {operands})")
-
-
-def _check_finite(arr: Any, fn: type[Function], args: tuple, where: str) -> None:
-    data = arr._data if isinstance(arr, Tensor) else arr
-    if data is not None and not np.all(np.isfinite(data)):
-        bad = "NaN" if np.isnan(data).any() else "inf"
-        operands = ", ".join(_describe(a) for a in args)
-        raise AnomalyError(
-            f"detect_anomaly: {where} of op '{_op_name(fn)}' produced {bad} (inputs: {operands})"
-        )
-
-
-# ----------------------------------------------------------------------------- reduction
-_add_reduce = np.add.reduce  # what ndarray.sum calls, through a Python-level wrapper
-
-
-def reduce_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast gradient back to ``shape``: the one unbroadcast helper of the engine.
-
-    Works on numpy arrays and on Tensors (``create_graph``). Leading axes that broadcasting
-    added are summed away, and axes where ``shape`` has 1 are summed with keepdims.
-    Example: ``db`` of shape (n[l], 1) from ``dZ`` of shape (n[l], m).
-    """
-    gshape = g.shape
-    if gshape == shape:
-        return g
-    if len(gshape) == 2 and shape == (gshape[0], 1):
-        if g.__class__ is np.ndarray:  # db[l] from dZ[l]: the common case, fast
-            return _add_reduce(g, 1, keepdims=True)  # g.sum without its Python wrapper
-        return g.sum(axis=1, keepdims=True)  # a Tensor (create_graph)
-    extra = len(gshape) - len(shape)
-    if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g
-
 
 # ----------------------------------------------------------------------------- tensor
 _ALLOWED_KINDS = "fiub"
@@ -450,8 +73,18 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.name = name
         self.grad: np.ndarray | None = None
-        self._node: Context | None = None
-        self._id = _next_id()
+        self._node: engine.Context | None = None
+        self._id = engine.new_id()
+
+    @classmethod
+    def from_op(cls, data: np.ndarray, node: engine.Context | None) -> Tensor:
+        """The output of an op (``Function.apply``): ``data`` unchecked, ``node`` the
+        recorded Context or None when nothing was recorded."""
+        t = _new(cls)
+        t._data, t._node, t._id = data, node, engine.new_id()
+        t.requires_grad = node is not None
+        t.grad = t.name = None
+        return t
 
     # -- data and metadata -------------------------------------------------------------
     @property
@@ -466,10 +99,10 @@ class Tensor:
                 f"cannot replace the data of {self.label}: it was made by op "
                 f"'{self._node.name}' of a recorded graph; use t.detach() or a copy instead"
             )
-        entry = _LOCKS.get(id(self._data))
-        if entry is not None:
+        holder = locks.owner(self._data)
+        if holder is not None:
             raise RuntimeError(
-                f"cannot replace the data of {self.label}: op '{_op_name(entry[3])}' of a "
+                f"cannot replace the data of {self.label}: op '{holder}' of a "
                 "recorded graph saved it for backward. Call backward() first, or drop the graph."
             )
         arr = _as_float_array(value, self.name)
@@ -564,7 +197,7 @@ class Tensor:
         t._data = self._data
         t.requires_grad = False
         t._node = None
-        t._id = _next_id()
+        t._id = engine.new_id()
         t.grad = None
         t.name = self.name
         t._layer = self.layer
@@ -609,8 +242,7 @@ class Tensor:
                 f"{self.label} does not require grad and has no recorded graph: create its "
                 "inputs with requires_grad=True (and not under no_grad())"
             )
-        g = _initial_grad(self, grad)
-        _backprop(self, g, retain_graph or create_graph, create_graph, None)
+        engine.backward(self, grad, retain_graph or create_graph, create_graph)
 
     # -- operators ----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -664,18 +296,25 @@ class Tensor:
             "graph. Build a new tensor, or edit t.data under no_grad() before recording."
         )
 
-    # comparisons give plain boolean arrays: they have no gradient
+    # comparisons give plain boolean arrays, elementwise (as numpy): they have no gradient.
+    # So np.mean(pred == Y) is an accuracy; ``t is u`` asks whether two tensors are one.
+    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self._data == as_array(other)
+
+    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self._data != as_array(other)
+
     def __gt__(self, other: Any) -> np.ndarray:
-        return self._data > _raw(other)
+        return self._data > as_array(other)
 
     def __ge__(self, other: Any) -> np.ndarray:
-        return self._data >= _raw(other)
+        return self._data >= as_array(other)
 
     def __lt__(self, other: Any) -> np.ndarray:
-        return self._data < _raw(other)
+        return self._data < as_array(other)
 
     def __le__(self, other: Any) -> np.ndarray:
-        return self._data <= _raw(other)
+        return self._data <= as_array(other)
 
     # -- methods ------------------------------------------------------------------------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
@@ -683,14 +322,21 @@ class Tensor:
         return _ops.Sum.apply(self, axis=_norm_axis(axis, self.ndim), keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``: the sum times 1/count."""
+        """Mean over ``axis``: the sum divided by the count (NaN over an empty axis, as numpy)."""
         ax = _norm_axis(axis, self.ndim)
         count = self.size if ax is None else int(np.prod([self.shape[i] for i in ax]))
+        if count == 0:
+            with np.errstate(invalid="ignore"):
+                return self.sum(ax, keepdims) * np.float64(np.nan)
         return self.sum(ax, keepdims) * (1.0 / count)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; ties share the gradient equally."""
         return _ops.Max.apply(self, axis=_norm_axis(axis, self.ndim), keepdims=keepdims)
+
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``: ``-max(-t)``; ties share the gradient equally."""
+        return -((-self).max(axis, keepdims))
 
     @property
     def T(self) -> Tensor:
@@ -757,7 +403,8 @@ class Tensor:
         return _ops.LogSoftmax.apply(self, axis=axis)
 
 
-def _raw(x: Any) -> Any:
+def as_array(x: Any) -> Any:
+    """The numpy array of a Tensor; anything else unchanged."""
     return x._data if isinstance(x, Tensor) else x
 
 
@@ -807,300 +454,5 @@ def _as_float_array(data: Any, name: str | None = None) -> np.ndarray:
     return arr
 
 
-# ----------------------------------------------------------------------------- engine
-def _initial_grad(t: Tensor, grad: Any) -> np.ndarray:
-    if grad is None:
-        if t._data.size != 1:
-            raise ValueError(
-                f"backward() on {t.label} of shape {t.shape} needs grad=: pass an upstream "
-                "gradient of that shape, or reduce to a scalar first (e.g. t.sum())"
-            )
-        return np.ones_like(t._data)
-    g = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=t.dtype)
-    if g.shape != t.shape:
-        raise ValueError(f"backward(): grad has shape {g.shape}, {t.label} has {t.shape}")
-    return g
 
-
-def _topo_order(root: Context) -> list[Context]:
-    """Nodes reachable from ``root``, outputs before inputs, iteratively (no recursion).
-
-    Node ids increase in recording order and every input was recorded before its consumer,
-    so descending id is a reverse topological order, and a deterministic one.
-    """
-    if not any(isinstance(t, Tensor) and t._node is not None for t in root.inputs):
-        return [root]
-    seen = {root}
-    stack = [root]
-    nodes = []
-    while stack:
-        n = stack.pop()
-        nodes.append(n)
-        for t in n.inputs:
-            if isinstance(t, Tensor):
-                p = t._node
-                if p is not None and p not in seen:
-                    seen.add(p)
-                    stack.append(p)
-    if len(nodes) > 1:
-        nodes.sort(key=_NODE_ID, reverse=True)
-    return nodes
-
-
-_NODE_ID = operator.attrgetter("id")
-
-
-def _backprop(
-    root: Tensor,
-    g: Any,
-    retain_graph: bool,
-    create_graph: bool,
-    capture: dict[int, Any] | None,
-) -> None:
-    """The reverse pass. ``capture`` (``ad.grad``) maps tensor ids to collected gradients and
-    leaves ``.grad`` untouched; otherwise gradients accumulate into leaves' ``.grad``."""
-    if create_graph and not isinstance(g, Tensor):
-        g = Tensor(g)
-    node = root._node
-    if node is None:  # backward on a leaf: d(self)/d(self)
-        _accumulate_leaf(root, g, capture)
-        return
-    anomaly = _State.anomaly
-    node.grad_acc = g
-    order = _topo_order(node)
-    prev_mode = _State.grad_enabled
-    _State.grad_enabled = create_graph
-    try:
-        for n in order:
-            g = n.grad_acc
-            if g is None:
-                continue
-            n.grad_acc = None
-            if n.released:
-                n._check_released()
-            if capture is None:
-                if n.retain is not None and (t := n.retain()) is not None:
-                    _accumulate_grad_attr(t, g)
-            elif n.id in capture:
-                capture[n.id] = g if capture[n.id] is None else capture[n.id] + g
-            if create_graph:
-                grads = _call_backward_recorded(n, g)
-            else:
-                grads = n.fn.backward(n, g)
-                if grads.__class__ is not tuple:
-                    grads = (grads,)
-            if anomaly:
-                for gi in grads:
-                    if gi is not None:
-                        _check_finite(gi, n.fn, n.inputs, "backward")
-            for inp, gi in zip(n.inputs, grads):
-                if gi is None or not isinstance(inp, Tensor) or not inp.requires_grad:
-                    continue
-                shape = inp._data.shape
-                if gi.shape != shape:
-                    gi = _reduce_checked(gi, shape, n, inp)
-                p = inp._node
-                if p is not None:  # an intermediate: sum what its consumers send
-                    p.grad_acc = gi if p.grad_acc is None else p.grad_acc + gi
-                elif capture is not None:
-                    if inp._id in capture:
-                        c = capture[inp._id]
-                        capture[inp._id] = gi if c is None else c + gi
-                elif (
-                    inp.grad is None
-                    and gi is not g
-                    and gi.__class__ is np.ndarray
-                    and gi.base is None
-                    and gi.dtype is inp._data.dtype
-                ):
-                    inp.grad = gi  # a fresh array of the leaf's dtype: keep it, no copy
-                else:
-                    _accumulate_grad_attr(inp, gi, g)
-            if not retain_graph:
-                n.saved = ()
-                n.out = None
-                n.released = True
-                if n.lock is not None:
-                    n._release()
-    except BaseException:
-        for n in order:  # a failed pass must not leave gradients for the next one
-            n.grad_acc = None
-        raise
-    finally:
-        _State.grad_enabled = prev_mode
-
-
-class GradientShapeError(RuntimeError):
-    """A backward returned a gradient that cannot be reduced to its input's shape."""
-
-    def __init__(self, message: str, tensor_name: str, layer: int | None) -> None:
-        super().__init__(message)
-        self.tensor_name = tensor_name
-        self.layer = layer
-
-
-def _reduce_checked(gi: Any, shape: tuple[int, ...], n: Context, inp: Tensor) -> Any:
-    try:
-        out = reduce_to_shape(gi, shape)
-    except (IndexError, ValueError):
-        out = gi
-    if out.shape != shape:
-        where = f" in layer {n.layer}" if n.layer is not None else ""
-        hint = " (a missing keepdims=True?)" if len(gi.shape) < len(shape) else ""
-        raise GradientShapeError(
-            f"backward of op '{n.name}'{where} returned a gradient of shape {gi.shape} for "
-            f"{inp.label}, whose shape is {shape}{hint}",
-            inp.label,
-            n.layer,
-        )
-    return out
-
-
-def _call_backward_recorded(n: Context, g: Any) -> tuple:
-    """Run a node's backward on Tensors, so that the backward pass is itself recorded."""
-    first_order = (
-        f"op '{n.name}' is first-order only: its backward works on numpy arrays, so "
-        "create_graph=True cannot record it. Write its backward with Tensor operations "
-        "(*, /, +, -, @, .T, .sum) to get higher derivatives."
-    )
-    n.graph_mode = True
-    try:
-        grads = n.fn.backward(n, g)
-    except TypeError as e:
-        raise RuntimeError(f"{first_order} ({e})") from None
-    finally:
-        n.graph_mode = False
-    grads = grads if isinstance(grads, tuple) else (grads,)
-    for gi, inp in zip(grads, n.inputs):
-        if gi is not None and isinstance(inp, Tensor) and inp.requires_grad:
-            if not isinstance(gi, Tensor):
-                raise RuntimeError(first_order)
-    return grads
-
-
-def _accumulate_leaf(t: Tensor, gi: Any, capture: dict | None, upstream: Any = None) -> None:
-    if capture is not None:
-        if t._id in capture:
-            capture[t._id] = gi if capture[t._id] is None else capture[t._id] + gi
-        return
-    _accumulate_grad_attr(t, gi, upstream)
-
-
-def _accumulate_grad_attr(t: Tensor, gi: Any, upstream: Any = None) -> None:
-    if isinstance(gi, Tensor):
-        gi = gi._data
-    if gi.dtype != t._data.dtype:
-        gi = gi.astype(t._data.dtype)
-    if t.grad is None:
-        # never alias an array another tensor may also receive (pass-through ops, views)
-        t.grad = gi.copy() if (gi is upstream or gi.base is not None) else gi
-    else:
-        t.grad = t.grad + gi
-
-
-class _Switch(contextlib.ContextDecorator):
-    """Set one process-wide switch of ``_State`` for a block (or a decorated function) and
-    restore it after. A class, not a generator: ``fit`` enters a few of these every step."""
-
-    def __init__(self, name: str, value: Any) -> None:
-        self.name, self.value = name, value
-        self.prev: list = []  # a stack, so one instance may be re-entered (as a decorator)
-
-    def __enter__(self) -> None:
-        self.prev.append(getattr(_State, self.name))
-        setattr(_State, self.name, self.value)
-
-    def __exit__(self, *exc: Any) -> None:
-        setattr(_State, self.name, self.prev.pop())
-
-
-def grad(
-    output: Tensor,
-    inputs: Tensor | Sequence[Tensor],
-    grad_output: Any = None,
-    create_graph: bool = False,
-    retain_graph: bool | None = None,
-) -> list[Tensor]:
-    """Gradients of ``output`` with respect to ``inputs``, without touching ``.grad``.
-
-    Args:
-        output: the tensor to differentiate (a scalar unless ``grad_output`` is given).
-        inputs: one tensor or a sequence; leaves or intermediates.
-        grad_output: upstream gradient of ``output``'s shape (default 1 for a scalar).
-        create_graph: record the backward pass, so the returned gradients can be
-            differentiated again (second derivatives, Hessian-vector products).
-        retain_graph: keep the graph's saved arrays (default: ``create_graph``).
-
-    Returns:
-        A list of Tensors, one per input, each of its input's shape. An input that
-        ``output`` does not depend on gets zeros.
-
-    Example::
-
-        >>> x = Tensor([[3.0]], requires_grad=True)
-        >>> (dx,) = grad(x ** 3, [x], create_graph=True)   # 3 x^2 = 27
-        >>> (d2x,) = grad(dx, [x])                          # 6 x = 18
-    """
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
-    for t in inputs:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
-    if not output.requires_grad:
-        raise RuntimeError(
-            f"grad(): {output.label} does not require grad; none of its inputs was recorded"
-        )
-    retain = create_graph if retain_graph is None else retain_graph
-    capture: dict[int, Any] = {t._id: None for t in inputs}
-    g = _initial_grad(output, grad_output)
-    _backprop(output, g, retain, create_graph, capture)
-    result = []
-    for t in inputs:
-        gi = capture[t._id]
-        if gi is None:
-            gi = np.zeros_like(t._data)
-        if isinstance(gi, Tensor):
-            result.append(gi)
-        else:
-            result.append(Tensor(gi))
-    return result
-
-
-def no_grad() -> _Switch:
-    """Record nothing inside the block (evaluation, parameter updates). Also a decorator."""
-    return _Switch("grad_enabled", False)
-
-
-def enable_grad() -> _Switch:
-    """Record again inside a ``no_grad`` block. Also a decorator."""
-    return _Switch("grad_enabled", True)
-
-
-def _trusted_step() -> _Switch:
-    """Record without the write guard: saved leaf arrays are not locked and outputs are not
-    frozen. Only for library code that runs a forward and its backward back to back with
-    built-in ops (``fit``'s step), where no user code can write in between; the guard costs
-    several microseconds per node, a fifth or more of a small layer's step."""
-    return _Switch("guard_writes", False)
-
-
-def is_grad_enabled() -> bool:
-    return _State.grad_enabled
-
-
-@contextlib.contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Raise :class:`AnomalyError` at the first op whose forward or backward gives NaN/inf.
-
-    The message names the op, its inputs (by name) and their shapes. Slow: debugging only.
-    """
-    prev = _State.anomaly
-    _State.anomaly = True
-    try:
-        with np.errstate(all="ignore"):
-            yield
-    finally:
-        _State.anomaly = prev
-
-
-from autograd_dnn import ops as _ops  # noqa: E402  (ops subclass Function, defined above)
+from autograd_dnn import ops as _ops  # noqa: E402  (ops build on Tensor, defined above)

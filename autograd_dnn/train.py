@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -10,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd_dnn.optim import make_optimizer
+from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph
+from autograd_dnn.optim import Optimizer, make_optimizer
 from autograd_dnn.tape import Tape
-from autograd_dnn.tensor import Tensor, _State, _trusted_step, enable_grad, no_grad
+from autograd_dnn.tensor import Tensor
 
 if TYPE_CHECKING:
     from autograd_dnn.nn import DeepNetwork
@@ -113,51 +113,25 @@ def fit(
     Xt = Tensor(net.check_X(X).data, name="X")  # never X's own grad: fit needs no dA0
     m = Xt.shape[1]
     Yd = net.check_Y(Y, m)
-    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
-        raise ValueError(f"iterations must be a whole number >= 1, got {iterations!r}")
-    if not isinstance(print_every, (int, np.integer)) or print_every < 1:
-        raise ValueError(f"print_every must be a whole number >= 1, got {print_every!r}")
-    if batch_size is not None:
-        if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= m:
-            raise ValueError(f"batch_size must be between 1 and m = {m}, got {batch_size!r}")
-    if l2 is not None and (l2 < 0 or not np.isfinite(l2)):
-        raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
-    dev = None
-    if (X_dev is None) != (Y_dev is None):
-        raise ValueError("pass both X_dev and Y_dev, or neither")
-    if X_dev is not None:
-        Xd = net.check_X(X_dev)
-        dev = (Xd, net.check_Y(Y_dev, Xd.shape[1]))
+    _check_options(iterations, print_every, batch_size, l2, m)
+    dev = _dev_set(net, X_dev, Y_dev)
     if l2 is not None:
         net.l2 = float(l2)
     opt = make_optimizer(
         optimizer, net.parameters(), learning_rate, momentum, beta1, beta2, epsilon, decay_rate
     )
-    unit = "iteration" if batch_size is None else "epoch"
-    history = History(unit=unit, learning_rate=float(learning_rate))
+    history = History(
+        unit="iteration" if batch_size is None else "epoch", learning_rate=float(learning_rate)
+    )
+    stepper = Stepper(net, opt, m, history.unit)
     rng = np.random.default_rng(seed)
-    bar = _progress_bar(iterations, unit, progress)
+    bar = _progress_bar(iterations, history.unit, progress)
     start = time.perf_counter()
-    last_finite = None
-    trusted = not net._has_custom_ops()
-    tapes: dict = {}  # one tape per batch shape, replayed while this call lasts
     try:
         for i in range(iterations):
-            if batch_size is None:
-                J = _step(net, opt, Xt, Yd, i, unit, last_finite, m, trusted, tapes)
-                last_finite = J
-                if decay_rate:
-                    opt.decay(i + 1)  # a full batch: every step is an epoch
-            else:
-                total = 0.0
-                for idx in minibatches(m, batch_size, rng):
-                    Xb = Tensor(Xt.data[:, idx], name="X")
-                    Jb = _step(net, opt, Xb, Yd[:, idx], i, unit, last_finite, m, trusted, tapes)
-                    last_finite = Jb
-                    total += Jb * len(idx)
-                J = total / m
-                if decay_rate:
-                    opt.decay(i + 1)
+            J = stepper.epoch(Xt, Yd, i, batch_size, rng)
+            if decay_rate:
+                opt.decay(i + 1)  # every epoch (a full-batch step is one)
             if i % print_every == 0 or i == iterations - 1:
                 _record(net, history, i, J, dev, print_cost, bar, m)
             if bar is not None:
@@ -169,59 +143,101 @@ def fit(
     return history
 
 
-def _step(
-    net,
-    opt,
-    X: Tensor,
-    Y: np.ndarray,
-    i: int,
-    unit: str,
-    last: float | None,
-    m: int,
-    trusted: bool | None = None,
-    tapes: dict | None = None,
-) -> float:
-    """One optimizer step on (X, Y), a batch of the m training samples; returns the cost
-    before the update.
+def _check_options(
+    iterations: Any, print_every: Any, batch_size: Any, l2: float | None, m: int
+) -> None:
+    """Refuse options fit cannot use, naming each."""
+    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        raise ValueError(f"iterations must be a whole number >= 1, got {iterations!r}")
+    if not isinstance(print_every, (int, np.integer)) or print_every < 1:
+        raise ValueError(f"print_every must be a whole number >= 1, got {print_every!r}")
+    if batch_size is not None:
+        if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= m:
+            raise ValueError(f"batch_size must be between 1 and m = {m}, got {batch_size!r}")
+    if l2 is not None and (l2 < 0 or not np.isfinite(l2)):
+        raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
 
-    ``trusted``: no user code runs inside the forward pass (None: ask the network); then the
-    step records without the write guard. ``tapes`` (trusted steps only): this ``fit``
-    call's taped steps by batch shape. A shape's second step is recorded and taped, and
-    from the third on its tape is replayed instead of recording the same graph again (see
-    ``autograd_dnn.tape``); None marks a shape seen once, False one the tape refused."""
-    opt.zero_grad()
-    if trusted is None:
-        trusted = not net._has_custom_ops()
-    if not trusted or _State.anomaly:
-        tapes = None  # user code, or detect_anomaly checking every op: record each step
-    key = (X.shape, np.shape(Y))
-    tape = tapes.get(key) if tapes is not None else None  # False: this graph is not taped
-    if tape:
-        value = tape.run(X, Y)
-    else:
-        # a layer's own Function or forward keeps the write guard, which turns a stray
-        # in-place write into an error; otherwise nothing can write between the two passes
-        guard = _trusted_step() if trusted else contextlib.nullcontext()
-        with enable_grad(), guard:  # fit works inside a user's no_grad() block too
-            J = net._cost(X, Y, fused=True, l2_m=m)
+
+def _dev_set(net: DeepNetwork, X_dev: Any, Y_dev: Any) -> tuple[Tensor, np.ndarray] | None:
+    if (X_dev is None) != (Y_dev is None):
+        raise ValueError("pass both X_dev and Y_dev, or neither")
+    if X_dev is None:
+        return None
+    Xd = net.check_X(X_dev)
+    return Xd, net.check_Y(Y_dev, Xd.shape[1])
+
+
+class Stepper:
+    """The optimizer steps of one ``fit`` call.
+
+    Each step records the cost of a batch, runs backward and lets the optimizer update the
+    parameters. The first two steps of each batch shape are recorded by the engine; the
+    second is turned into a :class:`~autograd_dnn.tape.Tape`, which replays every later step
+    of that shape (the same ops on new values) without recording. A network whose forward
+    runs user code (``net.replayable`` False) is recorded at every step.
+
+    Args:
+        net: the model (``check_X``, ``check_Y``, ``parameters``, ``batch_cost``,
+            ``replayable``).  opt: its optimizer.  m: the training set's m (the L2 term's).
+        unit: "iteration" or "epoch", for messages.
+    """
+
+    def __init__(self, net: Any, opt: Optimizer, m: int, unit: str = "iteration") -> None:
+        self.net, self.opt, self.m, self.unit = net, opt, m, unit
+        self.tapes: dict | None = {} if net.replayable else None
+        self.last: float | None = None  # the last finite cost, for the divergence message
+
+    def epoch(
+        self, X: Tensor, Y: np.ndarray, i: int, batch_size: int | None, rng: np.random.Generator
+    ) -> float:
+        """One full-batch step, or one pass over seeded mini-batches; returns the mean cost."""
+        if batch_size is None:
+            return self.step(X, Y, i)
+        total = 0.0
+        for idx in minibatches(self.m, batch_size, rng):
+            total += self.step(Tensor(X.data[:, idx], name="X"), Y[:, idx], i) * len(idx)
+        return total / self.m
+
+    def step(self, X: Tensor, Y: np.ndarray, i: int) -> float:
+        """One optimizer step on the batch (X, Y); returns the cost before the update."""
+        self.opt.zero_grad()
+        tape = self._tape_for(X, Y)
+        value = tape.run(X, Y) if tape else self._recorded_step(X, Y)
+        if not math.isfinite(value):
+            self.opt.rollback()
+            before = f" (the last finite cost was {self.last:.6g})" if self.last is not None else ""
+            raise TrainingDiverged(
+                f"the cost became {value} at {self.unit} {i}{before}; the network keeps the "
+                "parameters of the last finite step. Try a smaller learning rate than "
+                f"{self.opt.learning_rate:g}."
+            )
+        self.opt.step()
+        self.last = value
+        return value
+
+    def _tape_for(self, X: Tensor, Y: np.ndarray) -> Tape | None:
+        """This shape's tape, if it has one (None also while detect_anomaly checks every op)."""
+        if self.tapes is None or modes.anomaly:
+            return None
+        return self.tapes.get((X.shape, np.shape(Y))) or None
+
+    def _recorded_step(self, X: Tensor, Y: np.ndarray) -> float:
+        """Record the cost and run backward; tape the shape on its second recorded step."""
+        with enable_grad():  # fit works inside a user's no_grad() block too
+            J = self.net.batch_cost(X, Y, self.m)
+        try:
             value = float(J.data)
-            if tapes is not None:  # a shape that repeats is taped on its second step
-                if key not in tapes:
-                    tapes[key] = None  # seen once (a one-step fit compiles no tape)
-                elif tapes[key] is None:
-                    tapes[key] = Tape.record(J, X, Y, opt.params) or False
+            if self.tapes is not None and not modes.anomaly:
+                key = (X.shape, np.shape(Y))
+                if key not in self.tapes:
+                    self.tapes[key] = None  # seen once: a one-step fit compiles no tape
+                elif self.tapes[key] is None:
+                    self.tapes[key] = Tape.record(J, X, Y, self.opt.params) or False
             if math.isfinite(value):
                 J.backward()
-        J = None  # drop the graph now: a kept traceback must not keep X and W locked
-    if not math.isfinite(value):
-        opt.rollback()
-        before = f" (the last finite cost was {last:.6g})" if last is not None else ""
-        raise TrainingDiverged(
-            f"the cost became {value} at {unit} {i}{before}; the network keeps the parameters "
-            f"of the last finite step. Try a smaller learning rate than {opt.learning_rate:g}."
-        )
-    opt.step()
-    return value
+        finally:
+            release_graph(J)  # a traceback kept by Ctrl-C must not keep W locked
+        return value
 
 
 def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar, m: int) -> None:
@@ -230,7 +246,7 @@ def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar,
     line = f"Cost after {history.unit} {i}: {J:.6f}"
     if dev is not None:
         with no_grad():
-            dc = float(net._cost(*dev, l2_m=m).data)  # the same L2 term as the train cost
+            dc = float(net.batch_cost(*dev, l2_m=m).data)  # the same L2 term as the train cost
         history.dev_costs.append(dc)
         line += f"  dev: {dc:.6f}"
     if bar is not None:

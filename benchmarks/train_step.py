@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 import autograd_dnn as ad
-from autograd_dnn.train import _step as fit_step
+from autograd_dnn.train import Stepper
 from benchmarks.common import (
     blas_info,
     fmt_time,
@@ -137,12 +137,10 @@ def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
     net = ad.DeepNetwork.from_parameters(params)
     opt = ad.optim.GD(net.parameters(), LR)
     Xt = ad.Tensor(X, name="X")
-    m = X.shape[1]
-    trusted = not net._has_custom_ops()  # as fit() asks once per call
-    tapes: dict = {}  # and as fit(), records two steps, tapes the second, replays the rest
+    stepper = Stepper(net, opt, X.shape[1])  # as fit(): records two steps, tapes the second
 
     def step():  # fit()'s own step: forward, cost, backward, update
-        return fit_step(net, opt, Xt, Y, 1, "iteration", None, m, trusted, tapes)
+        return stepper.step(Xt, Y, 1)
 
     return step
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_dnn import ops
-from autograd_dnn.tensor import Function
+from autograd_dnn.engine import Function
 
 
 def _scale(g, factor):

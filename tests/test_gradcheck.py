@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import autograd_dnn as ad
 from autograd_dnn import textbook as tb
 from autograd_dnn.gradcheck import MODES, check_gradients, compare_with_textbook, gradcheck
-from autograd_dnn.tensor import GradientShapeError, _State
+from autograd_dnn.engine import GradientShapeError, modes
 
 from . import planted
 
@@ -192,7 +192,7 @@ def test_gradcheck_leaves_the_network_and_engine_state_alone():
     for k, v in net.get_parameters().items():
         assert np.array_equal(v, before[k]), k
         assert net.parameters()[k].grad is None
-    assert ad.is_grad_enabled() and _State.kink_log is None
+    assert ad.is_grad_enabled() and modes.kink_log is None
 
 
 # ============================================================================= 2. modes

@@ -402,69 +402,76 @@ def test_hvp_on_0d_tensors(f: Callable, inputs: tuple[np.ndarray, ...]) -> None:
     check_hvp(f, *inputs)
 
 
-# ----------------------------------------------------------------------------- composed op
-@st.composite
-def _linear_activation(draw: Any) -> tuple:
-    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
-    activation = draw(
-        st.sampled_from(["relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear"])
-    )
-    W, A, b = draw(arrays((n, k))), draw(arrays((k, m))), draw(arrays((n, 1)))
-    return activation, W, A, b
+# ----------------------------------------------------------------------------- registry
+@pytest.mark.parametrize("name", list(ops.ACTIVATIONS))
+def test_the_activation_registry_is_the_ops_own(name: str) -> None:
+    Z = Tensor(np.linspace(-2, 2, 12).reshape(3, 4))
+    A = ops.activate(name, Z, slope=0.1)
+    expected = {
+        "relu": np.maximum(Z.data, 0),
+        "leaky_relu": np.where(Z.data > 0, Z.data, 0.1 * Z.data),
+        "tanh": np.tanh(Z.data),
+        "sigmoid": 1 / (1 + np.exp(-Z.data)),
+        "linear": Z.data,
+        "softmax": np.exp(Z.data) / np.exp(Z.data).sum(axis=0, keepdims=True),
+    }[name]
+    np.testing.assert_allclose(A.data, expected, rtol=1e-12)
+    assert ad.nn.ACTIVATIONS == tuple(ops.ACTIVATIONS)  # the nets use the same registry
 
 
-def _apply_activation(Z: Tensor, activation: str) -> Tensor:
-    if activation == "linear":
-        return Z
-    if activation == "softmax":
-        return Z.softmax(0)
-    return getattr(Z, activation)()
-
-
+# ----------------------------------------------------------------------------- new ops
 @ENGINE
-@given(_linear_activation())
-def test_linear_activation_vjp(case: tuple) -> None:
-    activation, W, A, b = case
-    check_vjp(lambda w, a, c: ops.LinearActivation.apply(w, a, c, activation=activation), W, A, b)
+@given(st.data())
+def test_where_concatenate_stack_and_min_vjps(data: st.DataObject) -> None:
+    shape = data.draw(shapes(min_dims=1, max_dims=3), label="shape")
+    a, b = data.draw(arrays(shape), label="a"), data.draw(arrays(shape), label="b")
+    cond = data.draw(hnp.arrays(bool, shape), label="cond")
+    axis = data.draw(st.integers(0, len(shape) - 1), label="axis")
+    check_vjp(lambda x, y: F.where(cond, x, y), a, b)
+    check_hvp(lambda x, y: F.where(cond, x * x, y), a, b)
+    check_vjp(lambda x, y: F.concatenate([x, y, x], axis=axis), a, b)
+    check_hvp(lambda x, y: F.concatenate([x * y, y], axis=axis), a, b)
+    check_vjp(lambda x, y: F.stack([x, y], axis=axis), a, b)
+    distinct = data.draw(distinct_arrays(shape), label="distinct")  # no ties: a smooth min
+    check_vjp(lambda x: x.min(axis=axis), distinct)
+    np.testing.assert_array_equal(Tensor(distinct).min(axis=axis).data, distinct.min(axis=axis))
 
 
-@ENGINE
-@given(_linear_activation())
-def test_linear_activation_equals_linear_then_activation(case: tuple) -> None:
-    """The training loop's one-node layer gives the same values and gradients as two ops."""
-    activation, W, A, b = case
-    results = []
-    for fused in (True, False):
-        ts = [Tensor(x.copy(), requires_grad=True) for x in (W, A, b)]
-        if fused:
-            out = ops.LinearActivation.apply(*ts, activation=activation)
-        else:
-            out = _apply_activation(F.linear(*ts), activation)
-        (out * out).sum().backward()
-        results.append([out.data] + [t.grad for t in ts])
-    for got, want in zip(*results):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+def test_stack_and_concatenate_refuse_what_numpy_refuses() -> None:
+    with pytest.raises(ValueError, match="one shape"):
+        F.stack([np.ones(2), np.ones(3)])
+    with pytest.raises(ValueError, match="at least one"):
+        F.concatenate([])
+    with pytest.raises(TypeError, match="boolean"):
+        F.where(np.ones(2), np.ones(2), np.ones(2))
 
 
-@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid", "linear"])
-def test_linear_activation_takes_its_activation_by_position_too(activation: str) -> None:
-    rng = np.random.default_rng(0)
-    W, A, b = rng.standard_normal((3, 2)), rng.standard_normal((2, 4)), rng.standard_normal((3, 1))
-    results = []
-    for how in ("keyword", "position"):
-        ts = [Tensor(x.copy(), requires_grad=True) for x in (W, A, b)]
-        if how == "keyword":
-            out = ops.LinearActivation.apply(*ts, activation=activation)
-        else:
-            out = ops.LinearActivation.apply(*ts, activation)
-        (out * out).sum().backward()
-        results.append([out.data] + [t.grad for t in ts])
-    for got, want in zip(*results):
-        np.testing.assert_array_equal(got, want)
+def test_pow_gradients_at_zero_are_those_of_torch() -> None:
+    """Found by an outside battery against PyTorch: d(x**0)/dx at x = 0 and d(0**y)/dy were
+    nan; both are 0 (x**0 is the constant 1; 0**y is 0 for y > 0)."""
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    (dx,) = ad.grad((x**0.0).sum(), [x])
+    np.testing.assert_array_equal(dx.data, [0.0, 0.0])
+    y = Tensor(np.array([1.0, 2.5]), requires_grad=True)
+    (dy,) = ad.grad((Tensor(np.zeros(2)) ** y).sum(), [y])
+    np.testing.assert_array_equal(dy.data, [0.0, 0.0])
+    (dx,) = ad.grad((x ** Tensor(np.zeros(2))).sum(), [x])  # a Tensor exponent of 0 too
+    np.testing.assert_array_equal(dx.data, [0.0, 0.0])
 
 
-def test_linear_activation_is_first_order_only() -> None:
-    W = Tensor(np.ones((2, 2)), requires_grad=True)
-    out = ops.LinearActivation.apply(W, np.ones((2, 3)), np.zeros((2, 1)), activation="tanh")
-    with pytest.raises(RuntimeError, match="first-order only"):
-        ad.grad(out.sum(), [W], create_graph=True)
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
+def test_mean_over_an_empty_axis_is_nan_as_numpy() -> None:
+    x = Tensor(np.ones((0, 3)), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        out = x.mean(axis=0)
+        expected = np.ones((0, 3)).mean(axis=0)
+    np.testing.assert_array_equal(out.data, expected)  # three nans
+    assert out.shape == (3,)
+
+
+def test_equality_is_elementwise_so_an_accuracy_is_right() -> None:
+    pred = Tensor(np.array([[1.0, 0.0, 1.0, 1.0]]))
+    Y = np.array([[1.0, 1.0, 1.0, 0.0]])
+    assert np.mean(pred == Y) == 0.5
+    np.testing.assert_array_equal(pred != Y, [[False, True, False, True]])
+    assert {pred: 1}[pred] == 1  # still hashable by identity

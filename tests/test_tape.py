@@ -87,9 +87,9 @@ def test_fit_records_twice_per_batch_shape_and_replays_after(monkeypatch):
     assert len(calls) == two_steps  # 45 more steps, no more recorded ops
     calls.clear()
     net.fit(X, Y, learning_rate=0.1, iterations=3, batch_size=20, progress=False, print_every=1000)
-    assert ops.LinearActivation in calls
+    assert ops.Linear in calls
     n_shapes = 2  # batches of 20 and the last one of 10
-    recorded_steps = calls.count(ops.LinearActivation) / 2  # two hidden layers
+    recorded_steps = calls.count(ops.Linear) / 3  # three layers
     assert recorded_steps == 2 * n_shapes  # each shape's first two steps
 
 
@@ -150,11 +150,12 @@ def test_a_frozen_first_layer_with_mini_batches_trains_as_recorded():
 def test_a_forward_replaced_on_one_layer_object_counts_as_user_code():
     net = ad.DeepNetwork([2, 3, 1], seed=0)
     layer = net.layers[0]
-    layer.forward = lambda A_prev, fused=False: ad.nn.Dense.forward(layer, A_prev, fused)
-    assert net._has_custom_ops()
+    assert net.replayable
+    layer.forward = lambda A_prev: ad.nn.Dense.forward(layer, A_prev)
+    assert not net.replayable
     del layer.forward
-    net._cost = lambda *args, **kwargs: ad.DeepNetwork._cost(net, *args, **kwargs)
-    assert net._has_custom_ops()
+    net.batch_cost = lambda *args, **kwargs: ad.DeepNetwork.batch_cost(net, *args, **kwargs)
+    assert not net.replayable
 
 
 def test_a_refused_shape_is_asked_once_and_detect_anomaly_never_tapes(monkeypatch):
@@ -199,13 +200,15 @@ def test_the_tape_is_a_readable_straight_line_function_of_the_recorded_ops(monke
     src = t.source
     assert src.startswith("def replay(X, Y, params):")
     assert "for " not in src and "while " not in src  # no loop deciding where values go
-    # two linear_activation nodes, the output layer's linear, the fused cost: four ops, each
-    # run forward once and backward once, in reverse
+    # two hidden layers' linear and relu nodes, the output layer's linear, the fused
+    # cost: six ops, each run forward once and backward once, in reverse
     forwards = [line for line in src.splitlines() if " = F" in line]
     backwards = [line for line in src.splitlines() if "o = B" in line]
-    assert [line.split(" = F")[1].split("(")[0] for line in forwards] == ["0", "1", "2", "3"]
-    assert [line.split("o = B")[1].split("(")[0] for line in backwards] == ["3", "2", "1", "0"]
-    assert "P0.grad" in src and "P5.grad" in src  # W1 ... b3 receive their gradients
+    assert [line.split(" = F")[1].split("(")[0] for line in forwards] == ["0", "1", "2", "3", "4", "5"]
+    assert [line.split("o = B")[1].split("(")[0] for line in backwards] == [
+        "5", "4", "3", "2", "1", "0"
+    ]  # fmt: skip
+    assert "accumulate(P0," in src and "accumulate(P5," in src  # W1 ... b3 get gradients
 
 
 def test_a_shape_is_taped_on_its_second_step_so_a_one_step_fit_compiles_nothing(monkeypatch):

@@ -265,15 +265,16 @@ def test_minibatch_l2_uses_the_training_m():
     an epoch's cost is the full-batch cost, and dev costs carry the same term."""
     X, Y = D.flower(200, seed=0)
     net = ad.DeepNetwork([2, 4, 1], seed=0, l2=0.5)
+    no_l2 = ad.DeepNetwork.from_parameters(net.get_parameters())  # the same net, lambda 0
     Xt = ad.Tensor(X)
-    full = float(net._cost(Xt, Y).data)
+    full = float(net.batch_cost(Xt, Y).data)
     batch = ad.Tensor(X[:, :20])
-    with_m = float(net._cost(batch, Y[:, :20], l2_m=200).data)
-    plain = float(net._cost(batch, Y[:, :20], with_l2=False).data)
+    with_m = float(net.batch_cost(batch, Y[:, :20], l2_m=200).data)
+    plain = float(no_l2.batch_cost(batch, Y[:, :20]).data)
     W = net.get_parameters()
     penalty = 0.5 / (2 * 200) * (np.sum(W["W1"] ** 2) + np.sum(W["W2"] ** 2))
     assert with_m == pytest.approx(plain + penalty)
-    assert full == pytest.approx(float(net._cost(Xt, Y, with_l2=False).data) + penalty)
+    assert full == pytest.approx(float(no_l2.batch_cost(Xt, Y).data) + penalty)
     h = net.fit(X, Y, learning_rate=1e-9, iterations=1, batch_size=20, progress=False,
                 X_dev=X, Y_dev=Y, l2=0.5)  # fmt: skip
     assert h.costs[0] == pytest.approx(full, rel=1e-6)
@@ -376,15 +377,18 @@ def test_optimizer_never_writes_into_an_array_the_user_kept_or_put_back(cls):
     np.testing.assert_array_equal(kept, kept_copy)
 
 
-def test_optimizer_reuses_its_two_buffers_when_nothing_else_holds_them():
-    W = ad.Tensor(np.ones((3, 3)), requires_grad=True)
+def test_optimizer_never_writes_into_an_array_it_replaced():
+    start = np.ones((3, 3))
+    W = ad.Tensor(start, requires_grad=True)
     opt = GD([W], learning_rate=0.1)
-    seen = []
-    for _ in range(6):
+    kept = []
+    for _ in range(4):
+        kept.append(W.data)
         W.grad = np.ones((3, 3))
         opt.step()
-        seen.append(id(W.data))
-    assert len(set(seen[1:])) == 2  # after the first step: two buffers, alternating
+    for k, arr in enumerate(kept):  # each step installed a new array; old ones are intact
+        np.testing.assert_allclose(arr, 1.0 - 0.1 * k)
+    np.testing.assert_array_equal(start, 1.0)
 
 
 def test_rollback_leaves_a_parameter_the_last_step_did_not_change():
@@ -433,7 +437,8 @@ def test_learning_rate_decays_per_epoch_in_fit(batch_size, monkeypatch):
 
 
 def test_fit_step_matches_the_guarded_graph_exactly():
-    """fit records its step without the write guard; the numbers are the guarded ones."""
+    """fit's steps (two recorded, then replayed from its tape) give the numbers of steps
+    recorded one by one through the public API."""
     X, Y = D.moons(60, seed=1)
     a = ad.DeepNetwork([2, 5, 4, 1], seed=3)
     b = ad.DeepNetwork.from_parameters(a.get_parameters(), activations=a.activations)
@@ -441,11 +446,10 @@ def test_fit_step_matches_the_guarded_graph_exactly():
     opt = GD(b.parameters(), learning_rate=0.1)
     for _ in range(3):
         opt.zero_grad()
-        b.cost(X, Y).backward()  # guarded: locks, frozen outputs, two nodes per layer
+        b.cost(X, Y).backward()
         opt.step()
     for k, v in a.get_parameters().items():
         np.testing.assert_allclose(v, b.get_parameters()[k], rtol=1e-13, atol=1e-15, err_msg=k)
-    assert ad.tensor._State.guard_writes  # restored after fit
 
 
 class _WritesIntoW(ad.ops.Linear):
@@ -464,31 +468,30 @@ def test_fit_keeps_the_write_guard_when_a_layer_runs_user_code():
     net.layers[0].linear_fn = _WritesIntoW
     with pytest.raises(ValueError, match="read-only"):
         net.fit(X, Y, learning_rate=0.1, iterations=2, progress=False)
-    assert ad.tensor._State.guard_writes
 
 
 class _LoggingDense(ad.nn.Dense):
     """A layer whose forward runs the user's own Python code."""
 
-    def forward(self, A_prev, fused=False):
-        return super().forward(A_prev, fused)
+    def forward(self, A_prev):
+        return super().forward(A_prev)
 
 
 class _MyNetwork(ad.DeepNetwork):
-    def _cost(self, *args, **kwargs):
-        return super()._cost(*args, **kwargs)
+    def cost_from(self, *args, **kwargs):
+        return super().cost_from(*args, **kwargs)
 
 
-def test_fit_keeps_the_write_guard_for_overridden_forward_code():
+def test_fit_records_every_step_of_overridden_forward_code():
     net = ad.DeepNetwork([2, 3, 1], seed=0)
-    assert not net._has_custom_ops()
+    assert net.replayable
     layer = net.layers[0]
     net.layers[0] = _LoggingDense(layer.W.data, layer.b.data, layer.activation, 1)
-    assert net._has_custom_ops()
-    assert _MyNetwork([2, 3, 1], seed=0)._has_custom_ops()
+    assert not net.replayable
+    assert not _MyNetwork([2, 3, 1], seed=0).replayable
     net.layers[0] = layer
     net.layers[1].activation_fn = ad.ops.Tanh
-    assert net._has_custom_ops()
+    assert not net.replayable
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
@@ -497,7 +500,6 @@ def test_the_write_guard_is_back_after_a_diverged_fit():
     net = ad.DeepNetwork([2, 8, 1], seed=0, output_activation="linear")
     with pytest.raises(ad.TrainingDiverged):
         net.fit(X, Y, learning_rate=10.0, iterations=500, progress=False)
-    assert ad.tensor._State.guard_writes
     W = ad.Tensor(np.ones((1, 1)), requires_grad=True)
     y = W * W  # recorded outside fit: W is locked again
     with pytest.raises(ValueError, match="read-only"):

@@ -14,65 +14,57 @@ Read this module first. Everything else in ``autograd_dnn`` is built on these fe
 4. :func:`grad` does the same but returns the gradients instead of touching ``.grad``; with
    ``create_graph=True`` the backward pass itself is recorded (second derivatives).
 
-Modes (grad mode, anomaly mode, the layer label) are per thread, as in PyTorch: a model can
-train in one thread while another predicts under ``no_grad``.
-
-Internal API for the rest of the package (documented, stable): :data:`modes`,
-:class:`Switch`, :func:`note_kink`, :func:`collect_kinks`, :func:`topo_order`,
-:func:`accumulate`, :func:`new_id`.
+Grad mode (``no_grad``) and the other switches are per thread: :mod:`autograd_dnn.modes`.
+The internal API other modules use: :func:`topo_order`, :func:`accumulate`,
+:func:`release_graph`, :func:`new_id`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import operator
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from autograd_dnn import locks
+from autograd_dnn.modes import (  # noqa: F401  (re-exported: the engine's whole API)
+    AnomalyError,
+    Switch,
+    check_finite,
+    collect_kinks,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    modes,
+    no_grad,
+    note_kink,
+)  # fmt: skip
 
-__all__ = [
-    "AnomalyError",
+__all__ = [  # fmt: skip
     "Context",
     "Function",
-    "GradientShapeError",
-    "accumulate",
     "backward",
-    "collect_kinks",
-    "detect_anomaly",
-    "enable_grad",
     "grad",
-    "is_grad_enabled",
-    "modes",
-    "new_id",
     "no_grad",
-    "note_kink",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "AnomalyError",
+    "GradientShapeError",
     "reduce_to_shape",
-    "release_graph",
+    "accumulate",
     "topo_order",
+    "release_graph",
+    "new_id",
+    "modes",
+    "Switch",
+    "note_kink",
+    "collect_kinks",
 ]
 
 new_id = itertools.count().__next__  # tensors and nodes are numbered in order: never id()
-
-
-class _Modes(threading.local):
-    """Per-thread switches; the class attributes are every new thread's defaults."""
-
-    grad_enabled: bool = True  # record ops (off inside no_grad)
-    anomaly: bool = False  # check every op's output for NaN/inf (detect_anomaly)
-    layer: int | None = None  # stamped on each recorded node (graph.layer_scope)
-    kink_log: list | None = None  # ops with kinks append their side masks (collect_kinks)
-
-
-modes = _Modes()
-
-
-class AnomalyError(RuntimeError):
-    """Raised by :func:`detect_anomaly` at the first op that produces NaN or inf."""
 
 
 class GradientShapeError(RuntimeError):
@@ -113,7 +105,8 @@ class Context:
 
     @property
     def saved_arrays(self) -> tuple:
-        self.check_released()
+        if self.released:
+            self.check_released()
         return self.saved
 
     @property
@@ -121,7 +114,8 @@ class Context:
         """The saved values; under ``create_graph`` each becomes the Tensor it came from: an
         input's array its input tensor, the output a recomputed output. An array derived in
         forward cannot be differentiated again, so it is refused rather than made a constant."""
-        self.check_released()
+        if self.released:
+            self.check_released()
         if not self.graph_mode:
             return self.saved
         return tuple(self._as_tensor(k, s) for k, s in enumerate(self.saved))
@@ -167,20 +161,16 @@ class Context:
 class Function:
     """A differentiable primitive: ``forward`` and its vector-Jacobian product side by side.
 
-    Subclass it and define two static methods::
+    Subclass it with two static methods, then call ``Cube.apply(t)``::
 
         class Cube(Function):
-            @staticmethod
-            def forward(ctx, x):            # numpy arrays in, numpy array out
+            def forward(ctx, x):  # numpy in, numpy out (both @staticmethod)
                 ctx.save_for_backward(x)
                 return x ** 3
 
-            @staticmethod
-            def backward(ctx, grad):        # upstream gradient in, one gradient per input
+            def backward(ctx, grad):  # upstream gradient in, one gradient per input
                 (x,) = ctx.saved_tensors
                 return 3 * x ** 2 * grad
-
-        y = Cube.apply(t)
 
     ``backward`` returns one array (or ``None``) per positional input of ``forward``; a
     gradient may have the broadcast shape, it is reduced to the input's shape for you.
@@ -214,13 +204,14 @@ class Function:
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:
-            raise ValueError(f"{cls.op_name or cls.__name__}: {e} ({_operands(args)})") from None
+            name = cls.op_name or cls.__name__
+            raise ValueError(f"{name}: {e} (operands: {_operands(args)})") from None
         t = Tensor.from_op(np.asarray(out), ctx if record else None)
         if record:
             ctx.id = t._id
             _guard(ctx, t._data, arrays, out)
         if modes.anomaly:
-            _check_finite(t._data, cls, args, "forward")
+            check_finite(t._data, cls.op_name or cls.__name__, _operands(args), "forward")
         return t
 
 
@@ -246,22 +237,10 @@ def _guard(ctx: Context, out: np.ndarray, arrays: list, raw: Any) -> None:
 
 
 def _operands(args: tuple) -> str:
-    described = [
-        f"{a.label} {a.shape}" if isinstance(a, Tensor) else f"array {a.shape}"
-        if isinstance(a, np.ndarray) else repr(a)
-        for a in args
-    ]
-    return "operands: " + ", ".join(described)
+    def one(a: Any) -> str:
+        return f"{a.label} {a.shape}" if isinstance(a, Tensor) else f"array {np.shape(a)}"
 
-
-def _check_finite(data: Any, fn: type[Function], args: tuple, where: str) -> None:
-    data = data._data if isinstance(data, Tensor) else data
-    if not np.all(np.isfinite(data)):
-        bad = "NaN" if np.isnan(data).any() else "inf"
-        raise AnomalyError(
-            f"detect_anomaly: {where} of op '{fn.op_name or fn.__name__}' produced {bad} "
-            f"({_operands(args).replace('operands', 'inputs')})"
-        )
+    return ", ".join(one(a) if isinstance(a, (Tensor, np.ndarray)) else repr(a) for a in args)
 
 
 # ----------------------------------------------------------------------------- backward
@@ -272,12 +251,17 @@ def reduce_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     added are summed away, and axes where ``shape`` has 1 are summed with keepdims.
     Example: ``db`` of shape (n[l], 1) from ``dZ`` of shape (n[l], m).
     """
-    if g.shape == shape:
+    gshape = g.shape
+    if gshape == shape:
         return g
-    extra = len(g.shape) - len(shape)
+    if len(gshape) == 2 and shape == (gshape[0], 1):  # db[l] from dZ[l]: the common case
+        if g.__class__ is np.ndarray:
+            return np.add.reduce(g, 1, keepdims=True)  # ndarray.sum without its wrapper
+        return g.sum(axis=1, keepdims=True)
+    extra = len(gshape) - len(shape)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    axes = tuple([i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1])
     return g.sum(axis=axes, keepdims=True) if axes else g
 
 
@@ -299,11 +283,13 @@ def accumulate(t: Tensor, g: Any, upstream: Any = None) -> None:
     """The one rule that adds a gradient to a leaf's ``.grad``: cast to the leaf's dtype, keep
     the array when it is fresh, copy it when it may be shared (``upstream`` passed through
     unchanged, or a view), add when ``.grad`` already holds one."""
-    g = g._data if isinstance(g, Tensor) else g
-    if g.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)
+    if isinstance(g, Tensor):
+        g = g._data  # create_graph: .grad holds arrays
+    dtype = t._data.dtype
     if t.grad is not None:
-        t.grad = t.grad + g
+        t.grad = t.grad + (g if g.dtype == dtype else g.astype(dtype))
+    elif g.dtype != dtype:
+        t.grad = g.astype(dtype)  # a fresh array
     else:
         t.grad = g.copy() if (g is upstream or g.base is not None) else g
 
@@ -396,7 +382,7 @@ def _call_backward(n: Context, g: Any, create_graph: bool) -> tuple:
     if modes.anomaly:
         for gi in grads:
             if gi is not None:
-                _check_finite(gi, n.fn, n.inputs, "backward")
+                check_finite(gi, n.name, _operands(n.inputs), "backward")
     return grads
 
 
@@ -482,61 +468,6 @@ def grad(
             g = np.zeros_like(t._data)
         result.append(g if isinstance(g, Tensor) else Tensor(g))
     return result
-
-
-# ----------------------------------------------------------------------------- modes
-class Switch(contextlib.ContextDecorator):
-    """Set one of this thread's :data:`modes` for a block (or a decorated function) and
-    restore it after; re-entrant, so one instance may decorate a recursive function."""
-
-    def __init__(self, name: str, value: Any) -> None:
-        self.name, self.value, self.prev = name, value, []
-
-    def __enter__(self) -> None:
-        self.prev.append(getattr(modes, self.name))
-        setattr(modes, self.name, self.value)
-
-    def __exit__(self, *exc: Any) -> None:
-        setattr(modes, self.name, self.prev.pop())
-
-
-def no_grad() -> Switch:
-    """Record nothing inside the block (evaluation, parameter updates). Also a decorator."""
-    return Switch("grad_enabled", False)
-
-
-def enable_grad() -> Switch:
-    """Record again inside a ``no_grad`` block. Also a decorator."""
-    return Switch("grad_enabled", True)
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops record in this thread."""
-    return modes.grad_enabled
-
-
-@contextlib.contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Raise :class:`AnomalyError` at the first op whose forward or backward gives NaN/inf.
-
-    The message names the op, its inputs (by name) and their shapes. Slow: debugging only.
-    """
-    with Switch("anomaly", True), np.errstate(all="ignore"):
-        yield
-
-
-def note_kink(side: Callable[[], np.ndarray]) -> None:
-    """Ops with kinks (relu, abs, max, ...) report which side of the kink each entry is on,
-    while a gradient checker listens (:func:`collect_kinks`); ``side`` is only called then."""
-    if modes.kink_log is not None:
-        modes.kink_log.append(side())
-
-
-@contextlib.contextmanager
-def collect_kinks() -> Iterator[list]:
-    """Collect the side masks of every kinked op run in the block (in this thread)."""
-    with Switch("kink_log", []):
-        yield modes.kink_log
 
 
 from autograd_dnn.tensor import Tensor  # noqa: E402  (the sugar class, built on this module)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_dnn.engine import Function, note_kink
+from autograd_dnn.engine import Function, modes, note_kink
 from autograd_dnn.tensor import Tensor
 
 
@@ -233,12 +233,16 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, W, A, b):
-        Z = MatMul.forward(ctx, W, A)
-        if Z.ndim != 2:  # batched operands: this op's backward is written for one layer
+        if W.ndim != 2 or A.ndim != 2:  # this op's backward is written for one layer
             raise ValueError(
                 f"linear needs W (n[l], n[l-1]) and A (n[l-1], m), got {np.shape(W)} and "
                 f"{np.shape(A)}"
             )
+        try:
+            Z = W @ A
+        except ValueError:  # inner sizes that disagree get the course's words
+            raise ValueError(_matmul_problem(W.shape, A.shape)) from None
+        ctx.save_for_backward(W, A)
         Z += b
         return Z
 
@@ -447,7 +451,8 @@ class ReLU(Function):
     def forward(ctx, z):
         active = z > 0  # a private mask: nothing for the user to edit, nothing to lock
         ctx.save_for_backward(active)
-        note_kink(lambda: active)
+        if modes.kink_log is not None:  # note_kink, without a call on the training path
+            modes.kink_log.append(active)
         return np.maximum(z, 0)
 
     @staticmethod

@@ -50,24 +50,22 @@ class Optimizer(ABC):
         self._previous: list[np.ndarray | None] = [None] * len(self.params)  # for rollback
 
     @abstractmethod
-    def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
-        """Write into ``out`` the amount to subtract from parameter i, given its gradient g
-        (all three the same shape)."""
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+        """The amount to subtract from parameter i given its gradient g (same shape), as a
+        fresh array: ``step`` writes the new parameter into it."""
 
     def step(self) -> None:
         """W[l] := W[l] - delta[l] for every parameter that has a gradient."""
         self.t += 1
-        previous = self._previous
+        previous, delta, subtract = self._previous, self._delta, np.subtract
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
                 previous[i] = None  # unchanged by this step: rollback leaves it alone
                 continue
-            live = p._data
-            new = np.empty_like(live)
-            self._delta(i, g, new)  # no temporary: the delta goes where the result will be
-            np.subtract(live, new, new)
-            previous[i], p._data = live, new
+            d = delta(i, g)
+            previous[i] = live = p._data
+            p._data = subtract(live, d, d)  # W - delta, written into the delta's fresh array
 
     def rollback(self) -> None:
         """Restore the parameters from before the last :meth:`step`."""
@@ -87,8 +85,8 @@ class Optimizer(ABC):
 class GD(Optimizer):
     """Gradient descent: W := W - alpha dW."""
 
-    def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
-        np.multiply(g, self.learning_rate, out)
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+        return g * self.learning_rate
 
 
 class Momentum(Optimizer):
@@ -101,11 +99,11 @@ class Momentum(Optimizer):
         self.beta = beta
         self.v = [np.zeros_like(p._data) for p in self.params]
 
-    def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
         v = self.v[i]
         v *= self.beta
         v += (1 - self.beta) * g
-        np.multiply(v, self.learning_rate, out)
+        return v * self.learning_rate
 
 
 class Adam(Optimizer):
@@ -125,7 +123,7 @@ class Adam(Optimizer):
         self.v = [np.zeros_like(p._data) for p in self.params]
         self.s = [np.zeros_like(p._data) for p in self.params]
 
-    def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
         v, s = self.v[i], self.s[i]
         v *= self.beta1
         v += (1 - self.beta1) * g
@@ -133,7 +131,7 @@ class Adam(Optimizer):
         s += (1 - self.beta2) * (g * g)
         v_hat = v / (1 - self.beta1**self.t)
         s_hat = s / (1 - self.beta2**self.t)
-        np.divide(self.learning_rate * v_hat, np.sqrt(s_hat) + self.epsilon, out=out)
+        return self.learning_rate * v_hat / (np.sqrt(s_hat) + self.epsilon)
 
 
 def make_optimizer(

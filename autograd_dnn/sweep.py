@@ -42,8 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_dnn.nn import DeepNetwork
 from autograd_dnn.engine import no_grad
+from autograd_dnn.nn import DeepNetwork
 from autograd_dnn.train import History, fit
 
 __all__ = ["EXECUTORS", "Config", "SweepResult", "configurations", "sweep"]

@@ -38,6 +38,7 @@ class _Op(NamedTuple):
     args: list[str]
     kwargs: dict
     route: list[tuple[int, str, tuple]]
+    scalar: bool  # a 0-d output, which numpy may return as a scalar: made an array again
 
 
 class Tape:
@@ -66,7 +67,6 @@ class Tape:
         leaf_name.update((id(p), f"p{q}") for q, p in enumerate(params))
         node_name = {id(n): f"v{k}" for k, n in enumerate(order)}
         consts: dict[str, Any] = {
-            "Ctx": Context,
             "ndarray": np.ndarray,
             "asarray": np.asarray,
             "ones_like": np.ones_like,
@@ -100,9 +100,15 @@ class Tape:
                     route.append((j, name, t.shape))
                     consts[f"S{k}_{j}"] = t.shape
             consts[f"F{k}"], consts[f"B{k}"] = n.fn.forward, n.fn.backward
-            consts[f"N{k}"], consts[f"K{k}"] = tuple(n.needs_input_grad), n.kwargs
+            consts[f"K{k}"] = n.kwargs  # and op k's context class, which knows them
+            consts[f"C{k}"] = type(
+                f"Context{k}",
+                (Context,),
+                {"needs_input_grad": n.needs_input_grad, "kwargs": n.kwargs},
+            )
             label = "".join(c if c.isprintable() else " " for c in n.name)
-            ops.append(_Op(k, label, args, n.kwargs, route))  # the label goes in a comment
+            scalar = n.out is None or n.out.ndim == 0
+            ops.append(_Op(k, label, args, n.kwargs, route, scalar))  # the label goes in a comment
         return cls(list(params), _write(ops, len(params)), consts)
 
     def run(self, X: Tensor, Y: Any) -> float:
@@ -153,12 +159,13 @@ def _write(ops: list[_Op], n_params: int) -> str:
 def _forward_lines(op: _Op) -> list[str]:
     """Make op k's context, call its Function's forward, keep the output as an array."""
     k, args = op.k, ", ".join(op.args)
-    lines = [f"    c{k} = Ctx(); c{k}.inputs = ({args},); c{k}.needs_input_grad = N{k}"]
+    lines = [f"    c{k} = C{k}(); c{k}.inputs = ({args},)"]
     if op.kwargs:
-        lines += [f"    c{k}.kwargs = K{k}", f"    v{k} = F{k}(c{k}, {args}, **K{k})  # {op.name}"]
+        lines.append(f"    v{k} = F{k}(c{k}, {args}, **K{k})  # {op.name}")
     else:
         lines.append(f"    v{k} = F{k}(c{k}, {args})  # {op.name}")
-    lines.append(f"    if v{k}.__class__ is not ndarray: v{k} = asarray(v{k})")
+    if op.scalar:
+        lines.append(f"    if v{k}.__class__ is not ndarray: v{k} = asarray(v{k})")
     return lines
 
 

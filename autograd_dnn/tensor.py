@@ -454,5 +454,4 @@ def _as_float_array(data: Any, name: str | None = None) -> np.ndarray:
     return arr
 
 
-
 from autograd_dnn import ops as _ops  # noqa: E402  (ops build on Tensor, defined above)

@@ -31,6 +31,7 @@ from benchmarks.train_step import _short, floor_step, make_data, numpy_step, our
 
 DIMS, M = [2] * 50 + [1], 2
 STEPS = {"numpy": numpy_step, "no-engine floor": floor_step, "autograd_dnn": ours_step}
+GOAL = 24_000  # bytecodes per replayed autograd_dnn step (issue 12)
 
 
 def _make(kind: str):
@@ -107,6 +108,38 @@ def main(argv: list[str] | None = None) -> None:
             row.append(f"{ins:,} ({ins / base['ins']:.2f} x numpy)")
         rows.append(row)
     print(table(rows))
+    replayed = int(rows[-1][1].replace(",", ""))
+    verdict = "met" if replayed <= GOAL else "NOT met"
+    print(f"goal: at most {GOAL:,} bytecodes per replayed step; {replayed:,}: {verdict}")
+    print(f"the recording path (the step fit records, twice per batch shape): {recorded():,}")
+
+
+def recorded() -> int:
+    """Bytecodes of one step recorded by the engine (no tape): what fit runs on a batch
+    shape's first two steps, and on every step of a network whose forward is user code."""
+    import autograd_dnn as ad
+    from benchmarks.train_step import make_data
+
+    params, X, Y = make_data(DIMS, M, np.float32)
+    net = ad.DeepNetwork.from_parameters(params)
+    opt = ad.optim.GD(net.parameters(), 0.01)
+    stepper = ad.train.Stepper(net, opt, M)
+    stepper.tapes = None  # never tape: every step is recorded
+    Xt = ad.Tensor(X, name="X")
+    stepper.step(Xt, Y, 0)
+    opcodes = collections.Counter()
+
+    def tracer(frame, event, arg):
+        frame.f_trace_opcodes = True
+        opcodes[event] += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        stepper.step(Xt, Y, 1)
+    finally:
+        sys.settrace(None)
+    return opcodes["opcode"]
 
 
 if __name__ == "__main__":

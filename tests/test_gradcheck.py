@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import autograd_dnn as ad
 from autograd_dnn import textbook as tb
-from autograd_dnn.gradcheck import MODES, check_gradients, compare_with_textbook, gradcheck
 from autograd_dnn.engine import GradientShapeError, modes
+from autograd_dnn.gradcheck import MODES, check_gradients, compare_with_textbook, gradcheck
 
 from . import planted
 

@@ -204,7 +204,9 @@ def test_the_tape_is_a_readable_straight_line_function_of_the_recorded_ops(monke
     # cost: six ops, each run forward once and backward once, in reverse
     forwards = [line for line in src.splitlines() if " = F" in line]
     backwards = [line for line in src.splitlines() if "o = B" in line]
-    assert [line.split(" = F")[1].split("(")[0] for line in forwards] == ["0", "1", "2", "3", "4", "5"]
+    order = ["0", "1", "2", "3", "4", "5"]
+    assert [line.split(" = F")[1].split("(")[0] for line in forwards] == order
+    assert [line.split(" = F")[1].split("(")[0] for line in forwards] == order
     assert [line.split("o = B")[1].split("(")[0] for line in backwards] == [
         "5", "4", "3", "2", "1", "0"
     ]  # fmt: skip

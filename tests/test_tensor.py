@@ -803,3 +803,101 @@ def test_second_derivative_when_two_inputs_share_one_array() -> None:
     (g2,) = ad.grad((x.detach() / x).sum(), [x], create_graph=True)  # -3 / x^2
     (h2,) = ad.grad(g2.sum(), [x])  # 2 c / x^3 = 6 / 27
     np.testing.assert_allclose(h2.data, [[2.0 / 9.0]])
+
+
+# ----------------------------------------------------------------------------- threads
+def test_modes_are_per_thread_so_one_thread_trains_while_another_predicts():
+    """Grad mode is thread-local (as in PyTorch): a thread predicting under no_grad() must not
+    switch recording off for a thread computing gradients at the same time."""
+    import threading
+
+    X, Y = ad.datasets.flower(64, seed=0)
+    net = ad.DeepNetwork([2, 6, 1], seed=0)
+    expected = net.gradients(X, Y)["dW1"]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def predict_forever() -> None:
+        try:
+            while not stop.is_set():
+                with ad.no_grad():
+                    net.predict(X)
+                    assert not ad.is_grad_enabled()
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    worker = threading.Thread(target=predict_forever)
+    worker.start()
+    try:
+        for _ in range(60):
+            assert ad.is_grad_enabled()
+            np.testing.assert_array_equal(net.gradients(X, Y)["dW1"], expected)
+            with ad.graph.layer_scope(7):
+                assert ad.engine.modes.layer == 7
+    finally:
+        stop.set()
+        worker.join()
+    assert errors == []
+
+
+def test_a_new_thread_starts_with_grad_mode_on_whatever_the_parent_set():
+    import threading
+
+    seen = []
+    with ad.no_grad():
+        t = threading.Thread(target=lambda: seen.append(ad.is_grad_enabled()))
+        t.start()
+        t.join()
+    assert seen == [True]
+
+
+# ----------------------------------------------------------------------------- create_graph
+class _XExpX(ad.Function):
+    """f(x) = x e^x, saving the derived array e = e^x: a second derivative through it would be
+    silently wrong (e would be a constant), so the engine must refuse."""
+
+    @staticmethod
+    def forward(ctx, x):
+        e = np.exp(x)
+        ctx.save_for_backward(x, e)
+        return x * e
+
+    @staticmethod
+    def backward(ctx, g):
+        x, e = ctx.saved_tensors
+        return g * (e + x * e)
+
+
+def test_a_saved_derived_array_is_refused_under_create_graph_never_a_wrong_number():
+    """Issue 13, defect 6: f''(0.5) of x e^x is (2 + x) e^x = 4.1218, not 1.6487."""
+    x = ad.Tensor([[0.5]], requires_grad=True)
+    (dx,) = ad.grad(_XExpX.apply(x).sum(), [x])  # first order is fine
+    np.testing.assert_allclose(dx.data, 1.5 * np.exp(0.5))
+    with pytest.raises(RuntimeError, match=r"op '_XExpX' saved an array \(saved value 1"):
+        ad.grad(_XExpX.apply(x).sum(), [x], create_graph=True)
+
+
+def test_a_ctrl_c_during_fit_leaves_the_network_usable():
+    """Issue 14, item 2: an interrupt inside a recorded step (here raised by a user Function)
+    must not leave W locked by a graph the user cannot drop."""
+
+    class Interrupting(ad.ops.Linear):
+        calls = 0
+
+        @staticmethod
+        def backward(ctx, g):
+            Interrupting.calls += 1
+            if Interrupting.calls == 2:
+                raise KeyboardInterrupt
+            return ad.ops.Linear.backward(ctx, g)
+
+    X, Y = ad.datasets.flower(32, seed=0)
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    net.layers[1].linear_fn = Interrupting
+    try:
+        net.fit(X, Y, iterations=5, progress=False)
+    except KeyboardInterrupt as e:
+        kept = e  # as Jupyter keeps the traceback alive
+    net.set_parameters(net.get_parameters())  # no "Call backward() first"
+    net.layers[0].W.data[0, 0] = 1.0  # writable
+    assert kept.__traceback__ is not None

@@ -246,49 +246,49 @@ class Tensor:
 
     # -- operators ----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self, other)
+        return ops.Add.apply(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(other, self)
+        return ops.Add.apply(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self, other)
+        return ops.Sub.apply(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(other, self)
+        return ops.Sub.apply(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self, other)
+        return ops.Mul.apply(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(other, self)
+        return ops.Mul.apply(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self, other)
+        return ops.Div.apply(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(other, self)
+        return ops.Div.apply(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ops.Pow.apply(self, other)
+        return ops.Pow.apply(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ops.Pow.apply(other, self)
+        return ops.Pow.apply(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(self, other)
+        return ops.MatMul.apply(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(other, self)
+        return ops.MatMul.apply(other, self)
 
     def __neg__(self) -> Tensor:
-        return _ops.Neg.apply(self)
+        return ops.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _ops.GetItem.apply(self, index=_freeze_index(index))
+        return ops.GetItem.apply(self, index=_freeze_index(index))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError(
@@ -319,7 +319,7 @@ class Tensor:
     # -- methods ------------------------------------------------------------------------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes by default)."""
-        return _ops.Sum.apply(self, axis=_norm_axis(axis, self.ndim), keepdims=keepdims)
+        return ops.Sum.apply(self, axis=_norm_axis(axis, self.ndim), keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis``: the sum divided by the count (NaN over an empty axis, as numpy)."""
@@ -332,7 +332,7 @@ class Tensor:
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; ties share the gradient equally."""
-        return _ops.Max.apply(self, axis=_norm_axis(axis, self.ndim), keepdims=keepdims)
+        return ops.Max.apply(self, axis=_norm_axis(axis, self.ndim), keepdims=keepdims)
 
     def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Minimum over ``axis``: ``-max(-t)``; ties share the gradient equally."""
@@ -341,66 +341,66 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """The transpose (reversed axes): ``A.T`` of shape (m, n[l]) for A (n[l], m)."""
-        return _ops.Transpose.apply(self, axes=None)
+        return ops.Transpose.apply(self, axes=None)
 
     def transpose(self, *axes: int) -> Tensor:
         """Permute axes (reverse them when none are given)."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return _ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
+        return ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
 
     def swapaxes(self, a: int, b: int) -> Tensor:
         perm = list(range(self.ndim))
         perm[a], perm[b] = perm[b], perm[a]
-        return _ops.Transpose.apply(self, axes=tuple(perm))
+        return ops.Transpose.apply(self, axes=tuple(perm))
 
     def reshape(self, *shape: int) -> Tensor:
         """Same data, new shape (one entry may be -1)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return _ops.Reshape.apply(self, shape=tuple(int(s) for s in shape))
+        return ops.Reshape.apply(self, shape=tuple(int(s) for s in shape))
 
     def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
-        return _ops.BroadcastTo.apply(self, shape=tuple(shape))
+        return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
     def exp(self) -> Tensor:
-        return _ops.Exp.apply(self)
+        return ops.Exp.apply(self)
 
     def log(self) -> Tensor:
-        return _ops.Log.apply(self)
+        return ops.Log.apply(self)
 
     def sqrt(self) -> Tensor:
-        return _ops.Sqrt.apply(self)
+        return ops.Sqrt.apply(self)
 
     def abs(self) -> Tensor:
-        return _ops.Abs.apply(self)
+        return ops.Abs.apply(self)
 
     def clip(self, lo: float | None, hi: float | None) -> Tensor:
         """Clamp to [lo, hi]; the gradient is 0 where the value was clipped."""
-        return _ops.Clip.apply(self, lo=lo, hi=hi)
+        return ops.Clip.apply(self, lo=lo, hi=hi)
 
     def relu(self) -> Tensor:
         """max(z, 0); derivative 1 for z > 0 and 0 otherwise (0 at z = 0, as the course)."""
-        return _ops.ReLU.apply(self)
+        return ops.ReLU.apply(self)
 
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
         """z for z > 0, slope * z otherwise."""
-        return _ops.LeakyReLU.apply(self, slope=float(slope))
+        return ops.LeakyReLU.apply(self, slope=float(slope))
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-z), computed without overflow for any finite z."""
-        return _ops.Sigmoid.apply(self)
+        return ops.Sigmoid.apply(self)
 
     def tanh(self) -> Tensor:
-        return _ops.Tanh.apply(self)
+        return ops.Tanh.apply(self)
 
     def softmax(self, axis: int = 0) -> Tensor:
         """exp(z) / sum(exp(z)) along ``axis`` (0: over the units of each column)."""
-        return _ops.Softmax.apply(self, axis=axis)
+        return ops.Softmax.apply(self, axis=axis)
 
     def log_softmax(self, axis: int = 0) -> Tensor:
         """z - logsumexp(z) along ``axis``, stable for large z."""
-        return _ops.LogSoftmax.apply(self, axis=axis)
+        return ops.LogSoftmax.apply(self, axis=axis)
 
 
 def as_array(x: Any) -> Any:
@@ -454,4 +454,4 @@ def _as_float_array(data: Any, name: str | None = None) -> np.ndarray:
     return arr
 
 
-from autograd_dnn import ops as _ops  # noqa: E402  (ops build on Tensor, defined above)
+from autograd_dnn import ops  # noqa: E402  (ops build on Tensor, defined above)

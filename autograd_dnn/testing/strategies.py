@@ -282,16 +282,11 @@ def conv_cases(
         )
     distinct = pool if distinct is None else distinct
     max_pad = 0 if pool else max_pad
-    max_out = max_size + 2 * max_pad  # n_H <= n_H_prev + 2 pad - f + 1 <= max_size + 2 max_pad
-    blobs = {
-        "A_prev": max_m * max_size**2 * max_channels,
-        "W": max_f**2 * max_channels**2,
-        "b": max_channels,
-        "dZ": max_m * max_out**2 * max_channels,
-    }
 
-    def blob(name: str) -> st.SearchStrategy[bytes]:
-        return st.binary(min_size=blobs[name], max_size=blobs[name])
+    def volume(draw: st.DrawFn, shape: tuple[int, ...], distinct: bool = False) -> np.ndarray:
+        size = int(np.prod(shape))  # one choice per array: fast to draw and to shrink
+        raw = draw(st.binary(min_size=size, max_size=size))
+        return (_distinct_volume if distinct else _grid_volume)(raw, shape)
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> dict[str, Any]:
@@ -306,13 +301,12 @@ def conv_cases(
         n_C = n_C_prev if pool else draw(st.integers(1, max_channels))
         n_H = (n_H_prev + 2 * pad - f) // stride + 1
         n_W = (n_W_prev + 2 * pad - f) // stride + 1
-        volume = _distinct_volume if distinct else _grid_volume
-        A_prev = volume(draw(blob("A_prev")), (m, n_H_prev, n_W_prev, n_C_prev))
-        upstream = _grid_volume(draw(blob("dZ")), (m, n_H, n_W, n_C))
+        A_prev = volume(draw, (m, n_H_prev, n_W_prev, n_C_prev), distinct)
+        upstream = volume(draw, (m, n_H, n_W, n_C))
         if pool:
             return {"A_prev": A_prev, "dA": upstream, "hparameters": {"f": f, "stride": stride}}
-        W = _grid_volume(draw(blob("W")), (f, f, n_C_prev, n_C))
-        b = _grid_volume(draw(blob("b")), (1, 1, 1, n_C))
+        W = volume(draw, (f, f, n_C_prev, n_C))
+        b = volume(draw, (1, 1, 1, n_C))
         hparameters = {"stride": stride, "pad": pad}
         return {"A_prev": A_prev, "W": W, "b": b, "dZ": upstream, "hparameters": hparameters}
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from autograd_dnn import textbook as tb
+from autograd_dnn.testing import strategies as dnn
 from autograd_dnn.testing.conv import (
     check_conv_backward,
     check_conv_forward,
@@ -370,3 +374,39 @@ def test_in_place_edits_and_wrong_returns_are_reported():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="modes must be taken from"):
         check_pool_forward(loop_pool_forward, modes=["mean"])
+
+
+# ----------------------------------------------------------------------------------------------
+# conv_cases draws what it promises
+# ----------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(st.data(), st.booleans())
+def test_conv_cases_draw_consistent_layers(data, pool):
+    limits = {"max_m": 2, "max_size": 4, "max_channels": 3, "max_f": 3, "max_stride": 3}
+    case = data.draw(dnn.conv_cases(pool=pool, max_pad=1, **limits))
+    A_prev, hp = case["A_prev"], case["hparameters"]
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    assert 1 <= m <= 2 and 1 <= n_H_prev <= 4 and 1 <= n_W_prev <= 4 and 1 <= n_C_prev <= 3
+    assert 1 <= hp["stride"] <= 3
+    if pool:
+        assert set(case) == {"A_prev", "dA", "hparameters"} and set(hp) == {"f", "stride"}
+        A, _ = tb.pool_forward(A_prev, hp)
+        assert case["dA"].shape == A.shape
+        assert len(np.unique(A_prev)) == A_prev.size  # distinct: one maximum per window
+        assert A_prev.min() >= -1 and A_prev.max() <= 1
+    else:
+        assert set(case) == {"A_prev", "W", "b", "dZ", "hparameters"} and hp["pad"] <= 1
+        Z, _ = tb.conv_forward(A_prev, case["W"], case["b"], hp)
+        assert case["dZ"].shape == Z.shape and case["b"].shape == (1, 1, 1, Z.shape[3])
+        for name in ("A_prev", "W", "b", "dZ"):  # the grid k/8 in [-1, 1]
+            values = case[name] * 8
+            assert np.array_equal(values, np.round(values)) and np.abs(values).max() <= 8, name
+
+
+def test_conv_cases_refuses_limits_that_cannot_fit():
+    with pytest.raises(ValueError, match="max_f = 5 cannot fit in max_size = 2"):
+        dnn.conv_cases(max_f=5, max_size=2, max_pad=1)
+    with pytest.raises(ValueError, match="limits >= 1"):
+        dnn.conv_cases(max_m=0)

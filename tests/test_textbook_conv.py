@@ -356,8 +356,8 @@ P4, PCACHE = tb.pool_forward(A4, {"f": 2, "stride": 2})
             lambda: tb.zero_pad(np.ones((5, 5, 3)), 1),
             r"X must be a 4-D array .* got shape \(5, 5, 3\)",
         ),
-        (lambda: tb.zero_pad(A4, -1), r"'pad'.* must be an int >= 0, got -1"),
-        (lambda: tb.zero_pad(A4, 1.5), r"'pad'.* must be an int >= 0, got 1.5"),
+        (lambda: tb.zero_pad(A4, -1), r"^pad must be an int >= 0, got -1"),
+        (lambda: tb.zero_pad(A4, 1.5), r"^pad must be an int >= 0, got 1.5"),
         (
             lambda: tb.conv_forward(A4[0], W4, B4, HP),
             r"A_prev must be a 4-D array \(m, n_H_prev, n_W_prev, n_C_prev\)"

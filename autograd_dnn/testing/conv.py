@@ -488,7 +488,7 @@ def _pool_mutants(
 
 
 def _output_shape_hint(key: str, ex: dict[str, Any], f: int, pad: int) -> Callable:
-    m, n_H_prev, n_W_prev, _ = ex["A_prev"].shape
+    _, n_H_prev, n_W_prev, _ = ex["A_prev"].shape
     stride = ex["hparameters"]["stride"]
 
     def hint(shape: tuple) -> str | None:

@@ -88,6 +88,12 @@ def _volume(x: Any, name: str, layout: str = "(m, n_H, n_W, n_C)") -> np.ndarray
     return arr
 
 
+def _int_at_least(value: Any, name: str, smallest: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < smallest:
+        raise ValueError(f"{name} must be an int >= {smallest}, got {value!r}")
+    return int(value)
+
+
 def _int_hparameter(hparameters: Any, key: str, smallest: int, where: str) -> int:
     if not isinstance(hparameters, Mapping):
         raise TypeError(
@@ -95,10 +101,7 @@ def _int_hparameter(hparameters: Any, key: str, smallest: int, where: str) -> in
         )
     if key not in hparameters:
         raise ValueError(f"hparameters is missing {key!r}: expected keys {where}")
-    value = hparameters[key]
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < smallest:
-        raise ValueError(f"hparameters[{key!r}] must be an int >= {smallest}, got {value!r}")
-    return int(value)
+    return _int_at_least(hparameters[key], f"hparameters[{key!r}]", smallest)
 
 
 def conv_output_shape(n_H_prev: int, n_W_prev: int, f: int, stride: int, pad: int) -> tuple:
@@ -201,7 +204,7 @@ def zero_pad(X: np.ndarray, pad: int) -> np.ndarray:
         are not padded.
     """
     X = _volume(X, "X")
-    pad = _int_hparameter({"pad": pad}, "pad", 0, "'pad'")
+    pad = _int_at_least(pad, "pad", 0)
     return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
 
 

@@ -289,7 +289,8 @@ def conv_backward(dZ: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, np.ndar
       ``dJ/dA_prev``, ``dJ/dW``, ``dJ/db``: the 1/m is already inside ``dZ``;
     - if ``dZ`` is the course's dense-layer convention, the derivative of the SUMMED loss
       ``sum_i L_i`` (``m dJ/dZ``), then all three results are m times the exact partials of J:
-      divide ``dW`` and ``db`` by m to get ``dJ/dW``, ``dJ/db``.
+      ``dA_prev`` is then the course's dA (``m dJ/dA_prev``, as for dense layers), and ``dW``
+      and ``db`` must be divided by m to give ``dJ/dW`` and ``dJ/db``.
 
     Args:
         dZ: ``(m, n_H, n_W, n_C)``, the gradient with respect to the output Z.

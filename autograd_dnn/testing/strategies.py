@@ -200,3 +200,117 @@ def caches(
     if kink_margin > 0:
         strategy = strategy.filter(lambda t: _far_from_kinks(t[2], names, kink_margin))
     return strategy
+
+
+# ----------------------------------------------------------------------------------------------
+# Course 4: convolution and pooling cases (samples first: (m, n_H, n_W, n_C))
+# ----------------------------------------------------------------------------------------------
+
+_CONV_GRID = 8  # conv_cases values are k/8 in [-1, 1]: short to print, exact in binary
+
+
+def _grid_volume(raw: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    """The first prod(shape) bytes as values k/8, k = -8..8; byte 0 is 0.0 (shrinks to zeros)."""
+    size = int(np.prod(shape))
+    k = np.frombuffer(raw[:size], dtype=np.uint8).astype(np.int64) % (2 * _CONV_GRID + 1)
+    return (np.where(k % 2 == 0, k // 2, -(k + 1) // 2) / _CONV_GRID).reshape(shape)
+
+
+def _distinct_volume(raw: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    """Distinct values evenly spaced in [-1, 1], in the order of the grid values of ``raw``
+    (ties broken by position): every pooling window has exactly one maximum."""
+    grid = _grid_volume(raw, shape).ravel()
+    size = grid.size
+    order = np.lexsort((np.arange(size), grid))
+    ranks = np.empty(size, dtype=np.int64)
+    ranks[order] = np.arange(size)
+    values = ranks / max(size - 1, 1) * 2.0 - 1.0 if size > 1 else np.zeros(1)
+    return values.reshape(shape)
+
+
+def conv_cases(
+    *,
+    pool: bool = False,
+    max_m: int = 3,
+    max_size: int = 5,
+    max_channels: int = 3,
+    max_f: int = 3,
+    max_stride: int = 2,
+    max_pad: int = 2,
+    distinct: bool | None = None,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """One convolution (or pooling) layer's inputs in course notation, small enough for loops.
+
+    Draws f in ``1..max_f``, stride in ``1..max_stride``, pad in ``0..max_pad`` (0 for pooling),
+    m in ``1..max_m``, n_H_prev and n_W_prev in ``1..max_size`` (at least ``f - 2 pad``, so that
+    the window fits), n_C_prev and n_C in ``1..max_channels``; then arrays of the right shapes.
+
+    Returns a strategy for dicts:
+
+    - convolution (``pool=False``): ``A_prev`` ``(m, n_H_prev, n_W_prev, n_C_prev)``, ``W``
+      ``(f, f, n_C_prev, n_C)``, ``b`` ``(1, 1, 1, n_C)``, ``dZ`` ``(m, n_H, n_W, n_C)`` and
+      ``hparameters = {"stride": s, "pad": pad}``;
+    - pooling (``pool=True``): ``A_prev``, ``dA`` ``(m, n_H, n_W, n_C_prev)`` and
+      ``hparameters = {"f": f, "stride": s}``.
+
+    Values lie on the grid k/8 in [-1, 1] and shrink towards 0. With ``distinct`` (the default
+    for pooling) the entries of ``A_prev`` are distinct instead, evenly spaced in [-1, 1], so
+    that every pooling window has one maximum: max pooling is then differentiable and finite
+    differences apply (the spacing is at least ``2 / (m n_H_prev n_W_prev n_C_prev - 1)``).
+
+    Example::
+
+        @given(dnn.conv_cases())
+        def test_my_conv_backward(case):
+            Z, cache = textbook.conv_forward(case["A_prev"], case["W"], case["b"],
+                                             case["hparameters"])
+            dA_prev, dW, db = my_conv_backward(case["dZ"], cache)
+    """
+    limits = {
+        "max_m": max_m,
+        "max_size": max_size,
+        "max_channels": max_channels,
+        "max_f": max_f,
+        "max_stride": max_stride,
+    }
+    if min(limits.values()) < 1 or max_pad < 0:
+        raise ValueError(f"conv_cases needs limits >= 1 and max_pad >= 0, got {limits}")
+    if max_f > max_size + (0 if pool else 2 * max_pad):
+        raise ValueError(
+            f"max_f = {max_f} cannot fit in max_size = {max_size} plus the padding; "
+            "lower max_f or raise max_size"
+        )
+    distinct = pool if distinct is None else distinct
+    max_pad = 0 if pool else max_pad
+
+    def volume(draw: st.DrawFn, shape: tuple[int, ...], distinct: bool = False) -> np.ndarray:
+        size = int(np.prod(shape))  # one choice per array: fast to draw and to shrink
+        raw = draw(st.binary(min_size=size, max_size=size))
+        return (_distinct_volume if distinct else _grid_volume)(raw, shape)
+
+    @st.composite
+    def draw_case(draw: st.DrawFn) -> dict[str, Any]:
+        f = draw(st.integers(1, max_f))  # max_f <= max_size + 2 max_pad was checked above
+        stride = draw(st.integers(1, max_stride))
+        pad = draw(st.integers(max(0, -(-(f - max_size) // 2)), max_pad))  # f fits: see above
+        smallest = max(1, f - 2 * pad)
+        m = draw(st.integers(1, max_m))
+        n_H_prev = draw(st.integers(smallest, max_size))
+        n_W_prev = draw(st.integers(smallest, max_size))
+        n_C_prev = draw(st.integers(1, max_channels))
+        n_C = n_C_prev if pool else draw(st.integers(1, max_channels))
+        n_H = (n_H_prev + 2 * pad - f) // stride + 1
+        n_W = (n_W_prev + 2 * pad - f) // stride + 1
+        A_prev = volume(draw, (m, n_H_prev, n_W_prev, n_C_prev), distinct)
+        upstream = volume(draw, (m, n_H, n_W, n_C))
+        if pool:
+            return {"A_prev": A_prev, "dA": upstream, "hparameters": {"f": f, "stride": stride}}
+        W = volume(draw, (f, f, n_C_prev, n_C))
+        b = volume(draw, (1, 1, 1, n_C))
+        hparameters = {"stride": stride, "pad": pad}
+        return {"A_prev": A_prev, "W": W, "b": b, "dZ": upstream, "hparameters": hparameters}
+
+    return draw_case()
+
+
+__all__ += ["conv_cases"]

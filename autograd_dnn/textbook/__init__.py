@@ -5,11 +5,14 @@ engine, so that the engine can be checked against it. One module per part of the
 
 - :mod:`autograd_dnn.textbook.dense`: Course 1, deep L-layer networks (forward, cost,
   backward, update, and the vector helpers of gradient checking).
+- :mod:`autograd_dnn.textbook.conv`: Course 4, week 1, convolution and pooling in the course's
+  four nested loops (zero_pad, conv_forward, conv_backward, pool_forward, pool_backward, ...).
 
 Every function is reachable as ``autograd_dnn.textbook.<name>``, with the course's name.
 """
 
-from autograd_dnn.textbook import dense
+from autograd_dnn.textbook import conv, dense
+from autograd_dnn.textbook.conv import *  # noqa: F403  (the course's names, listed in __all__)
 from autograd_dnn.textbook.dense import *  # noqa: F403  (the course's names, listed in __all__)
 
-__all__ = [*dense.__all__]
+__all__ = [*dense.__all__, *conv.__all__]

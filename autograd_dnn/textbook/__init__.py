@@ -5,11 +5,14 @@ engine, so that the engine can be checked against it. One module per part of the
 
 - :mod:`autograd_dnn.textbook.dense`: Course 1, deep L-layer networks (forward, cost,
   backward, update, and the vector helpers of gradient checking).
+- :mod:`autograd_dnn.textbook.rnn`: Course 5, week 1, recurrent cells: RNN and LSTM forward and
+  backward (one step and through time) and the gradient ``clip``.
 
 Every function is reachable as ``autograd_dnn.textbook.<name>``, with the course's name.
 """
 
-from autograd_dnn.textbook import dense
+from autograd_dnn.textbook import dense, rnn
 from autograd_dnn.textbook.dense import *  # noqa: F403  (the course's names, listed in __all__)
+from autograd_dnn.textbook.rnn import *  # noqa: F403
 
-__all__ = [*dense.__all__]
+__all__ = [*dense.__all__, *rnn.__all__]

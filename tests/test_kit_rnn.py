@@ -184,9 +184,9 @@ def stacked_lstm_cell_backward(da_next, dc_next, cache):
 def stacked_lstm_backward(da, caches):
     cells, x = caches
     dx = np.zeros_like(x)
-    carry_a, carry_c, total = 0.0, 0.0, {}
+    carry_a, carry_c, total = np.zeros_like(da[:, :, 0]), np.zeros_like(da[:, :, 0]), {}
     for t in reversed(range(len(cells))):
-        g = stacked_lstm_cell_backward(da[:, :, t] + carry_a, carry_c + 0 * da[:, :, t], cells[t])
+        g = stacked_lstm_cell_backward(da[:, :, t] + carry_a, carry_c, cells[t])
         dx[:, :, t], carry_a, carry_c = g.pop("dxt"), g.pop("da_prev"), g.pop("dc_prev")
         total = {k: total.get(k, 0) + v for k, v in g.items()}
     return {"dx": dx, "da0": carry_a, **total}
@@ -500,3 +500,12 @@ def test_checks_are_deterministic():
         return course_rnn_backward(da, caches, bug="cache of step t-1")
 
     assert failure(check_rnn_backward, wrong) == failure(check_rnn_backward, wrong)
+
+
+@pytest.mark.parametrize(
+    "check",
+    [check_rnn_cell_backward, check_rnn_backward, check_lstm_cell_backward, check_lstm_backward],
+)
+def test_a_check_refuses_what_is_not_a_function(check):
+    with pytest.raises(TypeError, match=r"fn must be your function .*, got dict"):
+        check({"dx": 0})

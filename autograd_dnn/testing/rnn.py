@@ -157,7 +157,11 @@ def _run(
     strategy: st.SearchStrategy,
     compare: Callable[[Any], Report | None],
     max_examples: int,
+    fn: Any,
+    signature: str,
 ) -> None:
+    if not callable(fn):
+        raise TypeError(f"fn must be your function {signature}, got {type(fn).__name__}")
     seen: list[Report] = []
 
     @settings(
@@ -409,7 +413,7 @@ LSTM_CELL_BUGS = {
     "dc without dc_next": "dc looks missing dc_next: dc = dc_next + da_next * ot * "
     "(1 - tanh(c_next)^2)",
     "dcct without tanh'": "dcct looks missing the candidate's tanh': dcct = dc * it * (1 - cct^2)",
-    "gate derivatives from the gates": "a gate's sigmoid' looks missing: dft = dc * c_prev * ft "
+    "no sigmoid'": "a gate's sigmoid' looks missing: dft = dc * c_prev * ft "
     "* (1 - ft), and likewise dit, dot",
 }
 
@@ -453,7 +457,7 @@ def _lstm_cell(da_next: np.ndarray, dc_next: np.ndarray, cache: tuple, bug: str 
     in_dc = c_next if bug in ("c_next in dc", "c_next in dot and dc") else tanh_c
     through_a = 0.0 if bug == "dc without da_next" else da_next * ot * (1 - in_dc**2)
     dc = (0.0 if bug == "dc without dc_next" else dc_next) + through_a
-    plain = bug == "gate derivatives from the gates"
+    plain = bug == "no sigmoid'"
     gates = {
         "o": da_next * in_dot * (1.0 if plain else ot * (1 - ot)),
         "c": dc * it * (1.0 if bug == "dcct without tanh'" else 1 - cct**2),
@@ -630,7 +634,8 @@ def check_rnn_cell_backward(
 
         return _cell_report(expected, got, bad, tol, mutants, False, describe)
 
-    _run("check_rnn_cell_backward", _sizes(1), compare, max_examples)
+    signature = "rnn_cell_backward(da_next, cache) -> gradients"
+    _run("check_rnn_cell_backward", _sizes(1), compare, max_examples, fn, signature)
 
 
 def check_lstm_cell_backward(
@@ -680,7 +685,8 @@ def check_lstm_cell_backward(
 
         return _cell_report(expected, got, bad, tol, mutants, True, describe)
 
-    _run("check_lstm_cell_backward", _sizes(1), compare, max_examples)
+    signature = "lstm_cell_backward(da_next, dc_next, cache) -> gradients"
+    _run("check_lstm_cell_backward", _sizes(1), compare, max_examples, fn, signature)
 
 
 def _check_through_time(
@@ -759,7 +765,8 @@ def _check_through_time(
 
         return report
 
-    _run(name, _sizes(max_T), compare, max_examples)
+    signature = f"{name.removeprefix('check_')}(da, caches) -> gradients"
+    _run(name, _sizes(max_T), compare, max_examples, fn, signature)
 
 
 def _where(s: int, T_x: int) -> str:

@@ -418,6 +418,31 @@ def test_lstm_backward_is_the_gradient_of_sum_da_a_through_time(s, data):
             assert_fd(g["d" + key], J, p[key], "d" + key)
 
 
+@FAST
+@given(shapes())
+def test_with_the_softmax_cost_the_course_da_gives_dJ(s):
+    """The docstring's mapping: for J = (1/m) sum over examples and steps of the cross-entropy
+    of y_hat<t>, the course's da[:, :, t-1] = Wya^T (y_hat<t> - y<t>) / m, and rnn_backward then
+    returns dJ/dWax, dJ/dWaa, dJ/dba, dJ/dx and dJ/da0 exactly (no further 1/m)."""
+    rng = np.random.RandomState(s["seed"])
+    n_y, m, T_x = max(s["n_y"], 2), s["m"], s["T_x"]
+    p = rnn_parameters(rng, s["n_x"], s["n_a"], n_y)
+    x, a0 = rng.randn(s["n_x"], m, T_x), rng.randn(s["n_a"], m)
+    y = np.eye(n_y)[:, rng.randint(n_y, size=(m, T_x))]  # one-hot, (n_y, m, T_x)
+
+    def J() -> float:
+        y_hat = tb.rnn_forward(x, a0, p)[1]
+        return float(-np.sum(y * np.log(y_hat)) / m)
+
+    _, y_hat, caches = tb.rnn_forward(x, a0, p)
+    da = np.einsum("ya,ymt->amt", p["Wya"], y_hat - y) / m
+    g = tb.rnn_backward(da, caches)
+    assert_fd(g["dx"], J, x, "dx")
+    assert_fd(g["da0"], J, a0, "da0")
+    for key in ("Wax", "Waa", "ba"):
+        assert_fd(g["d" + key], J, p[key], "d" + key)
+
+
 def test_lstm_backward_carries_dc_through_time():
     """Over 6 steps with forget gates near 1, much of da0 comes through the cell state: zeroing
     the carried dc (a typical bug) changes da0; finite differences side with the textbook."""

@@ -81,13 +81,10 @@ def make_backward_propagation_n(planted: bool) -> Callable:
             db1 = 4.0 / m * np.sum(dZ1, axis=1, keepdims=True)
         else:
             db1 = 1.0 / m * np.sum(dZ1, axis=1, keepdims=True)
-        return {"dZ3": dZ3, "dW3": dW3, "db3": db3, "dA2": dA2, "dZ2": dZ2, "dW2": dW2} | {
-            "db2": db2,
-            "dA1": dA1,
-            "dZ1": dZ1,
-            "dW1": dW1,
-            "db1": db1,
-        }
+        gradients = {"dZ3": dZ3, "dW3": dW3, "db3": db3}
+        gradients |= {"dA2": dA2, "dZ2": dZ2, "dW2": dW2, "db2": db2}
+        gradients |= {"dA1": dA1, "dZ1": dZ1, "dW1": dW1, "db1": db1}
+        return gradients
 
     return backward_propagation_n
 

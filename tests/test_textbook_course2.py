@@ -199,6 +199,15 @@ def test_dropout_masks_are_the_courses_global_draws_without_touching_the_global_
     np.testing.assert_array_equal(cache[6], D2)
 
 
+def test_dropout_seed_none_draws_from_the_global_state():
+    X, params = course_3_layer_case()
+    np.random.seed(11)
+    _, unseeded = tb.forward_propagation_with_dropout(X, params, 0.5, seed=None)
+    _, seeded = tb.forward_propagation_with_dropout(X, params, 0.5, seed=11)
+    np.testing.assert_array_equal(unseeded[1], seeded[1])
+    np.testing.assert_array_equal(unseeded[6], seeded[6])
+
+
 BACKWARD_DROPOUT_CACHE = (
     REG_CACHE[0],
     np.array([[True, False, True, True, True], [True, True, True, True, False]]),

@@ -19,7 +19,13 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-TESTED = {"check_your_backprop", "choose_hyperparameters", "custom_op", "deep_vs_shallow"}
+TESTED = {
+    "check_your_backprop",
+    "choose_hyperparameters",
+    "custom_op",
+    "deep_vs_shallow",
+    "gradient_checking",  # tested in test_example_gradient_checking.py
+}
 
 
 def run_example(name: str, *args: object, cwd: Path) -> subprocess.CompletedProcess[str]:

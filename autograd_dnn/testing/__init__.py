@@ -7,12 +7,13 @@ caches; the ``check_*`` functions compare your functions with :mod:`autograd_dnn
     check_linear_backward(linear_backward)     # (dZ, linear_cache) -> (dA_prev, dW, db)
     check_model_backward(L_model_backward)     # (AL, Y, caches) -> grads
 
+Course 2's dropout, L2, batch norm and optimizer updates (:mod:`autograd_dnn.testing.course2`),
 Course 4's convolution and pooling (:mod:`autograd_dnn.testing.conv`) and Course 5's RNN and
 LSTM cells through time (:mod:`autograd_dnn.testing.rnn`) have kits of their own, exported
 here too.
 """
 
-from autograd_dnn.testing import conv, rnn, strategies
+from autograd_dnn.testing import conv, course2, rnn, strategies
 from autograd_dnn.testing.checks import (
     M_VALUES,
     check_activation_backward,
@@ -48,6 +49,7 @@ __all__ = [
     "check_rnn_backward",
     "check_rnn_cell_backward",
     "conv",
+    "course2",
     "rnn",
     "strategies",
 ]

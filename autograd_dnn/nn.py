@@ -349,6 +349,14 @@ class DeepNetwork:
         J.name = "J"
         return J
 
+    def samples(self, X: Tensor) -> int:
+        """m: the number of samples of a checked X (n[0], m), its columns."""
+        return X.shape[1]
+
+    def batch(self, X: Tensor, Y: np.ndarray, idx: np.ndarray) -> tuple[Tensor, np.ndarray]:
+        """The samples ``idx`` of a checked batch: those columns of X (n[0], m) and Y."""
+        return Tensor(X.data[:, idx], name="X"), Y[:, idx]
+
     def batch_cost(self, X: Tensor, Y: np.ndarray, l2_m: int | None = None) -> Tensor:
         """J of a batch already checked by :meth:`check_X` and :meth:`check_Y`: what ``fit``
         records at each step (``l2_m``: the training set's m, see :meth:`cost_from`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -111,7 +111,7 @@ def fit(
             network keeps the parameters of the last step whose cost was finite.
     """
     Xt = Tensor(net.check_X(X).data, name="X")  # never X's own grad: fit needs no dA0
-    m = Xt.shape[1]
+    m = net.samples(Xt)
     Yd = net.check_Y(Y, m)
     _check_options(iterations, print_every, batch_size, l2, m)
     dev = _dev_set(net, X_dev, Y_dev)
@@ -164,7 +164,34 @@ def _dev_set(net: DeepNetwork, X_dev: Any, Y_dev: Any) -> tuple[Tensor, np.ndarr
     if X_dev is None:
         return None
     Xd = net.check_X(X_dev)
-    return Xd, net.check_Y(Y_dev, Xd.shape[1])
+    return Xd, net.check_Y(Y_dev, net.samples(Xd))
+
+
+class Trainable(Protocol):
+    """What ``fit`` needs of a model: dense, convolutional and recurrent models all offer it,
+    and ``fit`` uses nothing else (no private method of any model).
+
+    - ``check_X(X) -> Tensor`` and ``check_Y(Y, m) -> ndarray``: validated data, in the
+      model's dtype, with errors that name the shape expected;
+    - ``samples(X) -> int``: m, the number of samples of a checked X (dense: its columns;
+      convolutional: its first axis);
+    - ``batch(X, Y, idx) -> (Tensor, ndarray)``: the samples ``idx`` of X and Y;
+    - ``parameters() -> {name: Tensor}``: what the optimizer updates;
+    - ``batch_cost(X, Y, l2_m) -> Tensor``: the recorded cost J of a checked batch, its L2
+      term (if any) with ``l2_m`` as m;
+    - ``replayable``: False when user code runs in the forward pass (every step recorded);
+    - ``l2``: the L2 strength lambda (``fit(l2=...)`` sets it).
+    """
+
+    l2: float
+    replayable: bool
+
+    def check_X(self, X: Any) -> Tensor: ...
+    def check_Y(self, Y: Any, m: int) -> np.ndarray: ...
+    def samples(self, X: Tensor) -> int: ...
+    def batch(self, X: Tensor, Y: np.ndarray, idx: np.ndarray) -> tuple[Tensor, np.ndarray]: ...
+    def parameters(self) -> dict[str, Tensor]: ...
+    def batch_cost(self, X: Tensor, Y: np.ndarray, l2_m: int | None = None) -> Tensor: ...
 
 
 class Stepper:
@@ -177,8 +204,8 @@ class Stepper:
     runs user code (``net.replayable`` False) is recorded at every step.
 
     Args:
-        net: the model (``check_X``, ``check_Y``, ``parameters``, ``batch_cost``,
-            ``replayable``).  opt: its optimizer.  m: the training set's m (the L2 term's).
+        net: the model (a :class:`Trainable`).  opt: its optimizer.  m: the training set's m
+            (the L2 term's).
         unit: "iteration" or "epoch", for messages.
     """
 
@@ -195,7 +222,7 @@ class Stepper:
             return self.step(X, Y, i)
         total = 0.0
         for idx in minibatches(self.m, batch_size, rng):
-            total += self.step(Tensor(X.data[:, idx], name="X"), Y[:, idx], i) * len(idx)
+            total += self.step(*self.net.batch(X, Y, idx), i) * len(idx)
         return total / self.m
 
     def step(self, X: Tensor, Y: np.ndarray, i: int) -> float:

@@ -307,6 +307,121 @@ def test_budget_folds_layers_of_different_shapes() -> None:
     )
 
 
+def _drawn_grads(d: viz.Diagram) -> dict[str, float]:
+    return {n: a["grad_norm"] for n, a in d.to_networkx().nodes(data=True) if "grad_norm" in a}
+
+
+def test_stale_gradients_of_another_cost_are_not_drawn() -> None:
+    """Issue 14.1: after J_old.backward(), a never-backpropagated J_new showed J_old's grads."""
+    net_ = ad.DeepNetwork([2, 3, 1], seed=0)
+    X, Y = ad.datasets.flower(64, seed=0)
+    J_old = net_.cost(X, Y)
+    J_old.backward()
+    J_new = net_.cost(100 * X, Y)
+    d = viz.computation_graph(J_new)
+    g = d.to_networkx()
+    assert _drawn_grads(d) == {}
+    assert g.graph["gradients"] == "stale"
+    assert "no backward of this J yet" in g.graph["attrs"]["label"]
+    assert "after backward" not in g.graph["attrs"]["label"]
+    assert all(r is None for r in g.graph["heat"].values())  # no heat from J_old's grads
+    assert "||dW1||" not in d.source
+    # once J_new has its own backward (grads zeroed first), its own gradients are drawn;
+    # the oracle is DeepNetwork.gradients, which leaves .grad alone
+    want = net_.gradients(100 * X, Y, dA0=False)
+    for p in net_.parameters().values():
+        p.grad = None
+    J_new.backward()
+    drawn = viz.computation_graph(J_new)
+    assert drawn.to_networkx().graph["gradients"] == "of J"
+    got = _drawn_grads(drawn)
+    for name in ("W1", "b1", "W2", "b2"):
+        assert got[name] == pytest.approx(np.linalg.norm(want["d" + name]), rel=1e-12)
+    assert "after backward" in drawn.to_networkx().graph["attrs"]["label"]
+
+
+def test_only_the_gradients_that_are_js_own_are_drawn() -> None:
+    J = cost([2, 3, 1], backward=False)
+    params = {t.name: t for t in ad.graph.tensors_of(J) if t.requires_grad and t.is_leaf}
+    J.backward(retain_graph=True)  # the graph stays alive: viz can check .grad against J
+    own = viz.computation_graph(J)
+    assert own.to_networkx().graph["gradients"] == "of J"
+    assert set(_drawn_grads(own)) == {"W1", "b1", "W2", "b2"}
+    J.backward(retain_graph=True)  # every .grad is now 2 dJ/d(.): accumulated, not J's
+    doubled = viz.computation_graph(J).to_networkx()
+    assert doubled.graph["gradients"] == "stale" and _drawn_grads(viz.computation_graph(J)) == {}
+    assert "several accumulated" in doubled.graph["attrs"]["label"]
+    params["W1"].grad = None  # W1's next gradient is J's alone; the others stay doubled
+    J.backward(retain_graph=True)
+    partly = viz.computation_graph(J)
+    assert set(_drawn_grads(partly)) == {"W1"}
+    label = partly.to_networkx().graph["attrs"]["label"]
+    assert partly.to_networkx().graph["gradients"] == "partly stale"
+    assert "not drawn: the .grad of b1, W2, b2" in label
+
+
+def test_plain_expression_graph_draws_what_was_computed() -> None:
+    """Issue 14.16: no "0 layers", no heat legend, ``x @ w`` captioned and ordered, constants."""
+    rng = np.random.default_rng(0)
+    w = ad.Tensor(rng.standard_normal((3, 1)), requires_grad=True, name="w")  # made first
+    x = ad.Tensor(rng.standard_normal((2, 3)), name="x")
+    y = (x @ w * 2.0 + 1.5).sum()
+    y.name = "y"
+    y.backward()
+    d = viz.computation_graph(y)
+    g = d.to_networkx()
+    title = g.graph["attrs"]["label"]
+    assert "layers" not in title and "layer colour" not in title and "after backward" in title
+    legend = [text for text, _ in g.graph["legend"]]
+    assert not [t for t in legend if t.startswith("ratio") or "W[l]" in t or "X, Y" in t], legend
+    assert legend == [
+        "input (no gradient)",
+        "parameter (requires grad)",
+        "operation",
+        "tensor",
+        "output",
+        "constant (dashed)",
+    ]
+    (matmul,) = [n for n, a in g.nodes(data=True) if a.get("op") == "matmul" and a["kind"] == "op"]
+    assert g.nodes[matmul]["dot"]["label"] == "matmul\nx @ w"
+    assert g.nodes[matmul]["dot"]["ordering"] == "in"
+    into = [(u, g.edges[u, v]["arg"]) for u, v in g.graph["edge_order"] if v == matmul]
+    assert into == [("x", 0), ("w", 1)]  # written in this order: dot keeps x left of w
+    assert d.source.index('"x" -> "op') < d.source.index('"w" -> "op')
+    consts = {a["dot"]["label"]: n for n, a in g.nodes(data=True) if a["kind"] == "constant"}
+    assert set(consts) == {"2", "1.5"}
+    assert g.nodes[next(iter(g.successors(consts["2"])))]["op"] == "mul"
+    assert g.edges[consts["1.5"], next(iter(g.successors(consts["1.5"])))]["arg"] == 1
+    assert _drawn_grads(d) == {"w": pytest.approx(np.linalg.norm(2.0 * x.data.sum(0)))}
+
+
+@needs_dot
+def test_matmul_operands_are_drawn_left_to_right() -> None:
+    """``x @ w`` with w created first: x still lands left of w in the rendered picture."""
+    rng = np.random.default_rng(0)
+    w = ad.Tensor(rng.standard_normal((3, 1)), requires_grad=True, name="w")
+    x = ad.Tensor(rng.standard_normal((2, 3)), name="x")
+    y = (x @ w).sum()
+    svg = ET.fromstring(viz.computation_graph(y).pipe("svg"))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    xs = {}
+    for node in svg.iterfind(".//s:g[@class='node']", ns):
+        title = node.find("s:title", ns).text
+        if title in ("x", "w"):  # the centre of the node's first text line
+            xs[title] = float(node.find("s:text", ns).get("x"))
+    assert xs["x"] < xs["w"], xs
+
+
+def test_labels_given_as_an_array_are_drawn_as_Y() -> None:
+    net_ = ad.DeepNetwork([2, 3, 1], seed=0)
+    X, Y = ad.datasets.flower(64, seed=0)
+    g = viz.computation_graph(net_.cost(X, Y)).to_networkx()
+    (y_node,) = [n for n, a in g.nodes(data=True) if a["kind"] == "constant"]
+    assert g.nodes[y_node]["dot"]["label"] == "Y\n(n[2], m) = (1, 64)"
+    (op,) = g.successors(y_node)
+    assert g.nodes[op]["op"] == "bce_with_logits" and g.edges[y_node, op]["arg"] == 1
+
+
 def test_computation_graph_errors() -> None:
     with pytest.raises(TypeError, match="Tensor J"):
         viz.computation_graph(np.ones((2, 2)))

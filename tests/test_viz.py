@@ -184,6 +184,67 @@ def test_blocks_view(dims: list[int]) -> None:
     assert f"L(A[{L}], Y)" in d.source
 
 
+TEN_SAME = [2] + [8] * 9 + [1]  # L = 10: layers 2..9 identical
+TEN_DIFF = [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 1]  # L = 10: no two layers alike
+
+
+def test_blocks_view_folds_identical_layers() -> None:
+    """Issue 14.16: the blocks view of a ten-layer net draws layers 2..9 as one column."""
+    d = viz.layer_graph(net(TEN_SAME), view="blocks")
+    g = d.to_networkx()
+    assert g.graph["spans"] == [(1, 1), (2, 9), (10, 10)]
+    assert {"fwd1", "fwd2_9", "fwd10", "bwd2_9", "cache2_9", "update2_9", "A9", "dA9"} <= set(g)
+    assert not {"fwd2", "fwd5", "A2", "A8"} & set(g)
+    fwd = g.nodes["fwd2_9"]
+    assert fwd["layers"] == (2, 9) and fwd["dot"]["shape"] == "box3d"
+    assert fwd["dot"]["label"].startswith("forward 2–9   × 8 identical layers")
+    assert "A[l] = relu(Z[l])" in fwd["dot"]["label"]
+    assert "W[l] (8, 8)\nb[l] (8, 1)\nl = 2, …, 9" == g.nodes["params2_9"]["dot"]["label"]
+    # forward A[1] -> the folded block -> A[9]; backward dA[9] -> it -> dA[1]
+    assert g.has_edge("A1", "fwd2_9") and g.has_edge("fwd2_9", "A9")
+    assert g.has_edge("dA9", "bwd2_9") and g.has_edge("bwd2_9", "dA1")
+    assert "layers 2–9 each drawn as one column" in g.graph["attrs"]["label"]
+    full = viz.layer_graph(net(TEN_SAME), view="blocks", collapse=False, max_layers=None)
+    assert full.to_networkx().graph["spans"] == [(l, l) for l in range(1, 11)]
+
+
+def test_blocks_view_fits_any_depth() -> None:
+    deep = viz.layer_graph(net(DEEP), view="blocks").to_networkx()
+    assert deep.graph["spans"] == [(1, 1), (2, 49), (50, 50)]
+    diff = viz.layer_graph(net(TEN_DIFF), view="blocks").to_networkx()
+    assert diff.graph["spans"] == [(1, 1), (2, 2), (3, 8), (9, 9), (10, 10)]
+    label = diff.nodes["fwd3_8"]["dot"]["label"]
+    assert "× 6 layers of different shapes" in label and "A[l] = relu(Z[l])" in label
+    assert "n[2..8] = 10, 9, 8, 7, 6, 5, 4" in diff.nodes["params3_8"]["dot"]["label"]
+    assert "W[l] (n[l], n[l-1])" in diff.nodes["params3_8"]["dot"]["label"]
+    three = viz.layer_graph(net(TEN_DIFF), view="blocks", max_layers=3).to_networkx()
+    assert three.graph["spans"] == [(1, 1), (2, 9), (10, 10)]
+    for bad in (2, 0, True, 4.0):
+        with pytest.raises(ValueError, match="max_layers must be None or an int >= 3"):
+            viz.layer_graph(net(TEN_DIFF), view="blocks", max_layers=bad)
+
+
+@needs_dot
+def test_ten_layer_blocks_view_fits_a_slide(tmp_path: Path) -> None:
+    """Rendered: folded, the ten-layer picture is under half as wide as unfolded."""
+    from matplotlib.image import imread
+
+    def width(**kw) -> int:
+        d = viz.layer_graph(net(TEN_SAME), view="blocks", **kw)
+        return imread(d.render(tmp_path / f"b{len(kw)}", format="png")).shape[1]
+
+    folded, unfolded = width(), width(collapse=False, max_layers=None)
+    assert folded < 0.5 * unfolded and folded < 2000, (folded, unfolded)
+
+
+def test_parameter_counts_have_thousands_separators() -> None:
+    cat = net([12288, 20, 7, 5, 1])  # the course's cat network: 245,973 parameters
+    assert 12288 * 20 + 20 + 20 * 7 + 7 + 7 * 5 + 5 + 5 + 1 == 245973
+    for view in ("layers", "blocks"):
+        title = viz.layer_graph(cat, view=view).to_networkx().graph["attrs"]["label"]
+        assert "245,973 parameters" in title
+
+
 @pytest.mark.parametrize(
     "kwargs,exc,match",
     [

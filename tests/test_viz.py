@@ -596,6 +596,38 @@ def test_plot_costs_writes_a_png(tmp_path: Path) -> None:
     assert ax.get_xlabel() == "epochs" and ax.get_legend().get_texts()[0].get_text() == "adam train"
 
 
+def test_plot_costs_figure_displays_itself_without_pyplot() -> None:
+    """Issue 14.15: a notebook shows the figure, not "<Figure size 700x450...>".
+
+    IPython displays any object with ``_repr_png_`` as that PNG; run in a fresh process
+    so that nothing has imported pyplot (or chosen a backend) before.
+    """
+    code = (
+        "import io, sys, types\n"
+        "import numpy as np\n"
+        "import viz\n"
+        "from matplotlib.figure import Figure\n"
+        "from matplotlib.image import imread\n"
+        "h = types.SimpleNamespace(costs=[0.7, 0.5, 0.4], dev_costs=[], iterations=[0, 1, 2])\n"
+        "fig = viz.plot_costs(h)\n"
+        "assert isinstance(fig, Figure), type(fig)\n"
+        "png = fig._repr_png_()\n"
+        "assert png[:8] == b'\\x89PNG\\r\\n\\x1a\\n'\n"
+        "pixels = imread(io.BytesIO(png))\n"
+        "assert pixels.shape[:2] == (450, 700), pixels.shape\n"
+        "assert not np.all(pixels == pixels[0, 0])\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+        "print(repr(fig))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("MPLBACKEND", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().startswith("<CostFigure size 700x450 with 1 Axes>")
+
+
 def test_plot_costs_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="3 costs but 2 iterations"):
         viz.plot_costs(NS(costs=[1, 2, 3], dev_costs=[], iterations=[0, 1]))

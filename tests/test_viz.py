@@ -657,6 +657,37 @@ def test_autograd_dnn_never_imports_viz() -> None:
     assert proc.returncode == 0, proc.stderr.decode()
 
 
+# ----------------------------------------------------------------------------- docs
+def test_docs_notation_is_the_one_reference() -> None:
+    """Issue 14.17: a clone has no ../shared; viz, examples and docs point to docs/notation.md."""
+    notation = ROOT / "docs" / "notation.md"
+    text = notation.read_text(encoding="utf-8")
+    for heading in (
+        "## Layers and shapes",
+        "## Forward propagation",
+        "## Backward propagation",
+        "## The factor m",
+        "## Gradient checking",
+        "## Dropout",
+        "## Batch norm",
+        "## Optimization",
+        "## Convolutions: samples come first",
+        "## Recurrent cells",
+    ):
+        assert heading in text, heading
+    assert "`(m, n_H_prev, n_W_prev, n_C_prev)`" in text and "`(n_x, m, T_x)`" in text
+    assert "course dA[l] = m * dJ/dA[l]" in text
+    stale = []
+    for folder in ("viz", "examples", "docs"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".md") and path.is_file():
+                body = path.read_text(encoding="utf-8")
+                if "NOTATION.md" in body or "../shared" in body:
+                    stale.append(str(path.relative_to(ROOT)))
+    assert stale == [], f"point these to docs/notation.md: {stale}"
+    assert "docs/notation.md" in (ROOT / "examples" / "deep_vs_shallow.py").read_text()
+
+
 # ----------------------------------------------------------------------------- docs pictures
 def _train_history(alpha: float, iterations: int = 1500, every: int = 50) -> NS:
     """Gradient descent on the flower with an [2, 4, 1] tanh network: a real cost curve."""

@@ -721,6 +721,17 @@ def _train_history(alpha: float, iterations: int = 1500, every: int = 50) -> NS:
     return h
 
 
+def _expression() -> ad.Tensor:
+    """y = sum(2 (x @ w) + 1.5) after backward: a graph with no network in it."""
+    rng = np.random.default_rng(0)
+    w = ad.Tensor(rng.standard_normal((3, 1)), requires_grad=True, name="w")
+    x = ad.Tensor(rng.standard_normal((2, 3)), name="x")
+    y = (x @ w * 2.0 + 1.5).sum()
+    y.name = "y"
+    y.backward()
+    return y
+
+
 def write_docs_pictures(out: Path) -> list[str]:
     """The reference pictures of docs/ (svg and png): ``python -m tests.test_viz``."""
     written: list[str] = []
@@ -730,9 +741,11 @@ def write_docs_pictures(out: Path) -> list[str]:
             d = viz.layer_graph(net(dims), view=view)
             written += [d.render(out / f"net_{tag}_{view}", format=f) for f in ("svg", "png")]
     pictures = {
+        "net_2_8x9_1_blocks": viz.layer_graph(net(TEN_SAME), view="blocks"),
         "compute_2layer": viz.computation_graph(cost([2, 3, 1])),
         "compute_heat": viz.computation_graph(cost(NET_B, act="sigmoid")),
         "compute_deep50": viz.computation_graph(cost(DEEP, act="sigmoid")),
+        "compute_expression": viz.computation_graph(_expression()),
     }
     for name, d in pictures.items():
         written += [d.render(out / name, format=f) for f in ("svg", "png")]

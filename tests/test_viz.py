@@ -90,6 +90,9 @@ CASES = {
     "compute_2layer_before": lambda: viz.computation_graph(cost([2, 3, 1], backward=False)),
     "compute_2layer_after": lambda: viz.computation_graph(cost([2, 3, 1])),
     "compute_deep50_collapsed": lambda: viz.computation_graph(cost(DEEP)),
+    "compute_expression": lambda: viz.computation_graph(_expression()),
+    "blocks_ten_layers_folded": lambda: viz.layer_graph(net(TEN_SAME), view="blocks"),
+    "blocks_ten_layers_budget": lambda: viz.layer_graph(net(TEN_DIFF), view="blocks"),
 }
 
 

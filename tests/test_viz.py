@@ -93,6 +93,7 @@ CASES = {
     "compute_expression": lambda: viz.computation_graph(_expression()),
     "blocks_ten_layers_folded": lambda: viz.layer_graph(net(TEN_SAME), view="blocks"),
     "blocks_ten_layers_budget": lambda: viz.layer_graph(net(TEN_DIFF), view="blocks"),
+    "layers_ten_layers_budget": lambda: viz.layer_graph(net(TEN_DIFF), view="layers"),
 }
 
 
@@ -225,6 +226,24 @@ def test_blocks_view_fits_any_depth() -> None:
     for bad in (2, 0, True, 4.0):
         with pytest.raises(ValueError, match="max_layers must be None or an int >= 3"):
             viz.layer_graph(net(TEN_DIFF), view="blocks", max_layers=bad)
+
+
+def test_layers_view_folds_like_the_blocks_view() -> None:
+    g = viz.layer_graph(net(TEN_SAME), view="layers").to_networkx()
+    assert [n for n in g if n.startswith("L")] == ["L0", "L1", "L2_9", "L10"]
+    fold = g.nodes["L2_9"]
+    assert fold["layers"] == (2, 9) and fold["n_params"] == 8 * (8 * 8 + 8)
+    label = fold["dot"]["label"]
+    assert "layers 2–9 (× 8, identical)" in label and "8 × (8·8 + 8) = 576" in label
+    assert g.edges["L2_9", "L10"]["dot"]["label"] == " A[9] "
+    assert sum(d["n_params"] for n, d in g.nodes(data=True) if n.startswith("L")) == 609
+    diff = viz.layer_graph(net(TEN_DIFF), view="layers").to_networkx()
+    assert [n for n in diff if n.startswith("L")] == ["L0", "L1", "L2", "L3_8", "L9", "L10"]
+    assert "n[2..8]" in diff.nodes["L3_8"]["dot"]["label"]
+    total = sum(TEN_DIFF[l] * (TEN_DIFF[l - 1] + 1) for l in range(1, len(TEN_DIFF)))
+    assert sum(d["n_params"] for n, d in diff.nodes(data=True) if n.startswith("L")) == total
+    full = viz.layer_graph(net(TEN_SAME), view="layers", collapse=False, max_layers=None)
+    assert len([n for n in full.to_networkx() if n.startswith("L")]) == 11
 
 
 @needs_dot

@@ -242,52 +242,98 @@ def _table(header: str, color: str, rows: list[str]) -> HTML:
     )
 
 
-def _layers(dims: list[int], acts: list[str], rankdir: str) -> nx.DiGraph:
-    L = len(dims) - 1
-    g = _base_graph("layers", _title(dims, acts, "layers"), rankdir, nodesep=0.3, ranksep=0.5)
-    g.graph["node_attrs"] = {"shape": "plain"}
+def _input_table(dims: list[int]) -> dict[str, Any]:
     n0 = dims[0]
-    g.add_node(
-        "L0",
-        kind="layer",
-        layer=0,
-        units=n0,
-        n_params=0,
-        dot={
-            "label": _table(
-                "layer 0 (input)",
-                COLORS["input"],
-                [
-                    _row("A[0] = X", "(n[0], m)", f"({n0}, m)"),
-                    _row("features", f"n[0] = {n0}", colspan_last=2),
-                ],
-            )
-        },
-    )
-    for l in range(1, L + 1):
-        n, n_prev = dims[l], dims[l - 1]
-        role = "output" if l == L else "hidden"
-        k = n * (n_prev + 1)
-        rows = [
-            _row(f"W[{l}]", f"(n[{l}], n[{l - 1}])", f"({n}, {n_prev})"),
-            _row(f"b[{l}]", f"(n[{l}], 1)", f"({n}, 1)"),
-            _row(f"Z[{l}]", esc(f"W[{l}] A[{l - 1}] + b[{l}]"), colspan_last=2),
-            _row(f"g[{l}]", esc(acts[l - 1]), colspan_last=2),
-            _row(f"A[{l}]", f"(n[{l}], m)", f"({n}, m)"),
-            _row("parameters", f"{n}·{n_prev} + {n} = {k}", colspan_last=2),
-        ]
-        g.add_node(
-            f"L{l}",
-            kind="layer",
-            layer=l,
-            units=n,
-            activation=acts[l - 1],
-            n_params=k,
-            dot={"label": _table(f"layer {l} ({role})", COLORS[role], rows)},
-        )
-        g.add_edge(f"L{l - 1}", f"L{l}", kind="forward", dot={"label": f" A[{l - 1}] "})
+    rows = [
+        _row("A[0] = X", "(n[0], m)", f"({n0}, m)"),
+        _row("features", f"n[0] = {n0}", colspan_last=2),
+    ]
+    label = _table("layer 0 (input)", COLORS["input"], rows)
+    return {"kind": "layer", "layer": 0, "units": n0, "n_params": 0, "dot": {"label": label}}
+
+
+def _layer_table(dims: list[int], acts: list[str], l: int) -> dict[str, Any]:
+    """Node of layer l: a table of W[l], b[l], Z[l], g[l], A[l] and the parameter count."""
+    L = len(dims) - 1
+    n, n_prev = dims[l], dims[l - 1]
+    role = "output" if l == L else "hidden"
+    k = n * (n_prev + 1)
+    rows = [
+        _row(f"W[{l}]", f"(n[{l}], n[{l - 1}])", f"({n}, {n_prev})"),
+        _row(f"b[{l}]", f"(n[{l}], 1)", f"({n}, 1)"),
+        _row(f"Z[{l}]", esc(f"W[{l}] A[{l - 1}] + b[{l}]"), colspan_last=2),
+        _row(f"g[{l}]", esc(acts[l - 1]), colspan_last=2),
+        _row(f"A[{l}]", f"(n[{l}], m)", f"({n}, m)"),
+        _row("parameters", f"{n}·{n_prev} + {n} = {k:,}", colspan_last=2),
+    ]
+    return {
+        "kind": "layer",
+        "layer": l,
+        "units": n,
+        "activation": acts[l - 1],
+        "n_params": k,
+        "dot": {"label": _table(f"layer {l} ({role})", COLORS[role], rows)},
+    }
+
+
+def _folded_table(dims: list[int], acts: list[str], a: int, b: int) -> dict[str, Any]:
+    """Node of layers a..b drawn once: their common shapes, or n[a-1..b] when they differ."""
+    L = len(dims) - 1
+    k = b - a + 1
+    counts = [dims[l] * (dims[l - 1] + 1) for l in range(a, b + 1)]
+    same = len({(dims[l], dims[l - 1]) for l in range(a, b + 1)}) == 1
+    g_names = sorted(set(acts[a - 1 : b]), key=acts[a - 1 : b].index)
+    n, n_prev = dims[a], dims[a - 1]
+
+    def shape_row(name: str, symbols: str, numbers: str) -> str:
+        return _row(name, symbols, numbers) if same else _row(name, symbols, colspan_last=2)
+
+    rows = [
+        shape_row("W[l]", "(n[l], n[l-1])", f"({n}, {n_prev})"),
+        shape_row("b[l]", "(n[l], 1)", f"({n}, 1)"),
+        _row("Z[l]", esc("W[l] A[l-1] + b[l]"), colspan_last=2),
+        _row("g[l]", esc(", ".join(g_names)), colspan_last=2),
+        shape_row("A[l]", "(n[l], m)", f"({n}, m)"),
+        _row("l", f"{a}, …, {b}", colspan_last=2),
+    ]
+    total = f"{k} × ({n}·{n_prev} + {n}) = {sum(counts):,}" if same else f"{sum(counts):,}"
+    if not same:
+        widths = ", ".join(map(str, dims[a - 1 : b + 1]))
+        rows.append(_row(f"n[{a - 1}..{b}]", esc(widths), colspan_last=2))
+    rows.append(_row("parameters", total, colspan_last=2))
+    role = "output" if b == L else "hidden"
+    kind = "identical" if same and len(g_names) == 1 else "different shapes"
+    header = f"layers {a}–{b} (× {k}, {kind})"
+    return {
+        "kind": "layer",
+        "layers": (a, b),
+        "n_params": sum(counts),
+        "dot": {"label": _table(header, COLORS[role], rows)},
+    }
+
+
+def _layers(
+    dims: list[int], acts: list[str], rankdir: str, spans: list[tuple[int, int]]
+) -> nx.DiGraph:
+    """One table per layer, left to right; a span (a, b) with a < b is one table."""
+    L = len(dims) - 1
+    title = _title(dims, acts, "layers")
+    folded = [f"{a}–{b}" for a, b in spans if b > a]
+    if folded:
+        title += f"\nlayers {', '.join(folded)} each drawn as one table"
+    g = _base_graph("layers", title, rankdir, nodesep=0.3, ranksep=0.5)
+    g.graph["node_attrs"] = {"shape": "plain"}
+    g.add_node("L0", **_input_table(dims))
+    prev, prev_id = 0, "L0"
+    for a, b in spans:
+        nid = f"L{a}" if a == b else f"L{a}_{b}"
+        attrs = _layer_table(dims, acts, a) if a == b else _folded_table(dims, acts, a, b)
+        g.add_node(nid, **attrs)
+        g.add_edge(prev_id, nid, kind="forward", dot={"label": f" A[{prev}] "})
+        prev, prev_id = b, nid
     g.add_node("yhat", kind="prediction", dot={"label": f"ŷ = A[{L}]", "shape": "plaintext"})
-    g.add_edge(f"L{L}", "yhat", kind="forward")
+    g.add_edge(prev_id, "yhat", kind="forward")
+    g.graph["spans"] = spans
     return g
 
 
@@ -568,11 +614,12 @@ def layer_graph(
         max_units: in the neurons view, a layer wider than this shows its first and last
             units and one "⋮ (+k more)" node; at least 3.
         rankdir: ``"LR"`` (layers left to right) or ``"TB"``, ``"RL"``, ``"BT"``.
-        collapse: in the blocks view, draw a run of identical consecutive layers (same
-            n[l], n[l-1], g[l]) once, as one column of 3-D blocks "forward a–b × k".
-        max_layers: in the blocks view, at most this many layer columns (at least 3):
-            past it the middle layers are drawn as one column too, whatever their
-            shapes, so any depth fits a slide. ``None``: no limit.
+        collapse: in the layers and blocks views, draw a run of identical consecutive
+            layers (same n[l], n[l-1], g[l]) once: one table "layers a–b (× k)", or one
+            column of 3-D blocks "forward a–b × k".
+        max_layers: in the layers and blocks views, at most this many tables or
+            columns (at least 3): past it the middle layers are drawn as one too,
+            whatever their shapes, so any depth fits a slide. ``None``: no limit.
 
     Returns:
         A :class:`viz.Diagram` (``.source``, ``.to_networkx()``, ``.render(path)``).
@@ -600,7 +647,7 @@ def layer_graph(
     if view == "neurons":
         g = _neurons(dims, acts, max_units, rankdir)
     elif view == "layers":
-        g = _layers(dims, acts, rankdir)
+        g = _layers(dims, acts, rankdir, _spans(dims, acts, collapse, max_layers))
     else:
         g = _blocks(dims, acts, rankdir, _spans(dims, acts, collapse, max_layers))
     g.graph["layer_dims"] = dims

@@ -618,6 +618,15 @@ def test_plot_costs_writes_a_png(tmp_path: Path) -> None:
     assert ax.get_xlabel() == "epochs" and ax.get_legend().get_texts()[0].get_text() == "adam train"
 
 
+def test_plot_costs_svg_and_pdf_are_byte_identical_when_saved_again(tmp_path: Path) -> None:
+    runs = {"a": history([0.7, 0.5, 0.4], [0.8, 0.6, 0.5]), "b": history([0.6, 0.3, 0.2])}
+    for suffix in ("svg", "pdf"):
+        first, second = tmp_path / f"1.{suffix}", tmp_path / f"2.{suffix}"
+        viz.plot_costs(runs, path=first)
+        viz.plot_costs(runs, path=second)
+        assert first.read_bytes() == second.read_bytes(), suffix
+
+
 def test_plot_costs_figure_displays_itself_without_pyplot() -> None:
     """Issue 14.15: a notebook shows the figure, not "<Figure size 700x450...>".
 

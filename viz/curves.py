@@ -139,7 +139,17 @@ def plot_costs(
         ax.legend(frameon=False)
     fig.tight_layout()
     if path is not None:
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out)
+        _save(fig, Path(path))
     return fig
+
+
+def _save(fig: Any, out: Path) -> None:
+    """Save by the suffix; SVG and PDF without a date and with fixed ids, so the same
+    curves give the same bytes (docs pictures do not change when regenerated)."""
+    import matplotlib
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(suffix)
+    with matplotlib.rc_context({"svg.hashsalt": "viz.plot_costs"}):
+        fig.savefig(out, metadata=metadata)

@@ -443,6 +443,30 @@ def test_only_the_gradients_that_are_js_own_are_drawn() -> None:
     assert "not drawn: the .grad of b1, W2, b2" in label
 
 
+def test_backward_true_draws_js_gradients_after_training() -> None:
+    """After fit, .grad holds the last step's gradients; backward=True ignores them."""
+    net_ = ad.DeepNetwork([2, 3, 1], seed=0)
+    X, Y = ad.datasets.flower(64, seed=0)
+    net_.fit(X, Y, iterations=3, progress=False)
+    before = {k: None if p.grad is None else p.grad.copy() for k, p in net_.parameters().items()}
+    want = net_.gradients(X[:, :8], Y[:, :8], dA0=False)  # the oracle; leaves .grad alone
+    J = net_.cost(X[:, :8], Y[:, :8])
+    d = viz.computation_graph(J, backward=True)
+    g = d.to_networkx()
+    assert g.graph["gradients"] == "of J"
+    assert "computed for this picture" in g.graph["attrs"]["label"]
+    got = _drawn_grads(d)
+    for name in ("W1", "b1", "W2", "b2"):
+        assert got[name] == pytest.approx(np.linalg.norm(want["d" + name]), rel=1e-12)
+    for k, p in net_.parameters().items():  # .grad untouched
+        assert (p.grad is None and before[k] is None) or np.array_equal(p.grad, before[k])
+    J.backward()
+    with pytest.raises(ValueError, match=r"before J\.backward\(\)"):
+        viz.computation_graph(J, backward=True)
+    with pytest.raises(ValueError, match="requires_grad=True"):
+        viz.computation_graph(ad.Tensor([[1.0]]) * 2.0, backward=True)
+
+
 def test_plain_expression_graph_draws_what_was_computed() -> None:
     """Issue 14.16: no "0 layers", no heat legend, ``x @ w`` captioned and ordered, constants."""
     rng = np.random.default_rng(0)

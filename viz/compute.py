@@ -367,7 +367,27 @@ def _own_gradients(J: Tensor, tensor_at: dict[int, Tensor]) -> tuple[dict, str, 
     )
 
 
-def _read_recording(J: Tensor) -> _Recording:
+def _computed_gradients(J: Tensor, tensor_at: dict[int, Tensor]) -> tuple[dict, str, str]:
+    """dJ/d(leaf) for every leaf that requires grad, computed here (``.grad`` untouched)."""
+    leaves = {k: t for k, t in tensor_at.items() if t.is_leaf and t.requires_grad}
+    if not J.requires_grad or not leaves:
+        raise ValueError(
+            "computation_graph(J, backward=True): nothing to differentiate, J was not "
+            "computed from any tensor with requires_grad=True"
+        )
+    try:
+        fresh = grad(J, list(leaves.values()), retain_graph=True)
+    except RuntimeError as e:
+        raise ValueError(
+            "computation_graph(J, backward=True) computes J's gradients itself, but J's graph "
+            "was already released by a backward: call it before J.backward() (or call "
+            f"J.backward(retain_graph=True)). The engine said: {str(e).splitlines()[0]}"
+        ) from None
+    grads = {k: f.data for k, f in zip(leaves, fresh, strict=True)}
+    return grads, "of J", "gradients of J computed for this picture (.grad untouched)"
+
+
+def _read_recording(J: Tensor, backward: bool = False) -> _Recording:
     """Step 1: the graph, its tensors, their layers, the constants and J's own gradients."""
     src = to_networkx(J)
     tensor_at = _tensor_keys(tensors_of(J))
@@ -376,7 +396,10 @@ def _read_recording(J: Tensor) -> _Recording:
         if l is not None and l < 1:
             layer_of[k] = None  # layer 0 is the input X: drawn outside the layer boxes
     constants = {k - 1: _constants_of(t) for k, t in tensor_at.items() if not t.is_leaf}
-    grads, status, line = _own_gradients(J, tensor_at)
+    if backward:
+        grads, status, line = _computed_gradients(J, tensor_at)
+    else:
+        grads, status, line = _own_gradients(J, tensor_at)
     return _Recording(
         J=J,
         src=src,
@@ -718,13 +741,17 @@ def computation_graph(
     max_nodes: int | None = 80,
     vanish_below: float = 1e-4,
     explode_above: float = 10.0,
+    backward: bool = False,
 ) -> Diagram:
     """Draw the graph recorded while computing ``J`` (usually the scalar cost).
 
     Only gradients that are J's own are drawn: a ``.grad`` left by another cost's backward
     (or accumulated over several) is left out, and the title says so ("no backward of this
     J yet"). While J's graph is alive this is checked by computing dJ/d(.) again with
-    :func:`autograd_dnn.grad` (``.grad`` is not touched).
+    :func:`autograd_dnn.grad` (``.grad`` is not touched). Once ``J.backward()`` has
+    released the graph it cannot be checked: ``.grad`` is drawn as that backward left it,
+    including whatever ``.grad`` held before (after ``fit``, the last step's gradients).
+    ``backward=True`` avoids the question: viz computes J's gradients itself.
 
     Args:
         J: the output tensor; every op it came from is drawn, in recording order, with
@@ -740,6 +767,10 @@ def computation_graph(
             and heat colour) into one "× k" node. Even with ``collapse=False`` a graph
             larger than ``max_nodes`` is folded; ``max_nodes=None`` turns that off.
         rankdir: ``"TB"`` (top to bottom) or ``"LR"``, ``"BT"``, ``"RL"``.
+        backward: compute dJ/d(leaf) here, with :func:`autograd_dnn.grad`, instead of
+            reading ``.grad`` (which is left as it is). The safe choice after training,
+            when ``.grad`` still holds the last step's gradients that a ``J.backward()``
+            would add to. Call it before any ``J.backward()`` on this J.
 
     Returns:
         A :class:`viz.Diagram`. Its networkx graph keeps, per node, the attributes of
@@ -748,7 +779,7 @@ def computation_graph(
         ``"partly stale"``, ``"stale"`` (none drawn) or ``"unchecked"``.
     """
     _check_arguments(J, rankdir, vanish_below, explode_above)
-    rec = _read_recording(J)
+    rec = _read_recording(J, backward)
     layers = _layer_facts(rec, heat, vanish_below, explode_above)
     fails = _failures(report)
     failed = _mark_failures(rec, layers, fails)

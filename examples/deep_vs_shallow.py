@@ -1,10 +1,11 @@
 """Deep versus shallow on parity: how many hidden units reach 100% as n grows?
 
-NOTATION.md's circuit-theory remark: the parity (XOR) of n bits has a small circuit of depth
-O(log n), while one hidden layer needs many units. This script measures it for trained
-networks: for each n, the fewest hidden units with which gradient descent (Adam) fits all
-2^n inputs exactly, for a shallow net [n, w, 1] and for a deep one with ceil(log2 n) hidden
-layers of width w. Every run is seeded; a size counts when any of the seeds succeeds.
+The circuit-theory remark of docs/notation.md ("Why deep"): the parity (XOR) of n bits has
+a small circuit of depth O(log n), while one hidden layer needs many units. This script
+measures it for trained networks: for each n, the fewest hidden units with which gradient
+descent (Adam) fits all 2^n inputs exactly, for a shallow net [n, w, 1] and for a deep one
+with ceil(log2 n) hidden layers of width w. Every run is seeded; a size counts when any of
+the seeds succeeds.
 Trained networks are not threshold circuits, so read the table as measured, not as theory.
 
     python examples/deep_vs_shallow.py [--quick] [--out out/examples]

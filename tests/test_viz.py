@@ -90,6 +90,10 @@ CASES = {
     "compute_2layer_before": lambda: viz.computation_graph(cost([2, 3, 1], backward=False)),
     "compute_2layer_after": lambda: viz.computation_graph(cost([2, 3, 1])),
     "compute_deep50_collapsed": lambda: viz.computation_graph(cost(DEEP)),
+    "compute_expression": lambda: viz.computation_graph(_expression()),
+    "blocks_ten_layers_folded": lambda: viz.layer_graph(net(TEN_SAME), view="blocks"),
+    "blocks_ten_layers_budget": lambda: viz.layer_graph(net(TEN_DIFF), view="blocks"),
+    "layers_ten_layers_budget": lambda: viz.layer_graph(net(TEN_DIFF), view="layers"),
 }
 
 
@@ -182,6 +186,85 @@ def test_blocks_view(dims: list[int]) -> None:
         assert f"W[{l}] := W[{l}] - α dW[{l}]" in d.source
     assert g.has_edge(f"A{L}", "loss") and g.has_edge("loss", f"dA{L}")
     assert f"L(A[{L}], Y)" in d.source
+
+
+TEN_SAME = [2] + [8] * 9 + [1]  # L = 10: layers 2..9 identical
+TEN_DIFF = [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 1]  # L = 10: no two layers alike
+
+
+def test_blocks_view_folds_identical_layers() -> None:
+    """Issue 14.16: the blocks view of a ten-layer net draws layers 2..9 as one column."""
+    d = viz.layer_graph(net(TEN_SAME), view="blocks")
+    g = d.to_networkx()
+    assert g.graph["spans"] == [(1, 1), (2, 9), (10, 10)]
+    assert {"fwd1", "fwd2_9", "fwd10", "bwd2_9", "cache2_9", "update2_9", "A9", "dA9"} <= set(g)
+    assert not {"fwd2", "fwd5", "A2", "A8"} & set(g)
+    fwd = g.nodes["fwd2_9"]
+    assert fwd["layers"] == (2, 9) and fwd["dot"]["shape"] == "box3d"
+    assert fwd["dot"]["label"].startswith("forward 2–9   × 8 identical layers")
+    assert "A[l] = relu(Z[l])" in fwd["dot"]["label"]
+    assert "W[l] (8, 8)\nb[l] (8, 1)\nl = 2, …, 9" == g.nodes["params2_9"]["dot"]["label"]
+    # forward A[1] -> the folded block -> A[9]; backward dA[9] -> it -> dA[1]
+    assert g.has_edge("A1", "fwd2_9") and g.has_edge("fwd2_9", "A9")
+    assert g.has_edge("dA9", "bwd2_9") and g.has_edge("bwd2_9", "dA1")
+    assert "layers 2–9 each drawn as one column" in g.graph["attrs"]["label"]
+    full = viz.layer_graph(net(TEN_SAME), view="blocks", collapse=False, max_layers=None)
+    assert full.to_networkx().graph["spans"] == [(l, l) for l in range(1, 11)]
+
+
+def test_blocks_view_fits_any_depth() -> None:
+    deep = viz.layer_graph(net(DEEP), view="blocks").to_networkx()
+    assert deep.graph["spans"] == [(1, 1), (2, 49), (50, 50)]
+    diff = viz.layer_graph(net(TEN_DIFF), view="blocks").to_networkx()
+    assert diff.graph["spans"] == [(1, 1), (2, 2), (3, 8), (9, 9), (10, 10)]
+    label = diff.nodes["fwd3_8"]["dot"]["label"]
+    assert "× 6 layers of different shapes" in label and "A[l] = relu(Z[l])" in label
+    assert "n[2..8] = 10, 9, 8, 7, 6, 5, 4" in diff.nodes["params3_8"]["dot"]["label"]
+    assert "W[l] (n[l], n[l-1])" in diff.nodes["params3_8"]["dot"]["label"]
+    three = viz.layer_graph(net(TEN_DIFF), view="blocks", max_layers=3).to_networkx()
+    assert three.graph["spans"] == [(1, 1), (2, 9), (10, 10)]
+    for bad in (2, 0, True, 4.0):
+        with pytest.raises(ValueError, match="max_layers must be None or an int >= 3"):
+            viz.layer_graph(net(TEN_DIFF), view="blocks", max_layers=bad)
+
+
+def test_layers_view_folds_like_the_blocks_view() -> None:
+    g = viz.layer_graph(net(TEN_SAME), view="layers").to_networkx()
+    assert [n for n in g if n.startswith("L")] == ["L0", "L1", "L2_9", "L10"]
+    fold = g.nodes["L2_9"]
+    assert fold["layers"] == (2, 9) and fold["n_params"] == 8 * (8 * 8 + 8)
+    label = fold["dot"]["label"]
+    assert "layers 2–9 (× 8, identical)" in label and "8 × (8·8 + 8) = 576" in label
+    assert g.edges["L2_9", "L10"]["dot"]["label"] == " A[9] "
+    assert sum(d["n_params"] for n, d in g.nodes(data=True) if n.startswith("L")) == 609
+    diff = viz.layer_graph(net(TEN_DIFF), view="layers").to_networkx()
+    assert [n for n in diff if n.startswith("L")] == ["L0", "L1", "L2", "L3_8", "L9", "L10"]
+    assert "n[2..8]" in diff.nodes["L3_8"]["dot"]["label"]
+    total = sum(TEN_DIFF[l] * (TEN_DIFF[l - 1] + 1) for l in range(1, len(TEN_DIFF)))
+    assert sum(d["n_params"] for n, d in diff.nodes(data=True) if n.startswith("L")) == total
+    full = viz.layer_graph(net(TEN_SAME), view="layers", collapse=False, max_layers=None)
+    assert len([n for n in full.to_networkx() if n.startswith("L")]) == 11
+
+
+@needs_dot
+def test_ten_layer_blocks_view_fits_a_slide(tmp_path: Path) -> None:
+    """Rendered: folded, the ten-layer picture is under half as wide as unfolded."""
+    from matplotlib.image import imread
+
+    def width(**kw) -> int:
+        d = viz.layer_graph(net(TEN_SAME), view="blocks", **kw)
+        return imread(d.render(tmp_path / f"b{len(kw)}", format="png")).shape[1]
+
+    folded, unfolded = width(), width(collapse=False, max_layers=None)
+    assert folded < 0.5 * unfolded and folded < 2000, (folded, unfolded)
+
+
+def test_parameter_counts_have_thousands_separators() -> None:
+    cat = net([12288, 20, 7, 5, 1])  # the course's cat network: 245,973 parameters
+    assert 12288 * 20 + 20 + 20 * 7 + 7 + 7 * 5 + 5 + 5 + 1 == 245973
+    for view in ("layers", "blocks"):
+        title = viz.layer_graph(cat, view=view).to_networkx().graph["attrs"]["label"]
+        assert "245,973 parameters" in title
 
 
 @pytest.mark.parametrize(
@@ -307,6 +390,145 @@ def test_budget_folds_layers_of_different_shapes() -> None:
     )
 
 
+def _drawn_grads(d: viz.Diagram) -> dict[str, float]:
+    return {n: a["grad_norm"] for n, a in d.to_networkx().nodes(data=True) if "grad_norm" in a}
+
+
+def test_stale_gradients_of_another_cost_are_not_drawn() -> None:
+    """Issue 14.1: after J_old.backward(), a never-backpropagated J_new showed J_old's grads."""
+    net_ = ad.DeepNetwork([2, 3, 1], seed=0)
+    X, Y = ad.datasets.flower(64, seed=0)
+    J_old = net_.cost(X, Y)
+    J_old.backward()
+    J_new = net_.cost(100 * X, Y)
+    d = viz.computation_graph(J_new)
+    g = d.to_networkx()
+    assert _drawn_grads(d) == {}
+    assert g.graph["gradients"] == "stale"
+    assert "no backward of this J yet" in g.graph["attrs"]["label"]
+    assert "after backward" not in g.graph["attrs"]["label"]
+    assert all(r is None for r in g.graph["heat"].values())  # no heat from J_old's grads
+    assert "||dW1||" not in d.source
+    # once J_new has its own backward (grads zeroed first), its own gradients are drawn;
+    # the oracle is DeepNetwork.gradients, which leaves .grad alone
+    want = net_.gradients(100 * X, Y, dA0=False)
+    for p in net_.parameters().values():
+        p.grad = None
+    J_new.backward()
+    drawn = viz.computation_graph(J_new)
+    assert drawn.to_networkx().graph["gradients"] == "of J"
+    got = _drawn_grads(drawn)
+    for name in ("W1", "b1", "W2", "b2"):
+        assert got[name] == pytest.approx(np.linalg.norm(want["d" + name]), rel=1e-12)
+    assert "after backward" in drawn.to_networkx().graph["attrs"]["label"]
+
+
+def test_only_the_gradients_that_are_js_own_are_drawn() -> None:
+    J = cost([2, 3, 1], backward=False)
+    params = {t.name: t for t in ad.graph.tensors_of(J) if t.requires_grad and t.is_leaf}
+    J.backward(retain_graph=True)  # the graph stays alive: viz can check .grad against J
+    own = viz.computation_graph(J)
+    assert own.to_networkx().graph["gradients"] == "of J"
+    assert set(_drawn_grads(own)) == {"W1", "b1", "W2", "b2"}
+    J.backward(retain_graph=True)  # every .grad is now 2 dJ/d(.): accumulated, not J's
+    doubled = viz.computation_graph(J).to_networkx()
+    assert doubled.graph["gradients"] == "stale" and _drawn_grads(viz.computation_graph(J)) == {}
+    assert "several accumulated" in doubled.graph["attrs"]["label"]
+    params["W1"].grad = None  # W1's next gradient is J's alone; the others stay doubled
+    J.backward(retain_graph=True)
+    partly = viz.computation_graph(J)
+    assert set(_drawn_grads(partly)) == {"W1"}
+    label = partly.to_networkx().graph["attrs"]["label"]
+    assert partly.to_networkx().graph["gradients"] == "partly stale"
+    assert "not drawn: the .grad of b1, W2, b2" in label
+
+
+def test_backward_true_draws_js_gradients_after_training() -> None:
+    """After fit, .grad holds the last step's gradients; backward=True ignores them."""
+    net_ = ad.DeepNetwork([2, 3, 1], seed=0)
+    X, Y = ad.datasets.flower(64, seed=0)
+    net_.fit(X, Y, iterations=3, progress=False)
+    before = {k: None if p.grad is None else p.grad.copy() for k, p in net_.parameters().items()}
+    want = net_.gradients(X[:, :8], Y[:, :8], dA0=False)  # the oracle; leaves .grad alone
+    J = net_.cost(X[:, :8], Y[:, :8])
+    d = viz.computation_graph(J, backward=True)
+    g = d.to_networkx()
+    assert g.graph["gradients"] == "of J"
+    assert "computed for this picture" in g.graph["attrs"]["label"]
+    got = _drawn_grads(d)
+    for name in ("W1", "b1", "W2", "b2"):
+        assert got[name] == pytest.approx(np.linalg.norm(want["d" + name]), rel=1e-12)
+    for k, p in net_.parameters().items():  # .grad untouched
+        assert (p.grad is None and before[k] is None) or np.array_equal(p.grad, before[k])
+    J.backward()
+    with pytest.raises(ValueError, match=r"before J\.backward\(\)"):
+        viz.computation_graph(J, backward=True)
+    with pytest.raises(ValueError, match="requires_grad=True"):
+        viz.computation_graph(ad.Tensor([[1.0]]) * 2.0, backward=True)
+
+
+def test_plain_expression_graph_draws_what_was_computed() -> None:
+    """Issue 14.16: no "0 layers", no heat legend, ``x @ w`` captioned and ordered, constants."""
+    rng = np.random.default_rng(0)
+    w = ad.Tensor(rng.standard_normal((3, 1)), requires_grad=True, name="w")  # made first
+    x = ad.Tensor(rng.standard_normal((2, 3)), name="x")
+    y = (x @ w * 2.0 + 1.5).sum()
+    y.name = "y"
+    y.backward()
+    d = viz.computation_graph(y)
+    g = d.to_networkx()
+    title = g.graph["attrs"]["label"]
+    assert "layers" not in title and "layer colour" not in title and "after backward" in title
+    legend = [text for text, _ in g.graph["legend"]]
+    assert not [t for t in legend if t.startswith("ratio") or "W[l]" in t or "X, Y" in t], legend
+    assert legend == [
+        "input (no gradient)",
+        "parameter (requires grad)",
+        "operation",
+        "tensor",
+        "output",
+        "constant (dashed)",
+    ]
+    (matmul,) = [n for n, a in g.nodes(data=True) if a.get("op") == "matmul" and a["kind"] == "op"]
+    assert g.nodes[matmul]["dot"]["label"] == "matmul\nx @ w"
+    assert g.nodes[matmul]["dot"]["ordering"] == "in"
+    into = [(u, g.edges[u, v]["arg"]) for u, v in g.graph["edge_order"] if v == matmul]
+    assert into == [("x", 0), ("w", 1)]  # written in this order: dot keeps x left of w
+    assert d.source.index('"x" -> "op') < d.source.index('"w" -> "op')
+    consts = {a["dot"]["label"]: n for n, a in g.nodes(data=True) if a["kind"] == "constant"}
+    assert set(consts) == {"2", "1.5"}
+    assert g.nodes[next(iter(g.successors(consts["2"])))]["op"] == "mul"
+    assert g.edges[consts["1.5"], next(iter(g.successors(consts["1.5"])))]["arg"] == 1
+    assert _drawn_grads(d) == {"w": pytest.approx(np.linalg.norm(2.0 * x.data.sum(0)))}
+
+
+@needs_dot
+def test_matmul_operands_are_drawn_left_to_right() -> None:
+    """``x @ w`` with w created first: x still lands left of w in the rendered picture."""
+    rng = np.random.default_rng(0)
+    w = ad.Tensor(rng.standard_normal((3, 1)), requires_grad=True, name="w")
+    x = ad.Tensor(rng.standard_normal((2, 3)), name="x")
+    y = (x @ w).sum()
+    svg = ET.fromstring(viz.computation_graph(y).pipe("svg"))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    xs = {}
+    for node in svg.iterfind(".//s:g[@class='node']", ns):
+        title = node.find("s:title", ns).text
+        if title in ("x", "w"):  # the centre of the node's first text line
+            xs[title] = float(node.find("s:text", ns).get("x"))
+    assert xs["x"] < xs["w"], xs
+
+
+def test_labels_given_as_an_array_are_drawn_as_Y() -> None:
+    net_ = ad.DeepNetwork([2, 3, 1], seed=0)
+    X, Y = ad.datasets.flower(64, seed=0)
+    g = viz.computation_graph(net_.cost(X, Y)).to_networkx()
+    (y_node,) = [n for n, a in g.nodes(data=True) if a["kind"] == "constant"]
+    assert g.nodes[y_node]["dot"]["label"] == "Y\n(n[2], m) = (1, 64)"
+    (op,) = g.successors(y_node)
+    assert g.nodes[op]["op"] == "bce_with_logits" and g.edges[y_node, op]["arg"] == 1
+
+
 def test_computation_graph_errors() -> None:
     with pytest.raises(TypeError, match="Tensor J"):
         viz.computation_graph(np.ones((2, 2)))
@@ -420,6 +642,47 @@ def test_plot_costs_writes_a_png(tmp_path: Path) -> None:
     assert ax.get_xlabel() == "epochs" and ax.get_legend().get_texts()[0].get_text() == "adam train"
 
 
+def test_plot_costs_svg_and_pdf_are_byte_identical_when_saved_again(tmp_path: Path) -> None:
+    runs = {"a": history([0.7, 0.5, 0.4], [0.8, 0.6, 0.5]), "b": history([0.6, 0.3, 0.2])}
+    for suffix in ("svg", "pdf"):
+        first, second = tmp_path / f"1.{suffix}", tmp_path / f"2.{suffix}"
+        viz.plot_costs(runs, path=first)
+        viz.plot_costs(runs, path=second)
+        assert first.read_bytes() == second.read_bytes(), suffix
+
+
+def test_plot_costs_figure_displays_itself_without_pyplot() -> None:
+    """Issue 14.15: a notebook shows the figure, not "<Figure size 700x450...>".
+
+    IPython displays any object with ``_repr_png_`` as that PNG; run in a fresh process
+    so that nothing has imported pyplot (or chosen a backend) before.
+    """
+    code = (
+        "import io, sys, types\n"
+        "import numpy as np\n"
+        "import viz\n"
+        "from matplotlib.figure import Figure\n"
+        "from matplotlib.image import imread\n"
+        "h = types.SimpleNamespace(costs=[0.7, 0.5, 0.4], dev_costs=[], iterations=[0, 1, 2])\n"
+        "fig = viz.plot_costs(h)\n"
+        "assert isinstance(fig, Figure), type(fig)\n"
+        "png = fig._repr_png_()\n"
+        "assert png[:8] == b'\\x89PNG\\r\\n\\x1a\\n'\n"
+        "pixels = imread(io.BytesIO(png))\n"
+        "assert pixels.shape[:2] == (450, 700), pixels.shape\n"
+        "assert not np.all(pixels == pixels[0, 0])\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+        "print(repr(fig))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("MPLBACKEND", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().startswith("<CostFigure size 700x450 with 1 Axes>")
+
+
 def test_plot_costs_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="3 costs but 2 iterations"):
         viz.plot_costs(NS(costs=[1, 2, 3], dev_costs=[], iterations=[0, 1]))
@@ -447,6 +710,37 @@ def test_autograd_dnn_never_imports_viz() -> None:
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr.decode()
+
+
+# ----------------------------------------------------------------------------- docs
+def test_docs_notation_is_the_one_reference() -> None:
+    """Issue 14.17: a clone has no ../shared; viz, examples and docs point to docs/notation.md."""
+    notation = ROOT / "docs" / "notation.md"
+    text = notation.read_text(encoding="utf-8")
+    for heading in (
+        "## Layers and shapes",
+        "## Forward propagation",
+        "## Backward propagation",
+        "## The factor m",
+        "## Gradient checking",
+        "## Dropout",
+        "## Batch norm",
+        "## Optimization",
+        "## Convolutions: samples come first",
+        "## Recurrent cells",
+    ):
+        assert heading in text, heading
+    assert "`(m, n_H_prev, n_W_prev, n_C_prev)`" in text and "`(n_x, m, T_x)`" in text
+    assert "course dA[l] = m * dJ/dA[l]" in text
+    stale = []
+    for folder in ("viz", "examples", "docs"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".md") and path.is_file():
+                body = path.read_text(encoding="utf-8")
+                if "NOTATION.md" in body or "../shared" in body:
+                    stale.append(str(path.relative_to(ROOT)))
+    assert stale == [], f"point these to docs/notation.md: {stale}"
+    assert "docs/notation.md" in (ROOT / "examples" / "deep_vs_shallow.py").read_text()
 
 
 # ----------------------------------------------------------------------------- docs pictures
@@ -482,6 +776,17 @@ def _train_history(alpha: float, iterations: int = 1500, every: int = 50) -> NS:
     return h
 
 
+def _expression() -> ad.Tensor:
+    """y = sum(2 (x @ w) + 1.5) after backward: a graph with no network in it."""
+    rng = np.random.default_rng(0)
+    w = ad.Tensor(rng.standard_normal((3, 1)), requires_grad=True, name="w")
+    x = ad.Tensor(rng.standard_normal((2, 3)), name="x")
+    y = (x @ w * 2.0 + 1.5).sum()
+    y.name = "y"
+    y.backward()
+    return y
+
+
 def write_docs_pictures(out: Path) -> list[str]:
     """The reference pictures of docs/ (svg and png): ``python -m tests.test_viz``."""
     written: list[str] = []
@@ -491,9 +796,11 @@ def write_docs_pictures(out: Path) -> list[str]:
             d = viz.layer_graph(net(dims), view=view)
             written += [d.render(out / f"net_{tag}_{view}", format=f) for f in ("svg", "png")]
     pictures = {
+        "net_2_8x9_1_blocks": viz.layer_graph(net(TEN_SAME), view="blocks"),
         "compute_2layer": viz.computation_graph(cost([2, 3, 1])),
         "compute_heat": viz.computation_graph(cost(NET_B, act="sigmoid")),
         "compute_deep50": viz.computation_graph(cost(DEEP, act="sigmoid")),
+        "compute_expression": viz.computation_graph(_expression()),
     }
     for name, d in pictures.items():
         written += [d.render(out / name, format=f) for f in ("svg", "png")]

@@ -1,6 +1,7 @@
 """Pictures of deep L-layer networks: layer graphs, computation graphs, cost curves.
 
-``viz`` imports from ``autograd_dnn``; ``autograd_dnn`` never imports ``viz``.
+``viz`` imports from ``autograd_dnn``; ``autograd_dnn`` never imports ``viz``. Labels use the
+course notation of docs/notation.md: ``W1 (n[1], n[0]) = (3, 2)``, ``Z1 (n[1], m) = (3, 4)``.
 
 Example::
 

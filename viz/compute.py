@@ -28,6 +28,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from autograd_dnn.engine import grad
 from autograd_dnn.graph import tensors_of, to_networkx
 from autograd_dnn.tensor import Tensor
 from viz.dot import COLORS, Diagram
@@ -54,10 +55,11 @@ EXPLODE_COLOR = "#b45f06"
 
 OP_NOTES = {
     "linear": "Z = W A + b",
-    "matmul": "W A",
     "bce_with_logits": "J = cross-entropy(sigmoid(Z), Y)",
     "softmax_cross_entropy": "J = cross-entropy(softmax(Z), Y)",
 }
+# what a constant argument is, by (op, position): the labels of a cost given as an array
+CONSTANT_NAMES = {("bce_with_logits", 1): "Y", ("softmax_cross_entropy", 1): "Y"}
 
 
 def heat_bin(ratio: float) -> int:
@@ -115,12 +117,13 @@ def _infer_layers(src: nx.DiGraph) -> dict[int, int | None]:
     return layer
 
 
-def _pick_W(params: list[Tensor]) -> Tensor | None:
-    named = [t for t in params if t.name and t.name.startswith("W") and t.ndim == 2]
+def _pick_W(params: dict[int, Tensor]) -> int | None:
+    """Key of the layer's W[l]: the 2-D parameter named W..., else the largest 2-D one."""
+    named = [k for k, t in params.items() if t.name and t.name.startswith("W") and t.ndim == 2]
     if named:
         return named[0]
-    two_d = [t for t in params if t.ndim == 2]
-    return max(two_d, key=lambda t: t.size) if two_d else None
+    two_d = [k for k, t in params.items() if t.ndim == 2]
+    return max(two_d, key=lambda k: params[k].size) if two_d else None
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -266,7 +269,468 @@ def _count_after(src: nx.DiGraph, layer_of: dict[int, int | None], folds: list[t
     return len(src) - folded + len(folds)
 
 
+# ----------------------------------------------------------------------------- the recording
+@dataclass
+class _Recording:
+    """What was recorded while computing J, read once: the steps below only look at this."""
+
+    J: Tensor
+    src: nx.DiGraph  # to_networkx(J): keys 0, 1, 2, ... in recording order
+    tensor_at: dict[int, Tensor]  # key of every tensor node -> the tensor
+    layer_of: dict[int, int | None]  # key -> layer l >= 1, None outside every layer
+    constants: dict[int, list[tuple[int, Any]]]  # op key -> [(argument position, value)]
+    grads: dict[int, np.ndarray]  # key -> dJ/d(tensor): only gradients that are J's own
+    grad_status: str  # "none", "of J", "partly stale", "stale", "unchecked"
+    grad_line: str  # what the title says about the gradients
+
+    @property
+    def cost_key(self) -> int:
+        return len(self.src) - 1
+
+
+def _tensor_keys(tensors: list[Tensor]) -> dict[int, Tensor]:
+    """Key in ``to_networkx`` of every tensor (it puts an op right before its output)."""
+    at: dict[int, Tensor] = {}
+    k = 0
+    for t in tensors:
+        k += 0 if t.is_leaf else 1
+        at[k] = t
+        k += 1
+    return at
+
+
+def _constants_of(t: Tensor) -> list[tuple[int, Any]]:
+    """The numeric arguments of the op that made ``t`` that are not Tensors, with positions.
+
+    ``2.0`` in ``2.0 * x``, labels ``Y`` passed as an array: ``to_networkx`` has no node for
+    them. This reads the op's recorded inputs through ``t._node.inputs``, the one place viz
+    looks behind the public graph API.
+    """
+    node = getattr(t, "_node", None)
+    found = []
+    for pos, a in enumerate(getattr(node, "inputs", ())):
+        if isinstance(a, (bool, np.bool_, Tensor)):
+            continue
+        if isinstance(a, (int, float, np.number, np.ndarray)):
+            found.append((pos, a))
+    return found
+
+
+def _own_gradients(J: Tensor, tensor_at: dict[int, Tensor]) -> tuple[dict, str, str]:
+    """The ``.grad`` arrays that are J's own gradients: ``({key: dJ/dt}, status, title line)``.
+
+    ``.grad`` holds what the last backward calls left, which may be another cost's. While
+    J's graph is still alive it can be run again: each ``.grad`` is compared with a fresh
+    ``grad(J, ...)`` (``.grad`` is not touched) and only the equal ones are kept. A graph
+    that ``J.backward()`` released cannot be run again; its ``.grad`` are taken as that
+    backward's (which includes anything accumulated before it, as ``.grad`` always does).
+    """
+    held = {k: t for k, t in tensor_at.items() if t.grad is not None}
+    if not held:
+        return {}, "none", "before backward (no gradients yet)"
+    if not J.requires_grad:
+        return {}, "stale", "no backward of this J yet (J does not require grad): .grad not drawn"
+    if J.size != 1:
+        kept = {k: np.asarray(t.grad) for k, t in held.items()}
+        return kept, "unchecked", "after backward (J is not a scalar: .grad drawn unchecked)"
+    try:
+        fresh = grad(J, list(held.values()), retain_graph=True)
+    except RuntimeError as e:
+        if "released" in str(e):  # the graph was used by a backward through J
+            return {k: np.asarray(t.grad) for k, t in held.items()}, "of J", "after backward"
+        first = str(e).splitlines()[0]
+        return {}, "unchecked", f"gradients not drawn: dJ/d(.) could not be recomputed ({first})"
+    own: dict[int, np.ndarray] = {}
+    stale: list[str] = []
+    for (k, t), f in zip(held.items(), fresh, strict=True):
+        g = np.asarray(t.grad)
+        if g.shape == f.shape and np.allclose(g, f.data, rtol=1e-5, atol=1e-12):
+            own[k] = g
+        else:
+            stale.append(t.name or f"t{k:02d}")
+    if not stale:
+        return own, "of J", "after backward"
+    names = ", ".join(stale[:6]) + (", ..." if len(stale) > 6 else "")
+    if not own:
+        return (
+            {},
+            "stale",
+            "no backward of this J yet, so no gradient is drawn\n"
+            f"(the .grad of {names} is not dJ/d(.): another J's backward left it, "
+            "or several accumulated)",
+        )
+    return (
+        own,
+        "partly stale",
+        "after backward; gradients drawn only where .grad = dJ/d(.)\n"
+        f"(not drawn: the .grad of {names}, another backward's or accumulated)",
+    )
+
+
+def _computed_gradients(J: Tensor, tensor_at: dict[int, Tensor]) -> tuple[dict, str, str]:
+    """dJ/d(leaf) for every leaf that requires grad, computed here (``.grad`` untouched)."""
+    leaves = {k: t for k, t in tensor_at.items() if t.is_leaf and t.requires_grad}
+    if not J.requires_grad or not leaves:
+        raise ValueError(
+            "computation_graph(J, backward=True): nothing to differentiate, J was not "
+            "computed from any tensor with requires_grad=True"
+        )
+    try:
+        fresh = grad(J, list(leaves.values()), retain_graph=True)
+    except RuntimeError as e:
+        raise ValueError(
+            "computation_graph(J, backward=True) computes J's gradients itself, but J's graph "
+            "was already released by a backward: call it before J.backward() (or call "
+            f"J.backward(retain_graph=True)). The engine said: {str(e).splitlines()[0]}"
+        ) from None
+    grads = {k: f.data for k, f in zip(leaves, fresh, strict=True)}
+    return grads, "of J", "gradients of J computed for this picture (.grad untouched)"
+
+
+def _read_recording(J: Tensor, backward: bool = False) -> _Recording:
+    """Step 1: the graph, its tensors, their layers, the constants and J's own gradients."""
+    src = to_networkx(J)
+    tensor_at = _tensor_keys(tensors_of(J))
+    layer_of = _infer_layers(src)
+    for k, l in layer_of.items():
+        if l is not None and l < 1:
+            layer_of[k] = None  # layer 0 is the input X: drawn outside the layer boxes
+    constants = {k - 1: _constants_of(t) for k, t in tensor_at.items() if not t.is_leaf}
+    if backward:
+        grads, status, line = _computed_gradients(J, tensor_at)
+    else:
+        grads, status, line = _own_gradients(J, tensor_at)
+    return _Recording(
+        J=J,
+        src=src,
+        tensor_at=tensor_at,
+        layer_of=layer_of,
+        constants={k: c for k, c in constants.items() if c},
+        grads=grads,
+        grad_status=status,
+        grad_line=line,
+    )
+
+
+# ----------------------------------------------------------------------------- layer facts
+def _layer_facts(
+    rec: _Recording, heat: bool, vanish_below: float, explode_above: float
+) -> dict[int, _Layer]:
+    """Step 2: per layer l, its nodes, W[l], the ratio ||dW[l]|| / ||W[l]|| and its status."""
+    layers: dict[int, _Layer] = {}
+    for k in rec.src:
+        l = rec.layer_of[k]
+        if l is not None:
+            layers.setdefault(l, _Layer(l)).nodes.append(k)
+    for info in layers.values():
+        params = {k: rec.tensor_at[k] for k in info.nodes if rec.src.nodes[k]["kind"] == "param"}
+        w_key = _pick_W(params)
+        info.W = params[w_key] if w_key is not None else None
+        dW = rec.grads.get(w_key) if w_key is not None else None
+        if info.W is not None and dW is not None:
+            norm = float(np.linalg.norm(info.W.data))
+            if norm > 0:
+                info.ratio = float(np.linalg.norm(dW)) / norm
+        if heat and info.ratio is not None:
+            if info.ratio < vanish_below:
+                info.status = "vanishing"
+            elif info.ratio > explode_above:
+                info.status = "exploding"
+    return layers
+
+
+def _mark_failures(
+    rec: _Recording, layers: dict[int, _Layer], fails: list[tuple[str, int | None, float | None]]
+) -> dict[int, tuple[str, float | None]]:
+    """Step 3: the nodes a failed gradient-check row names (``dA1`` names A1), and their layers."""
+    name_to_keys: dict[str, list[int]] = {}
+    for k, d in rec.src.nodes(data=True):
+        if d["kind"] != "op" and d["name"]:
+            name_to_keys.setdefault(d["name"], []).append(k)
+    failed: dict[int, tuple[str, float | None]] = {}
+    for name, layer, diff in fails:
+        keys = name_to_keys.get(name) or (name_to_keys.get(name[1:]) if name[:1] == "d" else None)
+        for k in keys or []:
+            failed[k] = (name, diff)
+            layer = layer if layer is not None else rec.layer_of[k]
+        if layer in layers:
+            layers[layer].failed.append(name)
+    return failed
+
+
+# ----------------------------------------------------------------------------- folding
+def _fold_middle(ordered: list[_Layer], folds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Fold every layer but the first two, the last two and the failed ones (any shapes)."""
+    keep = [info.l for info in ordered[:2] + ordered[-2:]] + [
+        info.l for info in ordered if info.failed
+    ]
+    middle = [info.l for info in ordered if info.l not in keep]
+    if not middle:
+        return folds
+    folds = [(a, b) for a, b in folds if b < middle[0] or a > middle[-1]]
+    start = prev = middle[0]  # one fold per stretch of consecutive non-kept layers
+    for l in [*middle[1:], None]:
+        if l is None or l != prev + 1:
+            if prev > start:  # a single layer stays drawn in full
+                folds.append((start, prev))
+            if l is not None:
+                start = l
+        if l is not None:
+            prev = l
+    return sorted(folds)
+
+
+def _choose_folds(
+    rec: _Recording,
+    layers: dict[int, _Layer],
+    collapse: bool,
+    max_nodes: int | None,
+    heat_on: bool,
+) -> tuple[list[tuple[int, int]], str]:
+    """Step 4: the runs of layers drawn as one node, and a note when the budget forced it."""
+    ordered = [layers[l] for l in sorted(layers)]
+    folds: list[tuple[int, int]] = []
+    note = ""
+    n = len(rec.src)
+    over = max_nodes is not None and n > max_nodes
+    if collapse or over:
+        folds = _runs(ordered, rec.src, heat_on)
+        if not collapse:
+            note = f"folded: {n} nodes > max_nodes = {max_nodes}"
+    if (
+        max_nodes is not None
+        and _count_after(rec.src, rec.layer_of, folds) > max_nodes
+        and len(ordered) > 4
+    ):
+        folds = _fold_middle(ordered, folds)
+        note = f"folded to fit max_nodes = {max_nodes}"
+    return folds, note
+
+
+# ----------------------------------------------------------------------------- drawing
+def _drawing_order(rec: _Recording) -> list[int]:
+    """Leaves outside any layer (X, Y) first: dot then keeps them out of the layer boxes."""
+    src, layer_of = rec.src, rec.layer_of
+    return sorted(src, key=lambda k: (not (layer_of[k] is None and src.in_degree(k) == 0), k))
+
+
+def _operand_text(rec: _Recording, op_key: int, shapes: _Shapes) -> list[str]:
+    """How the operands of an op are called in its caption, in argument order."""
+    texts: dict[int, str] = {}
+    for u, _, d in rec.src.in_edges(op_key, data=True):
+        name = rec.src.nodes[u]["name"]
+        texts[d.get("arg", 0)] = name or "(" + ", ".join(map(str, rec.src.nodes[u]["shape"])) + ")"
+    for pos, value in rec.constants.get(op_key, []):
+        texts[pos] = _constant_text(rec, op_key, pos, value, shapes).split("\n")[0]
+    return [texts[p] for p in sorted(texts)]
+
+
+def _op_label(rec: _Recording, k: int, shapes: _Shapes) -> str:
+    op = rec.src.nodes[k]["op"]
+    if op == "matmul":
+        operands = _operand_text(rec, k, shapes)
+        if len(operands) == 2:
+            return f"matmul\n{operands[0]} @ {operands[1]}"
+    return op + (f"\n{OP_NOTES[op]}" if op in OP_NOTES else "")
+
+
+def _constant_text(rec: _Recording, op_key: int, pos: int, value: Any, shapes: _Shapes) -> str:
+    name = CONSTANT_NAMES.get((rec.src.nodes[op_key]["op"], pos), "")
+    arr = np.asarray(value)
+    if arr.size == 1 and not name:
+        return f"{arr.item():.4g}"
+    return "\n".join([name or "constant", shapes(tuple(arr.shape), "input", rec.layer_of[op_key])])
+
+
+def _add_constants(out: nx.DiGraph, rec: _Recording, op_key: int, shapes: _Shapes) -> list:
+    """Draw the op's constant arguments; returns their edges ``(id, op key, position)``."""
+    edges = []
+    for pos, value in rec.constants.get(op_key, []):
+        cid = f"c{op_key:02d}_{pos}"
+        out.add_node(
+            cid,
+            kind="constant",
+            shape=tuple(np.shape(value)),
+            layer=rec.layer_of[op_key],
+            dot={
+                "label": _constant_text(rec, op_key, pos, value, shapes),
+                "shape": "box",
+                "style": "dashed,filled",
+                "fillcolor": COLORS["input"],
+            },
+        )
+        edges.append((cid, op_key, pos))
+    return edges
+
+
+def _tensor_node(
+    rec: _Recording,
+    k: int,
+    shapes: _Shapes,
+    show_grads: bool,
+    failure: tuple[str, float | None] | None,
+) -> dict[str, Any]:
+    """The attributes of one drawn node: ``to_networkx``'s, the layer, and the DOT style."""
+    d = rec.src.nodes[k]
+    attrs = {key: val for key, val in d.items() if key not in ("layer", "grad_norm")}
+    g = rec.grads.get(k)
+    if g is not None:
+        attrs["grad_norm"] = float(np.linalg.norm(g))
+    attrs.update(layer=rec.layer_of[k], key=k)
+    if k == rec.cost_key:
+        attrs["is_cost"] = True
+    if d["kind"] == "op":
+        style = {
+            "label": _op_label(rec, k, shapes),
+            "shape": "box",
+            "style": "rounded,filled",
+            "fillcolor": COLORS["op"],
+        }
+        n_operands = rec.src.in_degree(k) + len(rec.constants.get(k, []))
+        if n_operands > 1 and rec.layer_of[k] is None:
+            # operands left to right in argument order (inside a layer box dot mixes the
+            # order up with the box's own layout, so there the box decides)
+            style["ordering"] = "in"
+    else:
+        style = _style(
+            d,
+            rec.layer_of[k],
+            rec.tensor_at.get(k),
+            shapes,
+            attrs.get("grad_norm") if show_grads else None,
+            is_cost=k == rec.cost_key,
+        )
+    if failure is not None:
+        name, diff = failure
+        attrs["gradcheck_failed"] = True
+        attrs["rel_diff"] = diff
+        style["label"] += (
+            f"\nFAILED check {name}: rel diff {_sci(diff) if diff is not None else '?'}"
+        )
+        style.update(color=COLORS["fail"], penwidth=4, fontcolor=COLORS["fail"])
+    attrs["dot"] = style
+    return attrs
+
+
+def _draw(
+    rec: _Recording,
+    layers: dict[int, _Layer],
+    folds: list[tuple[int, int]],
+    failed: dict[int, tuple[str, float | None]],
+    show_grads: bool,
+    heat_on: bool,
+) -> nx.DiGraph:
+    """Step 5: the drawn graph: nodes in layer boxes, folded runs, constants, edges."""
+    shapes = _Shapes(layers, rec.src, rec.layer_of)
+    ids = _ids(rec.src)
+    fold_of = {l: (a, b) for a, b in folds for l in range(a, b + 1)}
+    out = nx.DiGraph(name="computation_graph")
+    out.graph["subgraphs"] = {}
+    node_for: dict[int, str] = {}
+    const_edges: list[tuple[str, int, int]] = []
+    for k in _drawing_order(rec):
+        l = rec.layer_of[k]
+        if l in fold_of:
+            a, b = fold_of[l]
+            node_for[k] = f"fold_L{a}_L{b}"
+            if node_for[k] not in out:
+                style = _fold_node(a, b, layers, rec.src, shapes, heat_on)
+                out.add_node(node_for[k], **style)
+            continue
+        if rec.src.nodes[k]["kind"] == "op":
+            const_edges += _add_constants(out, rec, k, shapes)
+        node_for[k] = ids[k]
+        attrs = _tensor_node(rec, k, shapes, show_grads, failed.get(k))
+        if l is not None:
+            attrs["subgraph"] = f"cluster_L{l}"
+            if attrs["subgraph"] not in out.graph["subgraphs"]:
+                out.graph["subgraphs"][attrs["subgraph"]] = _cluster_style(layers[l], heat_on)
+        out.add_node(ids[k], **attrs)
+    for cid, _, _ in const_edges:  # a constant sits in its op's box
+        if out.nodes[cid]["layer"] is not None:
+            out.nodes[cid]["subgraph"] = f"cluster_L{out.nodes[cid]['layer']}"
+    _add_edges(out, rec, node_for, const_edges)
+    return out
+
+
+def _add_edges(
+    out: nx.DiGraph,
+    rec: _Recording,
+    node_for: dict[int, str],
+    const_edges: list[tuple[str, int, int]],
+) -> None:
+    """Edges from the recording and the constants, one per pair of drawn nodes."""
+    edges = [(node_for[u], v, d.get("arg", 0)) for u, v, d in rec.src.edges(data=True)]
+    edges += const_edges
+    for a, v, arg in sorted(edges, key=lambda e: (e[1], e[2])):
+        b = node_for[v]
+        if a == b or out.has_edge(a, b):
+            continue
+        la, lb = out.nodes[a].get("layer"), out.nodes[b].get("layer")
+        crosses = la is not None and lb is not None and la != lb
+        out.add_edge(a, b, arg=arg, dot={"minlen": 2} if crosses else {})
+    out.graph["edge_order"] = _edge_order(out)
+
+
+def _edge_order(out: nx.DiGraph) -> list[tuple[str, str]]:
+    """networkx's edge order, except that the in-edges of a node with ``ordering="in"``
+    come in argument order (dot lays its operands out left to right in file order)."""
+    order = list(out.edges())
+    for v, d in out.nodes(data=True):
+        if d.get("dot", {}).get("ordering") == "in":
+            slots = [i for i, (_, b) in enumerate(order) if b == v]
+            by_arg = sorted((order[i] for i in slots), key=lambda e: out.edges[e]["arg"])
+            for i, e in zip(slots, by_arg, strict=True):
+                order[i] = e
+    return order
+
+
+# ----------------------------------------------------------------------------- title
+def _title(
+    rec: _Recording,
+    layers: dict[int, _Layer],
+    folds: list[tuple[int, int]],
+    note: str,
+    heat_on: bool,
+    report: Any,
+    fails: list[tuple[str, int | None, float | None]],
+) -> str:
+    """Step 6: what was drawn, the gradients' provenance, the folds and the check verdict."""
+    name = rec.src.nodes[rec.cost_key]["name"] or "the output"
+    first = f"computation graph of {name}: {len(rec.src)} recorded nodes"
+    lines = [first + (f", {len(layers)} layers" if layers else "")]
+    heat_text = "; layer colour: ratio ||dW[l]|| / ||W[l]||, log scale" if heat_on else ""
+    grad_lines = rec.grad_line.split("\n")
+    lines += [grad_lines[0] + heat_text, *grad_lines[1:]]
+    if note or folds:
+        n_folded = sum(b - a + 1 for a, b in folds)
+        lines.append(
+            note
+            or f"{n_folded} identical layers folded into {len(folds)} box(es)"
+            + (", cut where the heat changes" if heat_on else "")
+        )
+    if report is not None:
+        total = _report_total(report)
+        if fails:
+            failed = ", ".join(f[0] for f in fails)
+            lines.append(f"gradient check: {len(fails)} of {total} FAILED ({failed})")
+        else:
+            lines.append(f"gradient check: all {total} passed")
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- public
+def _check_arguments(J: Any, rankdir: str, vanish_below: float, explode_above: float) -> None:
+    if not isinstance(J, Tensor):
+        raise TypeError(f"computation_graph needs the Tensor J, got {type(J).__name__}")
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ValueError(f"rankdir must be one of TB, LR, BT, RL, got {rankdir!r}")
+    if not 0 < vanish_below < explode_above:
+        raise ValueError(
+            f"need 0 < vanish_below < explode_above, got {vanish_below} and {explode_above}"
+        )
+
+
 def computation_graph(
     J: Tensor,
     show_grads: bool = True,
@@ -277,12 +741,22 @@ def computation_graph(
     max_nodes: int | None = 80,
     vanish_below: float = 1e-4,
     explode_above: float = 10.0,
+    backward: bool = False,
 ) -> Diagram:
     """Draw the graph recorded while computing ``J`` (usually the scalar cost).
 
+    Only gradients that are J's own are drawn: a ``.grad`` left by another cost's backward
+    (or accumulated over several) is left out, and the title says so ("no backward of this
+    J yet"). While J's graph is alive this is checked by computing dJ/d(.) again with
+    :func:`autograd_dnn.grad` (``.grad`` is not touched). Once ``J.backward()`` has
+    released the graph it cannot be checked: ``.grad`` is drawn as that backward left it,
+    including whatever ``.grad`` held before (after ``fit``, the last step's gradients).
+    ``backward=True`` avoids the question: viz computes J's gradients itself.
+
     Args:
-        J: the output tensor; every op it came from is drawn, in recording order.
-        show_grads: label tensors that have a ``.grad`` with its norm, e.g. ``||dW1||``.
+        J: the output tensor; every op it came from is drawn, in recording order, with
+            the constants the ops were given (``2.0`` in ``2.0 * x``, labels Y as arrays).
+        show_grads: label tensors that have J's gradient with its norm, e.g. ``||dW1||``.
         heat: colour layer l by ||dW[l]|| / ||W[l]|| (log scale, one colour per decade)
             and outline layers below ``vanish_below`` (vanishing) or above
             ``explode_above`` (exploding). Needs ``J.backward()`` first.
@@ -293,177 +767,28 @@ def computation_graph(
             and heat colour) into one "× k" node. Even with ``collapse=False`` a graph
             larger than ``max_nodes`` is folded; ``max_nodes=None`` turns that off.
         rankdir: ``"TB"`` (top to bottom) or ``"LR"``, ``"BT"``, ``"RL"``.
+        backward: compute dJ/d(leaf) here, with :func:`autograd_dnn.grad`, instead of
+            reading ``.grad`` (which is left as it is). The safe choice after training,
+            when ``.grad`` still holds the last step's gradients that a ``J.backward()``
+            would add to. Call it before any ``J.backward()`` on this J.
 
     Returns:
         A :class:`viz.Diagram`. Its networkx graph keeps, per node, the attributes of
-        ``to_networkx`` (kind, op, shape, name, layer, grad_norm) plus the DOT style.
+        ``to_networkx`` (kind, op, shape, name, layer; ``grad_norm`` only for J's own
+        gradients) plus the DOT style; ``graph["gradients"]`` is ``"none"``, ``"of J"``,
+        ``"partly stale"``, ``"stale"`` (none drawn) or ``"unchecked"``.
     """
-    if not isinstance(J, Tensor):
-        raise TypeError(f"computation_graph needs the Tensor J, got {type(J).__name__}")
-    if rankdir not in ("TB", "LR", "BT", "RL"):
-        raise ValueError(f"rankdir must be one of TB, LR, BT, RL, got {rankdir!r}")
-    if not 0 < vanish_below < explode_above:
-        raise ValueError(
-            f"need 0 < vanish_below < explode_above, got {vanish_below} and {explode_above}"
-        )
-    src = to_networkx(J)
-    tensors = tensors_of(J)
-    tensor_at: dict[int, Tensor] = {}
-    k = 0
-    for t in tensors:
-        k += 0 if t.is_leaf else 1  # to_networkx puts the op right before its output
-        tensor_at[k] = t
-        k += 1
-    layer_of = _infer_layers(src)
-    has_grads = any("grad_norm" in d for _, d in src.nodes(data=True))
-
-    # per-layer facts: nodes, W[l], heat ratio, failed checks
-    layers: dict[int, _Layer] = {}
-    for k2 in src:
-        if layer_of[k2] is not None and layer_of[k2] < 1:
-            layer_of[k2] = None  # layer 0 is the input X: drawn outside the layer boxes
-        if layer_of[k2] is not None:
-            layers.setdefault(layer_of[k2], _Layer(layer_of[k2])).nodes.append(k2)
-    for info in layers.values():
-        params = [tensor_at[k2] for k2 in info.nodes if src.nodes[k2]["kind"] == "param"]
-        info.W = _pick_W(params)
-        W = info.W
-        if W is not None and W.grad is not None:
-            norm = float(np.linalg.norm(W.data))
-            if norm > 0:
-                info.ratio = float(np.linalg.norm(W.grad)) / norm
-        if heat and info.ratio is not None:
-            if info.ratio < vanish_below:
-                info.status = "vanishing"
-            elif info.ratio > explode_above:
-                info.status = "exploding"
+    _check_arguments(J, rankdir, vanish_below, explode_above)
+    rec = _read_recording(J, backward)
+    layers = _layer_facts(rec, heat, vanish_below, explode_above)
     fails = _failures(report)
-    name_to_keys: dict[str, list[int]] = {}
-    for k2, d in src.nodes(data=True):
-        if d["kind"] != "op" and d["name"]:
-            name_to_keys.setdefault(d["name"], []).append(k2)
-    failed_nodes: dict[int, tuple[str, float | None]] = {}
-    for name, layer, diff in fails:
-        keys = name_to_keys.get(name) or (name_to_keys.get(name[1:]) if name[:1] == "d" else None)
-        for k2 in keys or []:
-            failed_nodes[k2] = (name, diff)
-            layer = layer if layer is not None else layer_of[k2]
-        if layer in layers:
-            layers[layer].failed.append(name)
-
-    # folding
-    ordered = [layers[l] for l in sorted(layers)]
-    folds: list[tuple[int, int]] = []
-    note = ""
-    over = max_nodes is not None and len(src) > max_nodes
-    if collapse or over:
-        folds = _runs(ordered, src, heat and has_grads)
-        if not collapse:
-            note = f"folded: {len(src)} nodes > max_nodes = {max_nodes}"
-    if (
-        max_nodes is not None
-        and _count_after(src, layer_of, folds) > max_nodes
-        and len(ordered) > 4
-    ):
-        keep = [info.l for info in ordered[:2] + ordered[-2:]] + [
-            info.l for info in ordered if info.failed
-        ]
-        middle = [info.l for info in ordered if info.l not in keep]
-        if middle:
-            folds = [(a, b) for a, b in folds if b < middle[0] or a > middle[-1]]
-            # one fold per stretch of consecutive non-kept layers
-            start = prev = middle[0]
-            for l in middle[1:] + [None]:
-                if l is None or l != prev + 1:
-                    if prev > start:  # a single layer stays drawn in full
-                        folds.append((start, prev))
-                    if l is not None:
-                        start = l
-                if l is not None:
-                    prev = l
-            folds.sort()
-            note = f"folded to fit max_nodes = {max_nodes}"
-    fold_of = {l: (a, b) for a, b in folds for l in range(a, b + 1)}
-
-    # the drawn graph
-    shapes = _Shapes(layers, src, layer_of)
-    ids = _ids(src)
-    out = nx.DiGraph(name="computation_graph")
-    out.graph["subgraphs"] = {}
-    node_for: dict[int, str] = {}
-    # leaves outside any layer (X, Y) first: dot then keeps them out of the layer boxes
-    order = sorted(src, key=lambda k: (not (layer_of[k] is None and src.in_degree(k) == 0), k))
-    for k2 in order:
-        d = src.nodes[k2]
-        l = layer_of[k2]
-        if l in fold_of:
-            a, b = fold_of[l]
-            fid = f"fold_L{a}_L{b}"
-            if fid not in out:
-                out.add_node(fid, **_fold_node(a, b, layers, src, shapes, heat and has_grads))
-            node_for[k2] = fid
-            continue
-        nid = ids[k2]
-        node_for[k2] = nid
-        attrs = {key: val for key, val in d.items() if key != "layer"}
-        attrs.update(layer=l, key=k2)
-        attrs["dot"] = _style(
-            k2, d, l, tensor_at.get(k2), shapes, show_grads, is_cost=k2 == len(src) - 1
-        )
-        if k2 in failed_nodes:
-            name, diff = failed_nodes[k2]
-            attrs["gradcheck_failed"] = True
-            attrs["rel_diff"] = diff
-            st = attrs["dot"]
-            st["label"] += (
-                f"\nFAILED check {name}: rel diff {_sci(diff) if diff is not None else '?'}"
-            )
-            st.update(color=COLORS["fail"], penwidth=4, fontcolor=COLORS["fail"])
-        if l is not None:
-            cname = f"cluster_L{l}"
-            if cname not in out.graph["subgraphs"]:
-                out.graph["subgraphs"][cname] = _cluster_style(layers[l], heat and has_grads)
-            attrs["subgraph"] = cname
-        out.add_node(nid, **attrs)
-    edges = sorted(src.edges(data=True), key=lambda e: (e[1], e[2].get("arg", 0)))
-    for u, v, d in edges:
-        a, b = node_for[u], node_for[v]
-        if a == b or out.has_edge(a, b):
-            continue
-        la, lb = out.nodes[a].get("layer"), out.nodes[b].get("layer")
-        crosses = la is not None and lb is not None and la != lb
-        out.add_edge(a, b, arg=d.get("arg", 0), dot={"minlen": 2} if crosses else {})
-
-    # title and legend
-    L = len(layers)
-    lines = [
-        f"computation graph of {src.nodes[len(src) - 1]['name'] or 'the output'}: "
-        f"{len(src)} recorded nodes, {L} layers"
-    ]
-    if not has_grads:
-        lines.append("before backward (no gradients yet)")
-    elif heat:
-        lines.append("after backward; layer colour: ratio ||dW[l]|| / ||W[l]||, log scale")
-    else:
-        lines.append("after backward")
-    if note or folds:
-        n_folded = sum(b - a + 1 for a, b in folds)
-        lines.append(
-            note
-            or f"{n_folded} identical layers folded into {len(folds)} box(es)"
-            + (", cut where the heat changes" if heat and has_grads else "")
-        )
-    if report is not None:
-        total = _report_total(report)
-        if fails:
-            lines.append(
-                f"gradient check: {len(fails)} of {total} FAILED ({', '.join(f[0] for f in fails)})"
-            )
-        else:
-            lines.append(f"gradient check: all {total} passed")
+    failed = _mark_failures(rec, layers, fails)
+    heat_on = heat and any(info.ratio is not None for info in layers.values())
+    folds, note = _choose_folds(rec, layers, collapse, max_nodes, heat_on)
+    out = _draw(rec, layers, folds, failed, show_grads, heat_on)
     out.graph["attrs"] = {
         "rankdir": rankdir,
-        "label": "\n".join(lines),
+        "label": _title(rec, layers, folds, note, heat_on, report, fails),
         "labelloc": "t",
         "fontsize": 13,
         "nodesep": 0.25,
@@ -471,31 +796,24 @@ def computation_graph(
     }
     out.graph["node_attrs"] = {"style": "filled", "fontsize": 10}
     out.graph["edge_attrs"] = {"color": COLORS["edge"], "arrowsize": 0.6}
-    out.graph["legend"] = _legend(out, layers, heat and has_grads, vanish_below, explode_above)
+    out.graph["legend"] = _legend(out, layers, heat_on, vanish_below, explode_above)
     out.graph["folds"] = folds
     out.graph["heat"] = {l: info.ratio for l, info in sorted(layers.items())}
+    out.graph["gradients"] = rec.grad_status
     return Diagram(out)
 
 
 # ----------------------------------------------------------------------------- styles
 def _style(
-    k: int,
     d: dict,
     layer: int | None,
     t: Tensor | None,
     shapes: _Shapes,
-    show_grads: bool,
+    grad_norm: float | None,
     is_cost: bool,
 ) -> dict[str, Any]:
+    """DOT style of a tensor node: name, shape in course notation, ||dt|| when given."""
     kind = d["kind"]
-    if kind == "op":
-        label = d["op"] + (f"\n{OP_NOTES[d['op']]}" if d["op"] in OP_NOTES else "")
-        return {
-            "label": label,
-            "shape": "box",
-            "style": "rounded,filled",
-            "fillcolor": COLORS["op"],
-        }
     name = d["name"]
     shape_text = shapes(d["shape"], kind, layer)
     lines = [name] if name else []
@@ -503,8 +821,8 @@ def _style(
         lines = [f"{name or 'J'} = {float(t.data):.4g}"]
     else:
         lines.append(shape_text)
-    if show_grads and "grad_norm" in d:
-        lines.append(f"||{_grad_name(name)}|| = {_sci(d['grad_norm'])}")
+    if grad_norm is not None:
+        lines.append(f"||{_grad_name(name)}|| = {_sci(grad_norm)}")
     style = {"label": "\n".join(lines)}
     if is_cost:
         style.update(shape="box", peripheries=2, fillcolor=COLORS["cost"])
@@ -586,14 +904,24 @@ def _fold_node(
 def _legend(
     out: nx.DiGraph, layers: dict[int, _Layer], heat: bool, vanish: float, explode: float
 ) -> list[tuple[str, dict[str, Any]]]:
-    kinds = {d.get("kind") for _, d in out.nodes(data=True)}
+    """Swatches for what the picture shows: the kinds of node drawn, then the heat."""
+    kinds = {d.get("kind") for _, d in out.nodes(data=True) if not d.get("is_cost")}
+    course = bool(layers)  # a network's graph is described in course names
+    texts = {
+        "input": "input (X, Y)" if course else "input (no gradient)",
+        "param": "parameter W[l], b[l]" if course else "parameter (requires grad)",
+        "op": "operation",
+        "tensor": "tensor Z[l], A[l]" if course else "tensor",
+        "constant": "constant (dashed)",
+    }
     items: list[tuple[str, dict[str, Any]]] = [
-        ("input (X, Y)", {"fillcolor": COLORS["input"]}),
-        ("parameter W[l], b[l]", {"fillcolor": COLORS["param"]}),
-        ("operation", {"fillcolor": COLORS["op"]}),
-        ("tensor Z[l], A[l]", {"fillcolor": COLORS["tensor"]}),
-        ("cost J", {"fillcolor": COLORS["cost"]}),
+        (texts[kind], {"fillcolor": COLORS[kind]})
+        for kind in ("input", "param", "op", "tensor")
+        if kind in kinds
     ]
+    items.append(("cost J" if course else "output", {"fillcolor": COLORS["cost"]}))
+    if "constant" in kinds:
+        items.append((texts["constant"], {"fillcolor": COLORS["input"], "style": "dashed"}))
     if "folded" in kinds:
         items.append(("folded run of identical layers (3-D box)", {"fillcolor": COLORS["folded"]}))
     if heat:

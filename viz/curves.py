@@ -4,11 +4,15 @@ The course chooses hyperparameters (the learning rate alpha first) by watching t
 curves; ``plot_costs({"alpha = 0.01": h1, "alpha = 0.001": h2})`` is its comparison.
 
 matplotlib is an optional dependency (``pip install autograd-dnn[plot]``), imported only
-when a curve is drawn. No display is needed: figures are made without pyplot.
+when a curve is drawn. No display is needed: figures are made without pyplot, and show
+themselves as a PNG when they are the last line of a Jupyter cell (``_repr_png_``), with
+or without ``%matplotlib inline`` or an ``import matplotlib.pyplot`` first.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,7 +31,28 @@ def _figure_class() -> Any:
             "plot_costs needs matplotlib: pip install autograd-dnn[plot] "
             "(or pip install matplotlib)"
         ) from e
-    return Figure
+    return _displayable(Figure)
+
+
+@functools.cache
+def _displayable(figure_class: type) -> type:
+    """A subclass of matplotlib's Figure that Jupyter shows as a PNG.
+
+    A plain ``Figure`` made without pyplot has no image representation of its own, so a
+    notebook prints ``<Figure size 700x450 with 1 Axes>`` unless pyplot's inline backend
+    was loaded first. IPython shows any object with ``_repr_png_`` as that image.
+    """
+
+    class CostFigure(figure_class):
+        """A ``matplotlib.figure.Figure`` that shows itself in Jupyter (``_repr_png_``)."""
+
+        def _repr_png_(self) -> bytes:
+            buf = io.BytesIO()
+            self.savefig(buf, format="png")
+            return buf.getvalue()
+
+    CostFigure.__module__ = __name__
+    return CostFigure
 
 
 def _series(label: str, h: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -76,7 +101,8 @@ def plot_costs(
         title: the figure's title (default: "Cost J against iterations").
 
     Returns:
-        The ``matplotlib.figure.Figure``.
+        A ``matplotlib.figure.Figure`` (a subclass that also shows itself as a PNG when it
+        is the last line of a Jupyter cell, with no pyplot needed).
 
     Example::
 
@@ -113,7 +139,17 @@ def plot_costs(
         ax.legend(frameon=False)
     fig.tight_layout()
     if path is not None:
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out)
+        _save(fig, Path(path))
     return fig
+
+
+def _save(fig: Any, out: Path) -> None:
+    """Save by the suffix; SVG and PDF without a date and with fixed ids, so the same
+    curves give the same bytes (docs pictures do not change when regenerated)."""
+    import matplotlib
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(suffix)
+    with matplotlib.rc_context({"svg.hashsalt": "viz.plot_costs"}):
+        fig.savefig(out, metadata=metadata)

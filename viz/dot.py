@@ -12,7 +12,10 @@ that writes DOT. The conventions it reads:
 - ``G.graph["attrs"]``, ``G.graph["node_attrs"]``, ``G.graph["edge_attrs"]``: defaults;
 - ``G.graph["legend"]``: ``[(text, {"fillcolor": ..., ...}), ...]``: a grid of swatches
   under the title (the graph label), ``G.graph["legend_columns"]`` per row;
-- ``G.graph["name"]``: the digraph's name.
+- ``G.graph["name"]``: the digraph's name;
+- ``G.graph["edge_order"]``: optional list of every edge ``(u, v)`` in the order to write
+  them (dot's ``ordering="in"`` keeps a node's in-edges left to right in file order);
+  otherwise edges come out in networkx's order (by source node).
 
 Nodes and subgraphs come out in insertion order, attributes sorted by name, so the same
 program writes byte-identical DOT in every process. A label that is an :class:`HTML`
@@ -172,8 +175,14 @@ def to_dot(g: nx.DiGraph) -> str:
             write_sub(name, "  ")
         else:
             out.append(node_line(name, "  "))
-    for u, v, data in g.edges(data=True):
-        out.append(f"  {_quote(u)} -> {_quote(v)}{_attrs(data.get('dot', {}))}")
+    order = g.graph.get("edge_order")
+    if order is not None and len(order) != g.number_of_edges():
+        raise ValueError(
+            f"graph['edge_order'] lists {len(order)} edges but the graph has "
+            f"{g.number_of_edges()}; list every edge once"
+        )
+    for u, v in order if order is not None else g.edges():
+        out.append(f"  {_quote(u)} -> {_quote(v)}{_attrs(g.edges[u, v].get('dot', {}))}")
 
     out.append("}")
     return "\n".join(out) + "\n"

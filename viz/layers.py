@@ -70,7 +70,37 @@ def _n_params(dims: list[int]) -> int:
 
 def _title(dims: list[int], acts: list[str], view: str) -> str:
     L = len(dims) - 1
-    return f"L = {L}, layer_dims = {dims}, {_n_params(dims)} parameters ({view} view)"
+    return f"L = {L}, layer_dims = {dims}, {_n_params(dims):,} parameters ({view} view)"
+
+
+def _spans(
+    dims: list[int], acts: list[str], collapse: bool, max_layers: int | None
+) -> list[tuple[int, int]]:
+    """The layers drawn as one column each: ``(first, last)``; first < last draws a run once.
+
+    ``collapse`` joins runs of consecutive identical layers (same n[l], n[l-1] and g[l]);
+    past ``max_layers`` columns the middle ones join too (first and last layers stay),
+    so any depth fits a slide.
+    """
+    L = len(dims) - 1
+
+    def same(l: int, k: int) -> bool:
+        return (dims[l], dims[l - 1], acts[l - 1]) == (dims[k], dims[k - 1], acts[k - 1])
+
+    spans: list[tuple[int, int]] = []
+    l = 1
+    while l <= L:
+        end = l
+        while collapse and end < L and same(end + 1, l):
+            end += 1
+        spans.append((l, end))
+        l = end + 1
+    if max_layers is not None and len(spans) > max_layers:
+        head = (max_layers - 1) // 2
+        tail = max_layers - 1 - head
+        middle = spans[head : len(spans) - tail]
+        spans = [*spans[:head], (middle[0][0], middle[-1][1]), *spans[len(spans) - tail :]]
+    return spans
 
 
 def _base_graph(name: str, title: str, rankdir: str, **attrs: Any) -> nx.DiGraph:
@@ -212,52 +242,98 @@ def _table(header: str, color: str, rows: list[str]) -> HTML:
     )
 
 
-def _layers(dims: list[int], acts: list[str], rankdir: str) -> nx.DiGraph:
-    L = len(dims) - 1
-    g = _base_graph("layers", _title(dims, acts, "layers"), rankdir, nodesep=0.3, ranksep=0.5)
-    g.graph["node_attrs"] = {"shape": "plain"}
+def _input_table(dims: list[int]) -> dict[str, Any]:
     n0 = dims[0]
-    g.add_node(
-        "L0",
-        kind="layer",
-        layer=0,
-        units=n0,
-        n_params=0,
-        dot={
-            "label": _table(
-                "layer 0 (input)",
-                COLORS["input"],
-                [
-                    _row("A[0] = X", "(n[0], m)", f"({n0}, m)"),
-                    _row("features", f"n[0] = {n0}", colspan_last=2),
-                ],
-            )
-        },
-    )
-    for l in range(1, L + 1):
-        n, n_prev = dims[l], dims[l - 1]
-        role = "output" if l == L else "hidden"
-        k = n * (n_prev + 1)
-        rows = [
-            _row(f"W[{l}]", f"(n[{l}], n[{l - 1}])", f"({n}, {n_prev})"),
-            _row(f"b[{l}]", f"(n[{l}], 1)", f"({n}, 1)"),
-            _row(f"Z[{l}]", esc(f"W[{l}] A[{l - 1}] + b[{l}]"), colspan_last=2),
-            _row(f"g[{l}]", esc(acts[l - 1]), colspan_last=2),
-            _row(f"A[{l}]", f"(n[{l}], m)", f"({n}, m)"),
-            _row("parameters", f"{n}·{n_prev} + {n} = {k}", colspan_last=2),
-        ]
-        g.add_node(
-            f"L{l}",
-            kind="layer",
-            layer=l,
-            units=n,
-            activation=acts[l - 1],
-            n_params=k,
-            dot={"label": _table(f"layer {l} ({role})", COLORS[role], rows)},
-        )
-        g.add_edge(f"L{l - 1}", f"L{l}", kind="forward", dot={"label": f" A[{l - 1}] "})
+    rows = [
+        _row("A[0] = X", "(n[0], m)", f"({n0}, m)"),
+        _row("features", f"n[0] = {n0}", colspan_last=2),
+    ]
+    label = _table("layer 0 (input)", COLORS["input"], rows)
+    return {"kind": "layer", "layer": 0, "units": n0, "n_params": 0, "dot": {"label": label}}
+
+
+def _layer_table(dims: list[int], acts: list[str], l: int) -> dict[str, Any]:
+    """Node of layer l: a table of W[l], b[l], Z[l], g[l], A[l] and the parameter count."""
+    L = len(dims) - 1
+    n, n_prev = dims[l], dims[l - 1]
+    role = "output" if l == L else "hidden"
+    k = n * (n_prev + 1)
+    rows = [
+        _row(f"W[{l}]", f"(n[{l}], n[{l - 1}])", f"({n}, {n_prev})"),
+        _row(f"b[{l}]", f"(n[{l}], 1)", f"({n}, 1)"),
+        _row(f"Z[{l}]", esc(f"W[{l}] A[{l - 1}] + b[{l}]"), colspan_last=2),
+        _row(f"g[{l}]", esc(acts[l - 1]), colspan_last=2),
+        _row(f"A[{l}]", f"(n[{l}], m)", f"({n}, m)"),
+        _row("parameters", f"{n}·{n_prev} + {n} = {k:,}", colspan_last=2),
+    ]
+    return {
+        "kind": "layer",
+        "layer": l,
+        "units": n,
+        "activation": acts[l - 1],
+        "n_params": k,
+        "dot": {"label": _table(f"layer {l} ({role})", COLORS[role], rows)},
+    }
+
+
+def _folded_table(dims: list[int], acts: list[str], a: int, b: int) -> dict[str, Any]:
+    """Node of layers a..b drawn once: their common shapes, or n[a-1..b] when they differ."""
+    L = len(dims) - 1
+    k = b - a + 1
+    counts = [dims[l] * (dims[l - 1] + 1) for l in range(a, b + 1)]
+    same = len({(dims[l], dims[l - 1]) for l in range(a, b + 1)}) == 1
+    g_names = sorted(set(acts[a - 1 : b]), key=acts[a - 1 : b].index)
+    n, n_prev = dims[a], dims[a - 1]
+
+    def shape_row(name: str, symbols: str, numbers: str) -> str:
+        return _row(name, symbols, numbers) if same else _row(name, symbols, colspan_last=2)
+
+    rows = [
+        shape_row("W[l]", "(n[l], n[l-1])", f"({n}, {n_prev})"),
+        shape_row("b[l]", "(n[l], 1)", f"({n}, 1)"),
+        _row("Z[l]", esc("W[l] A[l-1] + b[l]"), colspan_last=2),
+        _row("g[l]", esc(", ".join(g_names)), colspan_last=2),
+        shape_row("A[l]", "(n[l], m)", f"({n}, m)"),
+        _row("l", f"{a}, …, {b}", colspan_last=2),
+    ]
+    total = f"{k} × ({n}·{n_prev} + {n}) = {sum(counts):,}" if same else f"{sum(counts):,}"
+    if not same:
+        widths = ", ".join(map(str, dims[a - 1 : b + 1]))
+        rows.append(_row(f"n[{a - 1}..{b}]", esc(widths), colspan_last=2))
+    rows.append(_row("parameters", total, colspan_last=2))
+    role = "output" if b == L else "hidden"
+    kind = "identical" if same and len(g_names) == 1 else "different shapes"
+    header = f"layers {a}–{b} (× {k}, {kind})"
+    return {
+        "kind": "layer",
+        "layers": (a, b),
+        "n_params": sum(counts),
+        "dot": {"label": _table(header, COLORS[role], rows)},
+    }
+
+
+def _layers(
+    dims: list[int], acts: list[str], rankdir: str, spans: list[tuple[int, int]]
+) -> nx.DiGraph:
+    """One table per layer, left to right; a span (a, b) with a < b is one table."""
+    L = len(dims) - 1
+    title = _title(dims, acts, "layers")
+    folded = [f"{a}–{b}" for a, b in spans if b > a]
+    if folded:
+        title += f"\nlayers {', '.join(folded)} each drawn as one table"
+    g = _base_graph("layers", title, rankdir, nodesep=0.3, ranksep=0.5)
+    g.graph["node_attrs"] = {"shape": "plain"}
+    g.add_node("L0", **_input_table(dims))
+    prev, prev_id = 0, "L0"
+    for a, b in spans:
+        nid = f"L{a}" if a == b else f"L{a}_{b}"
+        attrs = _layer_table(dims, acts, a) if a == b else _folded_table(dims, acts, a, b)
+        g.add_node(nid, **attrs)
+        g.add_edge(prev_id, nid, kind="forward", dot={"label": f" A[{prev}] "})
+        prev, prev_id = b, nid
     g.add_node("yhat", kind="prediction", dot={"label": f"ŷ = A[{L}]", "shape": "plaintext"})
-    g.add_edge(f"L{L}", "yhat", kind="forward")
+    g.add_edge(prev_id, "yhat", kind="forward")
+    g.graph["spans"] = spans
     return g
 
 
@@ -274,33 +350,72 @@ def _loss_text(out: str, L: int) -> tuple[str, str]:
     return (f"J = (1/m) Σ L(A[{L}], Y)", f"dL/dA[{L}]")
 
 
-def _blocks(dims: list[int], acts: list[str], rankdir: str) -> nx.DiGraph:
-    """The course's forward/backward block diagram of one gradient-descent iteration.
+_DASHED = {"style": "dashed", "color": "#999999"}
+_BACK = {"constraint": False, "color": "#b45f06"}  # right to left; ranks follow forward
+_BLOCKS_LEGEND = [
+    ("forward block l: A[l-1] → A[l]", {"fillcolor": COLORS["hidden"]}),
+    ("backward block l: dA[l] → dA[l-1], dW[l], db[l]", {"fillcolor": COLORS["grad"]}),
+    ("parameters W[l], b[l] and their update", {"fillcolor": COLORS["param"]}),
+    ("cache (dashed): Z[l], A[l-1], W[l], b[l]", {"fillcolor": COLORS["cache"]}),
+    ("loss L(A[L], Y)", {"fillcolor": COLORS["cost"]}),
+]
 
-    Columns alternate between activations (A[l] above, dA[l] below) and layers
-    (W[l], b[l] -> forward block -> cache -> backward block -> dW[l], db[l] -> update).
-    """
-    L = len(dims) - 1
-    title = _title(dims, acts, "blocks") + "\none iteration of gradient descent"
-    g = _base_graph("blocks", title, rankdir, nodesep=0.25, ranksep=0.45, newrank=True)
-    g.graph["node_attrs"] = {"shape": "box", "style": "rounded,filled", "fillcolor": "white"}
-    dashed = {"style": "dashed", "color": "#999999"}
-    back = {"constraint": False, "color": "#b45f06"}  # right to left; ranks follow forward
 
-    def act(l: int) -> str:
-        return f"(n[{l}], m) = ({dims[l]}, m)"
+def _act_shape(dims: list[int], l: int) -> str:
+    return f"(n[{l}], m) = ({dims[l]}, m)"
 
-    def column(name: str) -> str:
-        g.graph["subgraphs"][name] = {"rank": "same"}
-        return name
 
-    col = column("rank_A0")
+def _column(g: nx.DiGraph, name: str) -> str:
+    """A subgraph whose nodes share a rank: one column of the picture."""
+    g.graph["subgraphs"][name] = {"rank": "same"}
+    return name
+
+
+def _layer_texts(dims: list[int], acts: list[str], a: int, b: int) -> dict[str, str]:
+    """Labels of the blocks of layer a (a == b) or of layers a..b drawn once (a < b)."""
+    if a == b:
+        l, n, n_prev, g_l = a, dims[a], dims[a - 1], acts[a - 1]
+        return {
+            "params": f"W[{l}] ({n}, {n_prev})\nb[{l}] ({n}, 1)",
+            "fwd": f"forward {l}\nZ[{l}] = W[{l}] A[{l - 1}] + b[{l}]\nA[{l}] = {g_l}(Z[{l}])",
+            "cache": f"cache[{l}]\nZ[{l}] ({n}, m)\nA[{l - 1}], W[{l}], b[{l}]",
+            "bwd": f"backward {l}\ndZ[{l}] = dA[{l}] * {g_l}'(Z[{l}])\n"
+            f"dW[{l}] = (1/m) dZ[{l}] A[{l - 1}]ᵀ\n"
+            f"db[{l}] = (1/m) Σ dZ[{l}]\ndA[{l - 1}] = W[{l}]ᵀ dZ[{l}]",
+            "update": f"dW[{l}] ({n}, {n_prev}), db[{l}] ({n}, 1)\n"
+            f"W[{l}] := W[{l}] - α dW[{l}]\nb[{l}] := b[{l}] - α db[{l}]",
+            "grads": f" dW[{l}], db[{l}]",
+        }
+    k, where = b - a + 1, f"l = {a}, …, {b}"
+    same = len({(dims[l], dims[l - 1]) for l in range(a, b + 1)}) == 1
+    g_l = acts[a - 1] if len(set(acts[a - 1 : b])) == 1 else "g[l]"
+    W, bias, Z = (
+        (f"({dims[a]}, {dims[a - 1]})", f"({dims[a]}, 1)", f"({dims[a]}, m)")
+        if same
+        else ("(n[l], n[l-1])", "(n[l], 1)", "(n[l], m)")
+    )
+    widths = "" if same else f"\nn[{a - 1}..{b}] = {', '.join(map(str, dims[a - 1 : b + 1]))}"
+    kind = "identical layers" if same and g_l != "g[l]" else "layers of different shapes"
+    return {
+        "params": f"W[l] {W}\nb[l] {bias}\n{where}{widths}",
+        "fwd": f"forward {a}–{b}   × {k} {kind}\nZ[l] = W[l] A[l-1] + b[l]\nA[l] = {g_l}(Z[l])",
+        "cache": f"cache[l], {where}\nZ[l] {Z}\nA[l-1], W[l], b[l]",
+        "bwd": f"backward {b}–{a}   × {k}\ndZ[l] = dA[l] * {g_l}'(Z[l])\n"
+        "dW[l] = (1/m) dZ[l] A[l-1]ᵀ\ndb[l] = (1/m) Σ dZ[l]\ndA[l-1] = W[l]ᵀ dZ[l]",
+        "update": f"dW[l] {W}, db[l] {bias}\nW[l] := W[l] - α dW[l]\nb[l] := b[l] - α db[l]",
+        "grads": " dW[l], db[l]",
+    }
+
+
+def _blocks_input(g: nx.DiGraph, dims: list[int]) -> None:
+    """Column A[0] = X (and dA[0], which backward does not need)."""
+    col = _column(g, "rank_A0")
     g.add_node(
         "A0",
         kind="activation",
         layer=0,
         subgraph=col,
-        dot={"label": f"A[0] = X\n{act(0)}", "fillcolor": COLORS["input"]},
+        dot={"label": f"A[0] = X\n{_act_shape(dims, 0)}", "fillcolor": COLORS["input"]},
     )
     g.add_node(
         "dA0",
@@ -310,110 +425,119 @@ def _blocks(dims: list[int], acts: list[str], rankdir: str) -> nx.DiGraph:
         dot={"label": "dA[0]\n(not needed)", "fillcolor": "white", "style": "rounded,dashed"},
     )
     g.add_edge("A0", "dA0", kind="order", dot={"style": "invis"})
-    for l in range(1, L + 1):
-        n, n_prev = dims[l], dims[l - 1]
-        col = column(f"rank_L{l}")
-        g.add_node(
-            f"params{l}",
-            kind="param",
-            layer=l,
-            subgraph=col,
-            dot={
-                "label": f"W[{l}] ({n}, {n_prev})\nb[{l}] ({n}, 1)",
-                "fillcolor": COLORS["param"],
-                "shape": "box",
-                "style": "filled",
-            },
-        )
-        g.add_node(
-            f"fwd{l}",
-            kind="forward",
-            layer=l,
-            subgraph=col,
-            dot={
-                "label": f"forward {l}\nZ[{l}] = W[{l}] A[{l - 1}] + b[{l}]\n"
-                f"A[{l}] = {acts[l - 1]}(Z[{l}])",
-                "fillcolor": COLORS["hidden"] if l < L else COLORS["output"],
-                "penwidth": 1.5,
-            },
-        )
-        g.add_node(
-            f"cache{l}",
-            kind="cache",
-            layer=l,
-            subgraph=col,
-            dot={
-                "label": f"cache[{l}]\nZ[{l}] ({n}, m)\nA[{l - 1}], W[{l}], b[{l}]",
-                "fillcolor": COLORS["cache"],
-                "shape": "cylinder",
-                "style": "filled",
-                "fontsize": 10,
-            },
-        )
-        g.add_node(
-            f"bwd{l}",
-            kind="backward",
-            layer=l,
-            subgraph=col,
-            dot={
-                "label": f"backward {l}\ndZ[{l}] = dA[{l}] * {acts[l - 1]}'(Z[{l}])\n"
-                f"dW[{l}] = (1/m) dZ[{l}] A[{l - 1}]ᵀ\n"
-                f"db[{l}] = (1/m) Σ dZ[{l}]\ndA[{l - 1}] = W[{l}]ᵀ dZ[{l}]",
-                "fillcolor": COLORS["grad"],
-                "penwidth": 1.5,
-            },
-        )
-        g.add_node(
-            f"update{l}",
-            kind="update",
-            layer=l,
-            subgraph=col,
-            dot={
-                "label": f"dW[{l}] ({n}, {n_prev}), db[{l}] ({n}, 1)\n"
-                f"W[{l}] := W[{l}] - α dW[{l}]\nb[{l}] := b[{l}] - α db[{l}]",
-                "fillcolor": COLORS["param"],
-                "shape": "box",
-                "style": "filled",
-                "fontsize": 10,
-            },
-        )
-        g.add_edge(f"params{l}", f"fwd{l}", kind="param")
-        g.add_edge(f"fwd{l}", f"cache{l}", kind="cache", dot=dashed)
-        g.add_edge(f"cache{l}", f"bwd{l}", kind="cache", dot=dashed)
-        g.add_edge(f"bwd{l}", f"update{l}", kind="grads", dot={"label": f" dW[{l}], db[{l}]"})
 
-        col = column(f"rank_A{l}")
-        last = l == L
-        g.add_node(
-            f"A{l}",
-            kind="activation",
-            layer=l,
-            subgraph=col,
-            dot={
-                "label": f"A[{l}]{' = ŷ' if last else ''}\n{act(l)}",
-                "fillcolor": COLORS["output"] if last else "white",
-            },
-        )
-        dA_label = f"dA[{l}]\n{act(l)}"
-        if last:
-            dA_label += "\n= " + _loss_text(acts[-1], L)[1]
-        g.add_node(
-            f"dA{l}",
-            kind="grad",
-            layer=l,
-            subgraph=col,
-            dot={"label": dA_label, "fillcolor": COLORS["grad"]},
-        )
-        g.add_edge(f"A{l}", f"dA{l}", kind="order", dot={"style": "invis"})
-        g.add_edge(f"A{l - 1}", f"fwd{l}", kind="forward", dot={"weight": 8})
-        g.add_edge(f"fwd{l}", f"A{l}", kind="forward", dot={"weight": 8})
-        g.add_edge(f"dA{l}", f"bwd{l}", kind="backward", dot=back)
-        # invisible, heavy, left to right: keep the dA[l] row level with the backward blocks
-        g.add_edge(f"dA{l - 1}", f"bwd{l}", kind="align", dot={"style": "invis", "weight": 8})
-        g.add_edge(f"bwd{l}", f"dA{l}", kind="align", dot={"style": "invis", "weight": 8})
-        g.add_edge(f"bwd{l}", f"dA{l - 1}", kind="backward", dot=back)
 
-    col = column("rank_loss")
+def _blocks_layer(g: nx.DiGraph, dims: list[int], acts: list[str], a: int, b: int) -> str:
+    """Column of layer a (or of layers a..b drawn once): parameters, forward block, cache,
+    backward block, update. Returns the suffix of its node ids (``"3"`` or ``"3_8"``)."""
+    L = len(dims) - 1
+    key = f"{a}" if a == b else f"{a}_{b}"
+    text = _layer_texts(dims, acts, a, b)
+    col = _column(g, f"rank_L{key}")
+    common = {"layer": a, "subgraph": col} if a == b else {"layers": (a, b), "subgraph": col}
+    folded = {"shape": "box3d"} if a < b else {}
+    g.add_node(
+        f"params{key}",
+        kind="param",
+        **common,
+        dot={
+            "label": text["params"],
+            "fillcolor": COLORS["param"],
+            "shape": "box",
+            "style": "filled",
+        },
+    )
+    g.add_node(
+        f"fwd{key}",
+        kind="forward",
+        **common,
+        dot={
+            "label": text["fwd"],
+            "fillcolor": COLORS["hidden"] if b < L else COLORS["output"],
+            "penwidth": 1.5,
+            **folded,
+        },
+    )
+    g.add_node(
+        f"cache{key}",
+        kind="cache",
+        **common,
+        dot={
+            "label": text["cache"],
+            "fillcolor": COLORS["cache"],
+            "shape": "cylinder",
+            "style": "filled",
+            "fontsize": 10,
+        },
+    )
+    g.add_node(
+        f"bwd{key}",
+        kind="backward",
+        **common,
+        dot={"label": text["bwd"], "fillcolor": COLORS["grad"], "penwidth": 1.5, **folded},
+    )
+    g.add_node(
+        f"update{key}",
+        kind="update",
+        **common,
+        dot={
+            "label": text["update"],
+            "fillcolor": COLORS["param"],
+            "shape": "box",
+            "style": "filled",
+            "fontsize": 10,
+        },
+    )
+    g.add_edge(f"params{key}", f"fwd{key}", kind="param")
+    g.add_edge(f"fwd{key}", f"cache{key}", kind="cache", dot=_DASHED)
+    g.add_edge(f"cache{key}", f"bwd{key}", kind="cache", dot=_DASHED)
+    g.add_edge(f"bwd{key}", f"update{key}", kind="grads", dot={"label": text["grads"]})
+    return key
+
+
+def _blocks_activation(g: nx.DiGraph, dims: list[int], acts: list[str], l: int) -> None:
+    """Column of A[l] (above) and dA[l] (below); for l = L, A[L] = ŷ and where dA[L] starts."""
+    L = len(dims) - 1
+    col = _column(g, f"rank_A{l}")
+    last = l == L
+    g.add_node(
+        f"A{l}",
+        kind="activation",
+        layer=l,
+        subgraph=col,
+        dot={
+            "label": f"A[{l}]{' = ŷ' if last else ''}\n{_act_shape(dims, l)}",
+            "fillcolor": COLORS["output"] if last else "white",
+        },
+    )
+    dA_label = f"dA[{l}]\n{_act_shape(dims, l)}"
+    if last:
+        dA_label += "\n= " + _loss_text(acts[-1], L)[1]
+    g.add_node(
+        f"dA{l}",
+        kind="grad",
+        layer=l,
+        subgraph=col,
+        dot={"label": dA_label, "fillcolor": COLORS["grad"]},
+    )
+    g.add_edge(f"A{l}", f"dA{l}", kind="order", dot={"style": "invis"})
+
+
+def _blocks_wire(g: nx.DiGraph, prev: int, key: str, l: int) -> None:
+    """Forward A[prev] → block → A[l]; backward dA[l] → block → dA[prev]."""
+    g.add_edge(f"A{prev}", f"fwd{key}", kind="forward", dot={"weight": 8})
+    g.add_edge(f"fwd{key}", f"A{l}", kind="forward", dot={"weight": 8})
+    g.add_edge(f"dA{l}", f"bwd{key}", kind="backward", dot=_BACK)
+    # invisible, heavy, left to right: keep the dA[l] row level with the backward blocks
+    g.add_edge(f"dA{prev}", f"bwd{key}", kind="align", dot={"style": "invis", "weight": 8})
+    g.add_edge(f"bwd{key}", f"dA{l}", kind="align", dot={"style": "invis", "weight": 8})
+    g.add_edge(f"bwd{key}", f"dA{prev}", kind="backward", dot=_BACK)
+
+
+def _blocks_loss(g: nx.DiGraph, dims: list[int], acts: list[str]) -> None:
+    """Column of Y and the loss L(A[L], Y), where backward starts."""
+    L = len(dims) - 1
+    col = _column(g, "rank_loss")
     g.add_node(
         "Y",
         kind="input",
@@ -433,20 +557,52 @@ def _blocks(dims: list[int], acts: list[str], rankdir: str) -> nx.DiGraph:
     )
     g.add_edge("Y", "loss", kind="input")
     g.add_edge(f"A{L}", "loss", kind="forward", dot={"weight": 8})
-    g.add_edge("loss", f"dA{L}", kind="backward", dot=back)
-    g.graph["legend"] = [
-        ("forward block l: A[l-1] → A[l]", {"fillcolor": COLORS["hidden"]}),
-        ("backward block l: dA[l] → dA[l-1], dW[l], db[l]", {"fillcolor": COLORS["grad"]}),
-        ("parameters W[l], b[l] and their update", {"fillcolor": COLORS["param"]}),
-        ("cache (dashed): Z[l], A[l-1], W[l], b[l]", {"fillcolor": COLORS["cache"]}),
-        ("loss L(A[L], Y)", {"fillcolor": COLORS["cost"]}),
-    ]
+    g.add_edge("loss", f"dA{L}", kind="backward", dot=_BACK)
+
+
+def _blocks_title(dims: list[int], acts: list[str], spans: list[tuple[int, int]]) -> str:
+    lines = [_title(dims, acts, "blocks"), "one iteration of gradient descent"]
+    folded = [f"{a}–{b}" for a, b in spans if b > a]
+    if folded:
+        lines.append(f"layers {', '.join(folded)} each drawn as one column of 3-D blocks")
+    return "\n".join(lines)
+
+
+def _blocks(
+    dims: list[int], acts: list[str], rankdir: str, spans: list[tuple[int, int]]
+) -> nx.DiGraph:
+    """The course's forward/backward block diagram of one gradient-descent iteration.
+
+    Columns alternate between activations (A[l] above, dA[l] below) and layers
+    (W[l], b[l] -> forward block -> cache -> backward block -> dW[l], db[l] -> update).
+    A span (a, b) with a < b draws layers a..b as one column of 3-D blocks.
+    """
+    title = _blocks_title(dims, acts, spans)
+    g = _base_graph("blocks", title, rankdir, nodesep=0.25, ranksep=0.45, newrank=True)
+    g.graph["node_attrs"] = {"shape": "box", "style": "rounded,filled", "fillcolor": "white"}
+    _blocks_input(g, dims)
+    prev = 0
+    for a, b in spans:
+        key = _blocks_layer(g, dims, acts, a, b)
+        _blocks_activation(g, dims, acts, b)
+        _blocks_wire(g, prev, key, b)
+        prev = b
+    _blocks_loss(g, dims, acts)
+    g.graph["legend"] = list(_BLOCKS_LEGEND)
+    if any(b > a for a, b in spans):
+        g.graph["legend"].append(("3-D block: layers a–b drawn once", {"fillcolor": "white"}))
+    g.graph["spans"] = spans
     return g
 
 
 # ----------------------------------------------------------------------------- public
 def layer_graph(
-    net: Any, view: str = "neurons", max_units: int = 8, rankdir: str = "LR"
+    net: Any,
+    view: str = "neurons",
+    max_units: int = 8,
+    rankdir: str = "LR",
+    collapse: bool = True,
+    max_layers: int | None = 5,
 ) -> Diagram:
     """Draw the architecture of ``net`` (layer_dims [n[0], ..., n[L]], activations g[1..L]).
 
@@ -458,6 +614,12 @@ def layer_graph(
         max_units: in the neurons view, a layer wider than this shows its first and last
             units and one "⋮ (+k more)" node; at least 3.
         rankdir: ``"LR"`` (layers left to right) or ``"TB"``, ``"RL"``, ``"BT"``.
+        collapse: in the layers and blocks views, draw a run of identical consecutive
+            layers (same n[l], n[l-1], g[l]) once: one table "layers a–b (× k)", or one
+            column of 3-D blocks "forward a–b × k".
+        max_layers: in the layers and blocks views, at most this many tables or
+            columns (at least 3): past it the middle layers are drawn as one too,
+            whatever their shapes, so any depth fits a slide. ``None``: no limit.
 
     Returns:
         A :class:`viz.Diagram` (``.source``, ``.to_networkx()``, ``.render(path)``).
@@ -474,13 +636,20 @@ def layer_graph(
         raise ValueError(
             f"max_units must be an int >= 3 (first unit, '⋮', last unit), got {max_units!r}"
         )
+    if max_layers is not None and (
+        isinstance(max_layers, bool) or not isinstance(max_layers, int) or max_layers < 3
+    ):
+        raise ValueError(
+            "max_layers must be None or an int >= 3 (first layer, the folded middle, "
+            f"last layer), got {max_layers!r}"
+        )
     dims, acts = _spec(net)
     if view == "neurons":
         g = _neurons(dims, acts, max_units, rankdir)
     elif view == "layers":
-        g = _layers(dims, acts, rankdir)
+        g = _layers(dims, acts, rankdir, _spans(dims, acts, collapse, max_layers))
     else:
-        g = _blocks(dims, acts, rankdir)
+        g = _blocks(dims, acts, rankdir, _spans(dims, acts, collapse, max_layers))
     g.graph["layer_dims"] = dims
     g.graph["activations"] = acts
     g.graph["view"] = view

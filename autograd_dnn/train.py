@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import time
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from autograd_dnn.display import html_table
 from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph
 from autograd_dnn.optim import Optimizer, make_optimizer
 from autograd_dnn.tape import Tape
@@ -54,6 +56,30 @@ class History:
             "seconds": self.seconds,
             "label": self.label,
         }
+
+    def __repr__(self) -> str:
+        if not self.costs:
+            return f"History(label={self.label!r}, empty)"
+        last = self.iterations[-1] + 1
+        dev = f", dev {self.dev_costs[-1]:.4g}" if self.dev_costs else ""
+        name = f"{self.label!r}, " if self.label else ""
+        return (
+            f"History({name}{last} {self.unit}s, cost {self.costs[0]:.4g} -> "
+            f"{self.costs[-1]:.4g}{dev}, {self.seconds:.2f} s)"
+        )
+
+    def _repr_html_(self) -> str:
+        """The recorded costs as an HTML table (every recorded point, at most 12 shown)."""
+        points = list(range(len(self.costs)))
+        if len(points) > 12:
+            points = points[:6] + points[-6:]
+        header = [self.unit, "cost"] + (["dev cost"] if self.dev_costs else [])
+        rows = []
+        for k in points:
+            row = [str(self.iterations[k]), f"{self.costs[k]:.6f}"]
+            rows.append(row + ([f"{self.dev_costs[k]:.6f}"] if self.dev_costs else []))
+        footer = [f"alpha = {self.learning_rate:g}; {self.seconds:.2f} s"]
+        return html_table(header, rows, repr(self), footer)
 
 
 def minibatches(m: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -286,9 +312,14 @@ def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar,
 
 
 def _progress_bar(total: int, unit: str, enabled: bool):
+    """tqdm's bar: a notebook widget when ipywidgets is installed, else the text bar (tqdm.auto
+    would warn "IProgress not found" in a notebook without ipywidgets)."""
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
 
     return tqdm(
         total=total,

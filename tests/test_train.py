@@ -505,3 +505,34 @@ def test_the_write_guard_is_back_after_a_diverged_fit():
     with pytest.raises(ValueError, match="read-only"):
         W.data[0, 0] = 2.0
     y.backward()
+
+
+def test_a_history_has_a_short_repr_and_an_html_table():
+    X, Y = D.flower(60, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], seed=0)
+    h = net.fit(X, Y, learning_rate=0.1, iterations=2000, progress=False, X_dev=X, Y_dev=Y)
+    text = repr(h)
+    assert "\n" not in text and len(text) < 120
+    assert text.startswith("History(2000 iterations, cost ")
+    page = h._repr_html_()
+    assert page.count("<tr") == 1 + 12  # 21 recorded points: the first and last six shown
+    assert "dev cost" in page and f"{h.costs[-1]:.6f}" in page
+
+
+def test_progress_falls_back_to_the_text_bar_without_ipywidgets(monkeypatch):
+    import importlib.util
+    import warnings
+
+    from tqdm.std import tqdm as text_bar
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "ipywidgets" else real(name, *a),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no TqdmWarning
+        bar = ad.train._progress_bar(10, "iteration", True)
+    assert type(bar) is text_bar
+    bar.close()

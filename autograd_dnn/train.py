@@ -36,6 +36,11 @@ class History:
         iterations: the step (full batch) or epoch (mini-batch) of each point.
         unit: ``"iteration"`` or ``"epoch"``.
         learning_rate: the initial alpha.  seconds: wall time of the whole run.
+        weight_ratios: per layer, ||dW[l]|| / ||W[l]|| at each recorded point (keys "W1", ...),
+            measured on up to 512 training samples: how fast each layer learns.
+        activation_grads: per layer boundary, ||dA[l]|| at each recorded point (keys "dA1",
+            ...): gradients vanishing or exploding as they flow back through the layers.
+            Both are empty with ``fit(..., track_gradients=False)``.
     """
 
     costs: list[float] = field(default_factory=list)
@@ -45,6 +50,8 @@ class History:
     learning_rate: float = 0.0
     seconds: float = 0.0
     label: str = ""
+    weight_ratios: dict[str, list[float]] = field(default_factory=dict)
+    activation_grads: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +62,8 @@ class History:
             "learning_rate": self.learning_rate,
             "seconds": self.seconds,
             "label": self.label,
+            "weight_ratios": {k: list(v) for k, v in self.weight_ratios.items()},
+            "activation_grads": {k: list(v) for k, v in self.activation_grads.items()},
         }
 
     def __repr__(self) -> str:
@@ -109,6 +118,7 @@ def fit(
     progress: bool = True,
     decay_rate: float = 0.0,
     print_cost: bool = False,
+    track_gradients: bool = True,
 ) -> History:
     """Train ``net`` on X (n[0], m), Y (n[L], m).
 
@@ -128,6 +138,9 @@ def fit(
         progress: a progress bar with the current cost (tqdm); False: silent.
         decay_rate: learning-rate decay per epoch: alpha0 / (1 + decay_rate * epoch).
         print_cost: also print "Cost after iteration i: J" at each recorded point.
+        track_gradients: record each layer's ||dW[l]|| / ||W[l]|| and ||dA[l]|| at each
+            recorded point (``History.weight_ratios``, ``History.activation_grads``; drawn by
+            ``viz.plot_gradient_flow``), on up to 512 training samples.
 
     Returns:
         History with costs, dev_costs and iterations.
@@ -152,6 +165,7 @@ def fit(
     stepper = Stepper(net, opt, m, history.unit)
     rng = np.random.default_rng(seed)
     bar = _progress_bar(iterations, history.unit, progress)
+    probe = net.batch(Xt, Yd, np.arange(min(m, 512))) if track_gradients else None
     start = time.perf_counter()
     try:
         for i in range(iterations):
@@ -160,6 +174,8 @@ def fit(
                 opt.decay(i + 1)  # every epoch (a full-batch step is one)
             if i % print_every == 0 or i == iterations - 1:
                 _record(net, history, i, J, dev, print_cost, bar, m)
+                if probe is not None:
+                    _record_gradient_flow(net, history, *probe)
             if bar is not None:
                 bar.update(1)
     finally:
@@ -309,6 +325,19 @@ def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar,
             bar.write(line)
         else:
             print(line)
+
+
+def _record_gradient_flow(net: Any, history: History, X: Tensor, Y: np.ndarray) -> None:
+    """Append ||dW[l]|| / ||W[l]|| and ||dA[l]|| of the current parameters to ``history``."""
+    grads = net.gradients(X, Y, dA0=False)
+    params = net.parameters()
+    for key, g in grads.items():
+        if key.startswith("dW") and key[1:] in params:
+            W = params[key[1:]].data
+            ratio = float(np.linalg.norm(g) / max(np.linalg.norm(W), np.finfo(float).tiny))
+            history.weight_ratios.setdefault(key[1:], []).append(ratio)
+        elif key.startswith("dA"):
+            history.activation_grads.setdefault(key, []).append(float(np.linalg.norm(g)))
 
 
 def _progress_bar(total: int, unit: str, enabled: bool):

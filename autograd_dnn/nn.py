@@ -112,11 +112,17 @@ class DeepNetwork:
         l2: L2 regularization strength lambda, added to the cost.
         leaky_slope: slope of leaky_relu for z < 0.
 
+    Attributes:
+        training_state: what the last ``fit`` left for ``fit(..., resume=True)`` (None
+            before any training).
+
     Example:
         >>> net = DeepNetwork([2, 3, 5, 4, 2, 1], seed=0)
         >>> net.L, net.activations[-1]
         (5, 'sigmoid')
     """
+
+    training_state: dict | None = None
 
     def __init__(
         self,

@@ -119,6 +119,7 @@ def fit(
     decay_rate: float = 0.0,
     print_cost: bool = False,
     track_gradients: bool = True,
+    resume: bool = False,
 ) -> History:
     """Train ``net`` on X (n[0], m), Y (n[L], m).
 
@@ -141,6 +142,14 @@ def fit(
         track_gradients: record each layer's ||dW[l]|| / ||W[l]|| and ||dA[l]|| at each
             recorded point (``History.weight_ratios``, ``History.activation_grads``; drawn by
             ``viz.plot_gradient_flow``), on up to 512 training samples.
+        resume: continue the last ``fit`` of this network (also one saved and loaded):
+            the optimizer's state (t, momentum and Adam buffers), the learning-rate decay
+            and the mini-batch permutations go on where they stopped, so 100 iterations,
+            save, load and 100 more give the parameters of 200 iterations bit for bit.
+            Iterations are numbered on from the last one.
+
+    After training (also when interrupted), ``net.training_state`` holds what ``resume``
+    needs: the optimizer's name and state, the iterations done and the mini-batch RNG.
 
     Returns:
         History with costs, dev_costs and iterations.
@@ -164,15 +173,18 @@ def fit(
     )
     stepper = Stepper(net, opt, m, history.unit)
     rng = np.random.default_rng(seed)
+    first = _resume(net, opt, optimizer, rng) if resume else 0
     bar = _progress_bar(iterations, history.unit, progress)
     probe = net.batch(Xt, Yd, np.arange(min(m, 512))) if track_gradients else None
     start = time.perf_counter()
+    done = first  # iterations completed, for net.training_state
     try:
-        for i in range(iterations):
+        for i in range(first, first + iterations):
             J = stepper.epoch(Xt, Yd, i, batch_size, rng)
             if decay_rate:
                 opt.decay(i + 1)  # every epoch (a full-batch step is one)
-            if i % print_every == 0 or i == iterations - 1:
+            done = i + 1
+            if i % print_every == 0 or done == first + iterations:
                 _record(net, history, i, J, dev, print_cost, bar, m)
                 if probe is not None:
                     _record_gradient_flow(net, history, *probe)
@@ -181,8 +193,34 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+        net.training_state = {
+            "optimizer": optimizer,
+            "optimizer_state": opt.state_dict(),
+            "iterations": done,
+            "unit": history.unit,
+            "rng": rng.bit_generator.state,
+            "interrupted": done < first + iterations,
+        }
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _resume(net: Any, opt: Optimizer, optimizer: str, rng: np.random.Generator) -> int:
+    """Restore what the last fit left in ``net.training_state``; returns its iteration count."""
+    state = getattr(net, "training_state", None)
+    if not state:
+        raise ValueError(
+            "resume=True, but this network has no training state: train it with fit() first, "
+            "or load a model saved after training (save keeps the optimizer's state)"
+        )
+    if state["optimizer"] != optimizer:
+        raise ValueError(
+            f"resume=True: the last fit used optimizer={state['optimizer']!r}, this one "
+            f"{optimizer!r}; resume with the same optimizer"
+        )
+    opt.load_state_dict(state["optimizer_state"])
+    rng.bit_generator.state = state["rng"]
+    return int(state["iterations"])
 
 
 def _check_options(

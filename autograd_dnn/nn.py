@@ -186,7 +186,7 @@ class DeepNetwork:
                 )
         W1 = arrays["W1"]
         dims = [W1.shape[1]] + [arrays[f"W{l}"].shape[0] for l in range(1, L + 1)]
-        _check_param_shapes(arrays, dims)
+        check_param_shapes(arrays, dims)
         dtype = np.float32 if W1.dtype == np.float32 else np.float64
         arrays = {k: v.astype(dtype, copy=False) for k, v in arrays.items()}
         if activations is None:
@@ -266,7 +266,7 @@ class DeepNetwork:
         """Replace W and b values (shapes must match)."""
         live = self.parameters()
         arrays = {k: np.asarray(as_array(v)) for k, v in params.items()}
-        _check_param_shapes({**{k: t.data for k, t in live.items()}, **arrays}, self.layer_dims)
+        check_param_shapes({**{k: t.data for k, t in live.items()}, **arrays}, self.layer_dims)
         for k, v in arrays.items():
             live[k].data = v.astype(self.dtype, copy=True)
 
@@ -625,7 +625,7 @@ def _check_layer_dims(layer_dims: Any) -> list[int]:
     return dims
 
 
-def _check_param_shapes(arrays: Mapping[str, np.ndarray], dims: list[int]) -> None:
+def check_param_shapes(arrays: Mapping[str, np.ndarray], dims: list[int]) -> None:
     """Raise a ValueError naming the first W[l] or b[l] whose shape breaks the rules."""
     for l in range(1, len(dims)):
         W, b = np.asarray(arrays[f"W{l}"]), np.asarray(arrays[f"b{l}"])

@@ -6,7 +6,8 @@ import json
 import os
 import tempfile
 import zipfile
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,14 +18,20 @@ FORMAT = "autograd-dnn-model"
 FORMAT_VERSION = 1
 
 
-def save(net: DeepNetwork, path: str | os.PathLike) -> str:
+def save(
+    net: DeepNetwork, path: str | os.PathLike, training: Mapping[str, Any] | None = None
+) -> str:
     """Write ``net`` to ``path``: format version, layer_dims, activations, init, every W, b.
 
     The file is written to a temporary file in the same folder and renamed over ``path``,
     so a crash never leaves a half-written model. Returns the path.
+
+    ``training``: facts about how the parameters came to be, kept in the metadata under
+    ``"training"`` (JSON values), e.g. ``{"interrupted": True, "iteration": 41}`` for a
+    run stopped by Ctrl-C; :func:`read_metadata` gives them back.
     """
     path = os.fspath(path)
-    meta = {
+    meta: dict[str, Any] = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "layer_dims": net.layer_dims,
@@ -33,6 +40,8 @@ def save(net: DeepNetwork, path: str | os.PathLike) -> str:
         "l2": net.l2,
         "leaky_slope": net.leaky_slope,
     }
+    if training is not None:
+        meta["training"] = dict(training)
     arrays = {"meta": np.array(json.dumps(meta))}
     arrays.update(net.get_parameters())
     folder = os.path.dirname(os.path.abspath(path))
@@ -62,28 +71,8 @@ def load(path: str | os.PathLike) -> DeepNetwork:
     from autograd_dnn.nn import DeepNetwork, _check_param_shapes
 
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no model file at {path}")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a model file written by DeepNetwork.save (not a .npz)")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise ValueError(f"{path} is not a model file written by DeepNetwork.save ({e})") from None
-    if "meta" not in arrays:
-        raise ValueError(f"{path} is not an autograd-dnn model: it has no 'meta' entry")
-    try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except json.JSONDecodeError:
-        raise ValueError(f"{path}: the 'meta' entry is not valid JSON") from None
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{path} is not an autograd-dnn model (format {meta.get('format')!r})")
-    if meta.get("version") != FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has format version {meta.get('version')}; this autograd_dnn reads "
-            f"version {FORMAT_VERSION}"
-        )
+    arrays = _read_arrays(path)
+    meta = _check_meta(path, arrays.pop("meta", None))
     dims = meta.get("layer_dims")
     acts = meta.get("activations")
     if not isinstance(dims, list) or not isinstance(acts, list) or len(acts) != len(dims) - 1:
@@ -112,3 +101,57 @@ def load(path: str | os.PathLike) -> DeepNetwork:
     )
     net.init = meta.get("init", "given")
     return net
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The metadata of a model file written by :func:`save`, checked like :func:`load` does:
+    ``format``, ``version``, ``layer_dims``, ``activations``, ``init``, ``l2``,
+    ``leaky_slope`` and, when saved with them, ``training`` facts."""
+    path = os.fspath(path)
+    arrays = _read_arrays(path)
+    return _check_meta(path, arrays.get("meta"))
+
+
+def _read_arrays(path: str) -> dict[str, np.ndarray]:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no model file at {path}")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as e:
+        raise ValueError(f"cannot read the model file {path}: {e.strerror}") from None
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a model file written by DeepNetwork.save (not a .npz)")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise ValueError(f"{path} is not a model file written by DeepNetwork.save ({e})") from None
+
+
+def _check_meta(path: str, entry: np.ndarray | None) -> dict[str, Any]:
+    """The parsed 'meta' entry: a JSON object of this format and version, or ValueError."""
+    if entry is None:
+        raise ValueError(f"{path} is not an autograd-dnn model: it has no 'meta' entry")
+    try:
+        meta = json.loads(str(entry))
+    except json.JSONDecodeError:
+        raise ValueError(f"{path}: the 'meta' entry is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f"{path}: the 'meta' entry is a JSON {type(meta).__name__}, expected an object "
+            '{"format": ..., "version": ...}; the file was not written by DeepNetwork.save'
+        )
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{path} is not an autograd-dnn model (format {meta.get('format')!r})")
+    version = meta.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(
+            f"{path}: the format version is {version!r} ({type(version).__name__}), expected "
+            f"the whole number {FORMAT_VERSION}; the file was not written by DeepNetwork.save"
+        )
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} has format version {version}; this autograd_dnn reads version {FORMAT_VERSION}"
+        )
+    return meta

@@ -997,7 +997,7 @@ def _demo_pictures(net, history, report, X_tr, Y_tr, out: str) -> tuple[dict[str
         written["cost curve"] = os.path.join(out, "cost.png")
         viz.plot_costs(history, path=written["cost curve"])
     else:
-        skipped.append(f"skipped the cost curve: matplotlib is not installed ({PLOT_INSTALL})")
+        skipped.append(f"skipped the cost curve: matplotlib is not installed; {PLOT_INSTALL}")
     diagrams = [(f"{view} view", view, viz.layer_graph(net, view=view)) for view in VIEWS]
     J = net.cost(X_tr[:, :8], Y_tr[:, :8])
     J.backward()
@@ -1169,7 +1169,7 @@ def _sweep_files(args: argparse.Namespace, result) -> dict[str, str]:
             written["cost curves"] = os.path.join(args.out, "costs.png")
             viz.plot_costs(result.histories, path=written["cost curves"])
         else:
-            note(args.command, f"skipped costs.png: matplotlib is not installed ({PLOT_INSTALL})")
+            note(args.command, f"skipped costs.png: matplotlib is not installed; {PLOT_INSTALL}")
     return written
 
 
@@ -1382,7 +1382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (Interrupted, KeyboardInterrupt) as e:
         if debug:
             traceback.print_exc()
-        print(f"autograd-dnn {args.command}: {e or 'interrupted'}", file=sys.stderr)
+        print(f"autograd-dnn {args.command}: {str(e) or 'interrupted'}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (UsageError, ValueError, TypeError, OSError, MemoryError) as e:
         if debug:

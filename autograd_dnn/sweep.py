@@ -32,7 +32,8 @@ import math
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -494,7 +495,8 @@ def _pool_round(configs: list[Config], run: Run, n_workers: int, on_done: OnDone
     )
     lost = set()
     try:
-        futures = {pool.submit(run, config): config for config in configs}
+        with _children_deaf_to_ctrl_c():
+            futures = {pool.submit(run, config): config for config in configs}
         for future in as_completed(futures):
             config = futures[future]
             try:
@@ -511,6 +513,29 @@ def _pool_round(configs: list[Config], run: Run, n_workers: int, on_done: OnDone
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return [c for c in configs if c.label in lost]
+
+
+@contextlib.contextmanager
+def _children_deaf_to_ctrl_c() -> Iterator[None]:
+    """Start worker processes (and the fork server) deaf to Ctrl-C, which a terminal sends
+    to the whole process group: they inherit a blocked SIGINT. A Ctrl-C that arrives
+    meanwhile (numpy's BLAS threads may take it for this process) is held back and
+    delivered here when the workers have started, so that they can be stopped."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        yield
+        return
+    held: list[int] = []
+    old_handler = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        signal.signal(signal.SIGINT, old_handler)
+    if held:
+        signal.raise_signal(signal.SIGINT)
 
 
 def _ignore_sigint() -> None:

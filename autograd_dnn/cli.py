@@ -185,11 +185,13 @@ def load_csv(path: str, notes: list[str] | None = None) -> tuple[np.ndarray, np.
 
 
 def _csv_delimiter(text: str) -> str:
-    """The most frequent of ``,``, ``;``, tab in the first non-empty line (comma if none)."""
+    """``;`` or tab if the first non-empty line has one, else ``,``.
+
+    A semicolon wins over commas: a file separated by semicolons usually writes its
+    decimals with commas (1,5;2,25;0), and a comma-separated file has no semicolons.
+    """
     first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    return next((d for d in (";", "\t") if d in first), ",")
 
 
 def _parses(cell: str) -> bool:

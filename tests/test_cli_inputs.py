@@ -89,10 +89,7 @@ def test_render_draws_a_huge_network_without_its_weights(tmp_path: Path) -> None
     """80 GB of weights would be a MemoryError: exit 0 shows none were allocated."""
     proc = run("render", "--layers", HUGE, "--view", "layers", "-o", "big.svg", cwd=tmp_path)
     assert "Traceback" not in proc.stderr and proc.returncode == 0, proc.stderr
-    assert (
-        "n[1] = 100000" in (tmp_path / "big.dot").read_text()
-        or "100000" in (tmp_path / "big.dot").read_text()
-    )
+    assert "100000" in (tmp_path / "big.dot").read_text()
 
 
 @pytest.mark.parametrize("view", ["neurons", "layers", "blocks"])

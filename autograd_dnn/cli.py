@@ -20,6 +20,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 import zipfile
@@ -646,13 +647,15 @@ class _StepBoundaryInterrupt:
         self.old: dict[int, Any] = {}
 
     def __enter__(self) -> _StepBoundaryInterrupt:
+        if threading.current_thread() is not threading.main_thread():
+            return self  # signals reach the main thread only: nothing to postpone here
         self.old[signal.SIGINT] = signal.signal(signal.SIGINT, self._handle)
         if hasattr(signal, "SIGALRM"):
             self.old[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if hasattr(signal, "setitimer"):
+        if self.old and hasattr(signal, "setitimer"):
             signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, handler in self.old.items():
             signal.signal(sig, handler)
@@ -802,9 +805,8 @@ def _save_interrupted(
     }
     with _sigint_ignored():
         path = save(net, args.save, training=meta)
-    return (
-        f"{where}; saved the model after {steps} optimizer step(s) to {path} (marked interrupted)"
-    )
+    after = f"after {steps} optimizer step(s)" if steps is not None else "of the last finished step"
+    return f"{where}; saved the model {after} to {path} (marked interrupted)"
 
 
 def _train_result(net, history, X_tr, Y_tr, X_dev, Y_dev) -> dict[str, Any]:

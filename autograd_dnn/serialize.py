@@ -68,7 +68,7 @@ def load(path: str | os.PathLike) -> DeepNetwork:
     a missing ``W3``, ``b2`` of shape (4,) instead of (4, 1), a wrong dtype) rather than
     building a broken network; FileNotFoundError when there is no such file.
     """
-    from autograd_dnn.nn import DeepNetwork, _check_param_shapes
+    from autograd_dnn.nn import DeepNetwork
 
     path = os.fspath(path)
     arrays = _read_arrays(path)
@@ -92,13 +92,22 @@ def load(path: str | os.PathLike) -> DeepNetwork:
             raise ValueError(f"{path}: {key} has dtype {arr.dtype}, expected float64 or float32")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{path}: {key} contains NaN or inf")
-    try:
-        _check_param_shapes(arrays, dims)
+    for l in range(1, L + 1):  # the arrays agree with the metadata...
+        want = (dims[l], dims[l - 1])
+        if arrays[f"W{l}"].shape != want:
+            raise ValueError(
+                f"{path}: W{l} has shape {arrays[f'W{l}'].shape}, but layer_dims {dims} in "
+                f"'meta' needs (n[{l}], n[{l - 1}]) = {want}"
+            )
+    try:  # ...and DeepNetwork checks b[l] (n[l], 1) and the rest
+        net = DeepNetwork.from_parameters(
+            arrays,
+            activations=acts,
+            l2=meta.get("l2", 0.0),
+            leaky_slope=meta.get("leaky_slope", 0.01),
+        )
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
-    net = DeepNetwork.from_parameters(
-        arrays, activations=acts, l2=meta.get("l2", 0.0), leaky_slope=meta.get("leaky_slope", 0.01)
-    )
     net.init = meta.get("init", "given")
     return net
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import _env, assert_bad_input, assert_ok, assert_png, assert_svg, run
+from tests.test_cli import assert_bad_input, assert_ok, assert_png, assert_svg, cli_env, run
 
 NO_MATPLOTLIB = "import sys\nsys.modules['matplotlib'] = None  # import matplotlib: ImportError\n"
 
@@ -24,7 +24,7 @@ def no_dot(tmp_path: Path) -> dict[str, str]:
     """An environment whose PATH holds no ``dot`` (only an empty folder)."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
-    return _env(PATH=str(empty))
+    return cli_env(PATH=str(empty))
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def no_matplotlib(tmp_path: Path) -> dict[str, str]:
     plant.mkdir()
     (plant / "sitecustomize.py").write_text(NO_MATPLOTLIB)
     path = os.pathsep.join(filter(None, [str(plant), os.environ.get("PYTHONPATH")]))
-    return _env(PYTHONPATH=path)
+    return cli_env(PYTHONPATH=path)
 
 
 def stderr_lines(proc) -> list[str]:

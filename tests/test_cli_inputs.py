@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_cli import _env, assert_bad_input, assert_ok, assert_usage_error, run
+from tests.test_cli import assert_bad_input, assert_ok, assert_usage_error, cli_env, run
 from tests.test_cli import cli as cli  # noqa: F401 (the in-process fixture)
 
 HUGE = "2,100000,100000,1"  # W2 alone is 10^10 float64: 80 GB
@@ -141,7 +141,9 @@ def test_unreadable_model_says_permission_denied(tmp_path: Path) -> None:
     plant = tmp_path / "plant"
     plant.mkdir()
     (plant / "sitecustomize.py").write_text(UNREADABLE)
-    env = _env(PYTHONPATH=os.pathsep.join(filter(None, [str(plant), os.environ.get("PYTHONPATH")])))
+    env = cli_env(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(plant), os.environ.get("PYTHONPATH")]))
+    )
     proc = run("gradcheck", "--model", "locked.npz", cwd=tmp_path, env=env)
     line = assert_bad_input(proc, "--model", "locked.npz", "Permission denied")
     assert "zip" not in line
@@ -357,3 +359,53 @@ def test_activations_only_for_parameter_files(cli, tmp_path: Path) -> None:
                      "--activations", "metadata")  # fmt: skip
     assert_bad_input(cli("render", "--layers", "2,3,1", "--activations", "relu,sigmoid"),
                      "--activations", "--model")  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- serialize
+def test_training_facts_round_trip(tmp_path: Path) -> None:
+    from autograd_dnn.nn import DeepNetwork
+    from autograd_dnn.serialize import load, read_metadata, save
+
+    net = DeepNetwork([2, 3, 1], seed=4)
+    save(net, tmp_path / "m.npz", training={"interrupted": True, "iteration": 7})
+    meta = read_metadata(tmp_path / "m.npz")
+    assert meta["training"] == {"interrupted": True, "iteration": 7}
+    assert meta["layer_dims"] == [2, 3, 1]
+    back = load(tmp_path / "m.npz").get_parameters()
+    for key, value in net.get_parameters().items():
+        np.testing.assert_array_equal(back[key], value)
+    save(net, tmp_path / "plain.npz")
+    assert "training" not in read_metadata(tmp_path / "plain.npz")
+
+
+@pytest.mark.parametrize(
+    "meta, needles",
+    [
+        ([1, 2], ["JSON list", "expected an object"]),
+        ("text", ["JSON str"]),
+        ({"format": "autograd-dnn-model", "version": True}, ["True (bool)", "number 1"]),
+        ({"format": "autograd-dnn-model", "version": 2}, ["format version 2", "reads version 1"]),
+    ],
+    ids=["list", "string", "bool-version", "version-2"],
+)
+def test_metadata_problems_are_named(tmp_path: Path, meta, needles) -> None:
+    from autograd_dnn.serialize import load, read_metadata
+
+    path = save_meta(tmp_path / "m.npz", meta, W1=np.ones((1, 2)), b1=np.ones((1, 1)))
+    for read in (load, read_metadata):
+        with pytest.raises(ValueError) as info:
+            read(path)
+        assert str(path) in str(info.value)
+        for needle in needles:
+            assert needle in str(info.value), str(info.value)
+
+
+def test_W_that_disagrees_with_the_metadata(tmp_path: Path) -> None:
+    from autograd_dnn.serialize import load
+
+    meta = {"format": "autograd-dnn-model", "version": 1, "layer_dims": [2, 4, 1],
+            "activations": ["relu", "sigmoid"]}  # fmt: skip
+    path = save_meta(tmp_path / "m.npz", meta, W1=np.ones((5, 2)), b1=np.ones((5, 1)),
+                     W2=np.ones((1, 5)), b2=np.ones((1, 1)))  # fmt: skip
+    with pytest.raises(ValueError, match=r"W1 has shape \(5, 2\), but layer_dims \[2, 4, 1\]"):
+        load(path)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_cli import _env
+from tests.test_cli import cli_env
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
 
@@ -29,7 +29,7 @@ def start(*args: object, cwd: Path, env: dict[str, str] | None = None) -> subpro
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env or _env(TQDM_DISABLE="1"),
+        env=env or cli_env(TQDM_DISABLE="1"),
         start_new_session=True,
     )
 
@@ -93,7 +93,7 @@ def test_train_ctrl_c_saves_the_last_finished_iteration(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "autograd_dnn", *args, "--iterations", str(steps),
          "--save", "full.npz", "--quiet"],
-        cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=300,
+        cwd=tmp_path, capture_output=True, text=True, env=cli_env(), timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     stopped = DeepNetwork.load(str(tmp_path / "stopped.npz")).get_parameters()

@@ -77,6 +77,23 @@ def load(path: str | os.PathLike) -> DeepNetwork:
     acts = meta.get("activations")
     if not isinstance(dims, list) or not isinstance(acts, list) or len(acts) != len(dims) - 1:
         raise ValueError(f"{path}: layer_dims and activations in 'meta' do not fit together")
+    _check_arrays(path, arrays, dims)
+    try:  # DeepNetwork checks b[l] (n[l], 1), the activations and the rest
+        net = DeepNetwork.from_parameters(
+            arrays,
+            activations=acts,
+            l2=meta.get("l2", 0.0),
+            leaky_slope=meta.get("leaky_slope", 0.01),
+        )
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+    net.init = meta.get("init", "given")
+    return net
+
+
+def _check_arrays(path: str, arrays: dict[str, np.ndarray], dims: list[int]) -> None:
+    """W1, b1, ..., WL, bL and nothing else, finite floats, W[l] (n[l], n[l-1]) as the
+    metadata's layer_dims say."""
     L = len(dims) - 1
     expected = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
     for key in expected:
@@ -92,24 +109,13 @@ def load(path: str | os.PathLike) -> DeepNetwork:
             raise ValueError(f"{path}: {key} has dtype {arr.dtype}, expected float64 or float32")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{path}: {key} contains NaN or inf")
-    for l in range(1, L + 1):  # the arrays agree with the metadata...
+    for l in range(1, L + 1):  # the arrays agree with the metadata
         want = (dims[l], dims[l - 1])
         if arrays[f"W{l}"].shape != want:
             raise ValueError(
                 f"{path}: W{l} has shape {arrays[f'W{l}'].shape}, but layer_dims {dims} in "
                 f"'meta' needs (n[{l}], n[{l - 1}]) = {want}"
             )
-    try:  # ...and DeepNetwork checks b[l] (n[l], 1) and the rest
-        net = DeepNetwork.from_parameters(
-            arrays,
-            activations=acts,
-            l2=meta.get("l2", 0.0),
-            leaky_slope=meta.get("leaky_slope", 0.01),
-        )
-    except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
-    net.init = meta.get("init", "given")
-    return net
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:

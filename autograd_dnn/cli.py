@@ -643,7 +643,11 @@ class _StepBoundaryInterrupt:
     def __init__(self) -> None:
         from autograd_dnn.optim import Optimizer
 
-        self.step_code = Optimizer.step.__code__
+        classes, self.step_codes = [Optimizer], set()
+        while classes:  # every optimizer's step, also one a subclass writes itself
+            cls = classes.pop()
+            self.step_codes.add(cls.step.__code__)
+            classes.extend(cls.__subclasses__())
         self.old: dict[int, Any] = {}
 
     def __enter__(self) -> _StepBoundaryInterrupt:
@@ -668,7 +672,7 @@ class _StepBoundaryInterrupt:
 
     def _inside_step(self, frame: Any) -> bool:
         while frame is not None:
-            if frame.f_code is self.step_code:
+            if frame.f_code in self.step_codes:
                 return True
             frame = frame.f_back
         return False

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -152,3 +153,50 @@ def test_sweep_ctrl_c_long_configurations(tmp_path: Path) -> None:
     assert time.monotonic() - start_time < 1.5 + 20, "Ctrl-C waited for the workers"
     assert proc.returncode == 130, stderr
     assert_one_line(stderr, "autograd-dnn sweep: sweep interrupted")
+
+
+# ----------------------------------------------------------------------------- the mechanism
+needs_main_thread = pytest.mark.skipif(
+    not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread(),
+    reason="SIGALRM and signal handlers on the main thread",
+)
+
+
+@needs_main_thread
+def test_ctrl_c_inside_an_optimizer_step_waits_for_its_end() -> None:
+    """SIGINT raised while W1 is updated and W2 is not yet: the step finishes (both
+    updated), and only then KeyboardInterrupt arrives."""
+    from autograd_dnn.cli import _StepBoundaryInterrupt
+    from autograd_dnn.optim import GD
+    from autograd_dnn.tensor import Tensor
+
+    class CtrlCHalfway(GD):
+        def _delta(self, i: int, g: np.ndarray, out: np.ndarray) -> None:
+            if i == 1:
+                signal.raise_signal(signal.SIGINT)  # between W1's update and W2's
+            super()._delta(i, g, out)
+
+    params = {name: Tensor(np.ones((2, 2)), requires_grad=True, name=name) for name in "AB"}
+    for p in params.values():
+        p.grad = np.full((2, 2), 10.0)
+    opt = CtrlCHalfway(params, learning_rate=0.1)
+    finished = False
+    with pytest.raises(KeyboardInterrupt), _StepBoundaryInterrupt():
+        opt.step()
+        finished = True
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the retry raises within milliseconds
+            time.sleep(0.001)
+    assert finished, "KeyboardInterrupt was raised inside the step"
+    for p in params.values():
+        np.testing.assert_array_equal(p.data, np.zeros((2, 2)))  # 1 - 0.1 * 10
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@needs_main_thread
+def test_ctrl_c_outside_a_step_is_at_once() -> None:
+    from autograd_dnn.cli import _StepBoundaryInterrupt
+
+    with pytest.raises(KeyboardInterrupt), _StepBoundaryInterrupt():
+        signal.raise_signal(signal.SIGINT)
+        raise AssertionError("not interrupted")

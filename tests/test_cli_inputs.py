@@ -78,8 +78,12 @@ def test_huge_layers_are_refused_up_front(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("gradcheck", "--layers", HUGE), ("render", "--layers", HUGE, "--view", "compute")],
-    ids=["gradcheck", "render-compute"],
+    [
+        ("gradcheck", "--layers", HUGE),
+        ("render", "--layers", HUGE, "--view", "compute"),
+        ("sweep", "--layers", "2,3,1", "--layers", HUGE, "--executor", "serial"),
+    ],
+    ids=["gradcheck", "render-compute", "sweep"],
 )
 def test_huge_layers_refused_by_every_command(cli, args) -> None:
     assert_bad_input(cli(*args), "--layers", "GB")

@@ -893,7 +893,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     import viz
 
     if args.view == "compute":
-        g = viz.computation_graph(_compute_cost(args), show_grads=True, heat=True)
+        g = viz.computation_graph(_compute_cost(args), show_grads=True, heat=True, backward=True)
     elif args.model:
         g = viz.layer_graph(_load_model(args.model, args.activations), view=args.view)
     else:  # the architecture alone: no W or b is allocated, whatever the size
@@ -927,7 +927,8 @@ def _render_target(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _compute_cost(args: argparse.Namespace):
-    """J of the network on a random batch of 8, after backward: what the compute view draws."""
+    """J of the network on a random batch of 8: what the compute view draws (with J's own
+    gradients, which viz computes)."""
     if args.model:
         net = _load_model(args.model, args.activations)
     else:
@@ -935,9 +936,7 @@ def _compute_cost(args: argparse.Namespace):
         _check_memory("--layers", dims, 8, "draw")
         net = _build_network(args, dims)
     X, Y = _random_batch(net, args.seed, 8)
-    J = net.cost(X, Y)
-    J.backward()
-    return J
+    return net.cost(X, Y)
 
 
 # ----------------------------------------------------------------------------- demo
@@ -1002,8 +1001,7 @@ def _demo_pictures(net, history, report, X_tr, Y_tr, out: str) -> tuple[dict[str
         skipped.append(f"skipped the cost curve: matplotlib is not installed; {PLOT_INSTALL}")
     diagrams = [(f"{view} view", view, viz.layer_graph(net, view=view)) for view in VIEWS]
     J = net.cost(X_tr[:, :8], Y_tr[:, :8])
-    J.backward()
-    graph = viz.computation_graph(J, show_grads=True, heat=True, report=report)
+    graph = viz.computation_graph(J, show_grads=True, heat=True, report=report, backward=True)
     diagrams.append(("computation graph", "compute", graph))
     missing_dot = False
     for what, name, diagram in diagrams:

@@ -259,7 +259,7 @@ def test_demo_writes_every_file(tmp_path: Path) -> None:
     for view in ("layers", "neurons", "blocks", "compute"):
         assert_svg(out / f"{view}.svg")
     compute = (out / "compute.svg").read_text()
-    assert "after backward" in compute and "dW1" in compute, "compute.svg without gradients"
+    assert "gradients of J" in compute and "dW1" in compute, "compute.svg without gradients"
     assert any(color in compute for color in viz.HEAT_COLORS), "no heat colour in compute.svg"
     net = load_model(out / "model.npz")
     assert net.layer_dims[0] == 2 and net.layer_dims[-1] == 1

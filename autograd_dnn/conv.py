@@ -16,13 +16,17 @@ The convolution is the course's cross-correlation::
 
 How it is computed (no Python loop over samples or positions):
 
-- :func:`windows` cuts every f x f window of a volume at once, as a strided view of shape
-  ``(m, n_H, n_W, f, f, n_C)`` (no copy). Reshaped to ``(m n_H n_W, f f n_C_prev)`` it is the
-  "im2col" matrix, and the convolution is ONE matrix product with ``W`` reshaped to
-  ``(f f n_C_prev, n_C)``: BLAS does the work.
-- :func:`add_windows` is its adjoint: it adds each window's entries back where they came
-  from. Its only Python loop runs over the f x f offsets inside a window (when windows
-  overlap; when ``stride >= f`` it is a single strided assignment).
+- Convolution: the padded input is laid out channel first, and a strided view of it holds
+  every window at once; one copy of that view is the "im2col" matrix
+  ``(f f n_C_prev, m n_H n_W)``, one column per window, and ``Z`` is ONE matrix product with
+  ``W`` reshaped to ``(f f n_C_prev, n_C)``: BLAS does the work. The backward multiplies by
+  the same matrices: ``dW = im2col @ dZ`` (reusing the forward's im2col when it runs on
+  arrays) and ``dA_prev = col2im(W @ dZ.T)``.
+- Pooling: :func:`windows` is a strided view ``(m, n_H, n_W, f, f, n_C)`` of the windows (no
+  copy); the maximum or mean runs over its two window axes.
+- :func:`add_windows` and col2im, the adjoints, add each window's entries back where they
+  came from. Their only Python loop runs over the f x f offsets inside a window, and only
+  when windows overlap (stride < f); otherwise they are a single strided assignment.
 
 Every backward is written in terms of other recorded ops, so ``grad(..., create_graph=True)``
 differentiates it again (second derivatives):
@@ -199,13 +203,6 @@ def _check_pool(A_shape: tuple, f: int, stride: int, what: str) -> tuple[int, in
 
 
 # ---------------------------------------------------------------- numpy kernels
-def _pad(A: np.ndarray, pads: Pads) -> np.ndarray:
-    top, bottom, left, right = pads
-    if not any(pads):
-        return A
-    return np.pad(A, ((0, 0), (top, bottom), (left, right), (0, 0)))
-
-
 def _crop(A: np.ndarray, pads: Pads) -> np.ndarray:
     top, bottom, left, right = pads
     return A[:, top : A.shape[1] - bottom, left : A.shape[2] - right, :]
@@ -243,21 +240,74 @@ def _add_windows(cols: np.ndarray, stride: int, shape: tuple[int, ...]) -> np.nd
     return out
 
 
-def _im2col(A_pad: np.ndarray, f: int, stride: int) -> np.ndarray:
-    """(m n_H n_W, f f n_C_prev): one row per window, in W's (f, f, n_C_prev) order (a copy)."""
-    win = _windows(A_pad, f, stride)
-    return win.reshape(-1, f * f * A_pad.shape[3])
+def _channels_first(A: np.ndarray, pads: Pads) -> np.ndarray:
+    """A (m, n_H, n_W, n_C) zero padded and laid out channel first, (n_C, m, n_H', n_W'), so
+    that every row of a window plane is contiguous in memory (a copy)."""
+    top, bottom, left, right = pads
+    m, n_H, n_W, n_C = A.shape
+    out = np.zeros((n_C, m, n_H + top + bottom, n_W + left + right), dtype=A.dtype)
+    out[:, :, top : top + n_H, left : left + n_W] = A.transpose(3, 0, 1, 2)
+    return out
 
 
-def _conv_forward(A_prev, W, b, stride: int, pads: Pads) -> np.ndarray:
+def _plane_windows(Acf: np.ndarray, f: int, stride: int, n_H: int, n_W: int, writeable=False):
+    """The strided view (f, f, n_C, m, n_H, n_W) of a channel-first volume's windows: entry
+    [i, j, c, k, h, w] is Acf[c, k, h*stride + i, w*stride + j] (no copy)."""
+    sc, sm, sh, sw = Acf.strides
+    return as_strided(
+        Acf,
+        shape=(f, f, Acf.shape[0], Acf.shape[1], n_H, n_W),
+        strides=(sh, sw, sc, sm, stride * sh, stride * sw),
+        writeable=writeable,
+    )
+
+
+def _im2col(A_prev: np.ndarray, f: int, stride: int, pads: Pads) -> np.ndarray:
+    """The im2col matrix (f f n_C_prev, m n_H n_W): one COLUMN per window, its rows in W's
+    (f, f, n_C_prev) order. One copy of a strided view; its inner runs are rows of n_W."""
+    Acf = _channels_first(A_prev, pads)
+    n_H = (Acf.shape[2] - f) // stride + 1
+    n_W = (Acf.shape[3] - f) // stride + 1
+    return _plane_windows(Acf, f, stride, n_H, n_W).reshape(f * f * Acf.shape[0], -1)
+
+
+def _col2im(dcols: np.ndarray, f: int, stride: int, shape: tuple[int, ...], pads: Pads):
+    """The adjoint of :func:`_im2col`: add each column (f f n_C_prev, m n_H n_W) back into
+    the window it came from, then remove the padding; returns (m, n_H_prev, n_W_prev,
+    n_C_prev), C-contiguous."""
+    m, n_H_prev, n_W_prev, n_C_prev = shape
+    top, bottom, left, right = pads
+    out = np.zeros((n_C_prev, m, n_H_prev + top + bottom, n_W_prev + left + right), dcols.dtype)
+    n_H = (out.shape[2] - f) // stride + 1
+    n_W = (out.shape[3] - f) // stride + 1
+    dcols = dcols.reshape(f, f, n_C_prev, m, n_H, n_W)
+    if stride >= f:  # windows do not overlap: one strided assignment
+        _plane_windows(out, f, stride, n_H, n_W, writeable=True)[...] = dcols
+    else:
+        h_end, w_end = stride * (n_H - 1) + 1, stride * (n_W - 1) + 1
+        for i in range(f):  # the f x f offsets of a window, never samples or positions
+            for j in range(f):
+                out[:, :, i : i + h_end : stride, j : j + w_end : stride] += dcols[i, j]
+    inner = out[:, :, top : top + n_H_prev, left : left + n_W_prev]
+    return np.ascontiguousarray(inner.transpose(1, 2, 3, 0))
+
+
+def _conv_forward(A_prev, W, b, stride: int, pads: Pads) -> tuple[np.ndarray, np.ndarray]:
+    """Z (m, n_H, n_W, n_C) and the im2col matrix it was computed from."""
     m = A_prev.shape[0]
     f, _, n_C_prev, n_C = W.shape
     n_H, n_W = _check_conv(A_prev.shape, W.shape, None if b is None else b.shape, stride, pads)
-    cols = _im2col(_pad(A_prev, pads), f, stride)
-    Z = (cols @ W.reshape(f * f * n_C_prev, n_C)).reshape(m, n_H, n_W, n_C)
+    cols = _im2col(A_prev, f, stride, pads)  # (f f n_C_prev, m n_H n_W)
+    Z = (cols.T @ W.reshape(f * f * n_C_prev, n_C)).reshape(m, n_H, n_W, n_C)
     if b is not None:
         Z += b
-    return Z
+    return Z, cols
+
+
+def _weight_grad(cols: np.ndarray, dZ: np.ndarray, W_shape: tuple[int, ...]) -> np.ndarray:
+    """dW (f, f, n_C_prev, n_C) = im2col(A_prev) @ dZ as (m n_H n_W, n_C): each window times
+    its dZ entry, summed over the samples and positions (no 1/m, as the course)."""
+    return (cols @ dZ.reshape(-1, W_shape[3])).reshape(W_shape)
 
 
 def _conv_transpose_forward(dZ, W, stride: int, pads: Pads, in_hw: tuple[int, int]):
@@ -272,11 +322,8 @@ def _conv_transpose_forward(dZ, W, stride: int, pads: Pads, in_hw: tuple[int, in
             f"{(m, *expect, W.shape[3])}"
         )
     f, _, n_C_prev, _ = W.shape
-    dcols = dZ.reshape(-1, n_C) @ W.reshape(f * f * n_C_prev, n_C).T
-    dcols = dcols.reshape(m, n_H, n_W, f, f, n_C_prev)
-    top, bottom, left, right = pads
-    padded = (m, in_hw[0] + top + bottom, in_hw[1] + left + right, n_C_prev)
-    return _crop(_add_windows(dcols, stride, padded), pads)
+    dcols = W.reshape(f * f * n_C_prev, n_C) @ dZ.reshape(-1, n_C).T  # (f f n_C_prev, m n_H n_W)
+    return _col2im(dcols, f, stride, A_shape, pads)
 
 
 def _conv_weight_grad_forward(A_prev, dZ, f: int, stride: int, pads: Pads) -> np.ndarray:
@@ -291,12 +338,13 @@ def _conv_weight_grad_forward(A_prev, dZ, f: int, stride: int, pads: Pads) -> np
             f"{tuple(A_prev.shape)} with f = {f}, stride {stride}, pads {pads}: expected dZ "
             f"(m, n_H, n_W, n_C) = {(m, *expect, n_C)}"
         )
-    cols = _im2col(_pad(A_prev, pads), f, stride)
-    return (cols.T @ dZ.reshape(-1, n_C)).reshape(f, f, n_C_prev, n_C)
+    return _weight_grad(_im2col(A_prev, f, stride, pads), dZ, (f, f, n_C_prev, n_C))
 
 
 class _Scratch:
     """The context forward gets when a backward runs an op on plain arrays: saves nothing."""
+
+    needs_input_grad = ()
 
     def save_for_backward(self, *arrays: Any) -> None:
         pass
@@ -411,12 +459,14 @@ class Conv2D(Function):
 
     @staticmethod
     def forward(ctx, A_prev, W, b, stride, pads):
-        ctx.save_for_backward(A_prev, W)
-        return _conv_forward(A_prev, W, b, stride, pads)
+        Z, cols = _conv_forward(A_prev, W, b, stride, pads)
+        need_W = len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]
+        ctx.save_for_backward(A_prev, W, cols if need_W else None)
+        return Z
 
     @staticmethod
     def backward(ctx, g):
-        A_prev, W = ctx.saved_tensors
+        A_prev, W, cols = ctx.saved_tensors
         stride, pads = ctx.kwargs["stride"], ctx.kwargs["pads"]
         need_A, need_W, need_b = ctx.needs_input_grad
         dA_prev = (
@@ -424,11 +474,11 @@ class Conv2D(Function):
             if need_A
             else None
         )
-        dW = (
-            _run(Conv2DWeightGrad, A_prev, g, f=W.shape[0], stride=stride, pads=pads)
-            if need_W
-            else None
-        )
+        dW = None
+        if need_W and isinstance(g, Tensor):  # create_graph: dW must be a recorded op
+            dW = Conv2DWeightGrad.apply(A_prev, g, f=W.shape[0], stride=stride, pads=pads)
+        elif need_W:  # on arrays: Conv2DWeightGrad's own rule, on the forward's im2col
+            dW = _weight_grad(cols, g, W.shape)
         db = g.sum(axis=(0, 1, 2), keepdims=True) if need_b else None
         return dA_prev, dW, db
 
@@ -525,7 +575,7 @@ class MaxPool2D(Function):
     def backward(ctx, g):
         (mask,) = ctx.saved_arrays
         m, n_H, n_W, n_C = g.shape
-        routed = g.reshape(m, n_H, n_W, 1, 1, n_C) * mask.astype(g.dtype)
+        routed = g.reshape(m, n_H, n_W, 1, 1, n_C) * mask  # bool * float keeps g's dtype
         shape = ctx.inputs[0].shape
         return _run(AddWindows, routed, stride=ctx.kwargs["stride"], shape=shape)
 

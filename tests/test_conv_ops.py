@@ -510,7 +510,7 @@ class FlippedFilterConv(conv.Conv2D):
     @staticmethod
     def backward(ctx, g):
         _, dW, db = conv.Conv2D.backward(ctx, g)
-        A_prev, W = ctx.saved_tensors
+        A_prev, W = ctx.saved_tensors[:2]
         s, pads = ctx.kwargs["stride"], ctx.kwargs["pads"]
         dA = conv_transpose2d(g, W[::-1, ::-1].copy(), s, pads, A_prev.shape[1:3]).data
         return dA, dW, db
@@ -536,3 +536,48 @@ def test_grad_of_grad_through_max_pool_is_recorded():
     want = np.zeros((1, 4, 4, 1))
     want[0, 1::2, 1::2, 0] = 2.0  # d/dA of 2 * max: 2 at each window's maximum
     np.testing.assert_array_equal(h.data, want)
+
+
+# ----------------------------------------------------------------------------- benchmark
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_benchmark_times_steps_that_compute_the_same_thing(dtype):
+    from benchmarks import conv as bench
+
+    x = bench.make_inputs(2, dtype, side=7)
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    loops = bench.loop_step(x)
+    timed = {"ours": bench.ours_step(x, need_dA=True)()}
+    torch_step = bench.torch_step(x, need_dA=True)
+    if torch_step is not None:
+        timed["pytorch"] = bench.torch_as_course(torch_step())
+    for name, out in timed.items():
+        for got, want, what in zip(out, loops, ("Z", "dA_prev", "dW", "db"), strict=True):
+            assert got.dtype == dtype, (name, what)
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol, err_msg=f"{name} {what}")
+    assert bench.loop_step(x, need_dA=False)[1] is None
+    assert bench.ours_step(x, need_dA=False)()[1] is None
+
+
+def test_the_benchmark_runs_quick(capsys):
+    from benchmarks import conv as bench
+
+    bench.main(["--quick", "--m", "2", "--side", "8", "--rounds", "2"])
+    out = capsys.readouterr().out
+    assert "BLAS:" in out and "loops / ours" in out
+    rows = [r for r in out.splitlines() if r.startswith("| float")]
+    assert len(rows) == 4
+
+
+def test_inputs_that_are_strided_views_give_the_same_numbers():
+    rng = np.random.default_rng(12)
+    base = rng.standard_normal((3, 6, 2, 7))  # A_prev (2, 7, 6, 3) as a transposed view
+    A = base.transpose(2, 3, 1, 0)
+    W = rng.standard_normal((3, 3, 3, 2))[::-1]  # a negative-stride view
+    assert not A.flags.c_contiguous and not W.flags.c_contiguous
+    a, ac = Tensor(A, requires_grad=True), Tensor(A.copy(), requires_grad=True)
+    for t in (a, ac):
+        out = max_pool2d(conv2d(t, W, None, 2, 1), 2, 1)
+        out.backward(np.ones(out.shape))
+    np.testing.assert_allclose(a.grad, ac.grad, rtol=1e-12)
+    z = conv2d(A, W, None, 2, 1).data
+    np.testing.assert_allclose(z, loop_conv_forward(A, W, None, 2, (1, 1, 1, 1)), rtol=1e-10)

@@ -298,6 +298,10 @@ def signs_like(m: int = 1080, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     background colours, and Gaussian pixel noise. The classes come in equal numbers (up to
     one) in a shuffled order. The same ``(m, seed)`` gives the same arrays.
 
+    Fingers are 4 to 5.5 pixels wide and 9 to 10 apart, so that k and k + 1 fingers span
+    clearly different widths: the course's model pools by 8 and then by 4, and still has to
+    tell them apart.
+
     Unlike the other generators here, samples come FIRST, as in Course 4 (convolutions):
 
     Args:
@@ -325,13 +329,13 @@ def signs_like(m: int = 1080, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         return rng.uniform(lo, hi, size=(m, *shape))
 
     # the palm: an ellipse centred at (cy, cx) with half-axes (ry, rx)
-    cx, cy = draw(24.0, 40.0, 1, 1), draw(40.0, 48.0, 1, 1)
-    rx, ry = draw(11.0, 15.0, 1, 1), draw(8.0, 11.0, 1, 1)
+    cx, cy = draw(26.0, 38.0, 1, 1), draw(40.0, 48.0, 1, 1)
+    rx, ry = draw(12.0, 16.0, 1, 1), draw(8.0, 11.0, 1, 1)
     hand = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1.0
     # k fingers: bars from the palm's middle up to cy - ry - length, evenly spread
-    spacing, width = draw(6.5, 8.0, 1, 1), draw(3.0, 4.5, 1, 1)
-    tilt = draw(-0.2, 0.2, 1, 1)  # horizontal shift per pixel of height
-    length = draw(10.0, 17.0, 5)
+    spacing, width = draw(9.0, 10.0, 1, 1), draw(4.0, 5.5, 1, 1)
+    tilt = draw(-0.15, 0.15, 1, 1)  # horizontal shift per pixel of height
+    length = draw(12.0, 18.0, 5)
     raised = k.reshape(m, 1, 1)
     axis = cx + tilt * (cy - y)  # where a finger centred at cx crosses each row
     for j in range(5):  # the five fingers: the first k of them are raised

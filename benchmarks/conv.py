@@ -14,8 +14,9 @@ Against:
 - PyTorch eager CPU (NCHW, ``F.pad`` then ``F.conv2d``) when installed, with as many
   threads as numpy's BLAS.
 
-Each time is a median over rounds; ours and PyTorch's are interleaved round by round (see
-``common.interleaved_samples``) and their ratio is the median of per-round ratios.
+Each time is a median over rounds; the three are interleaved round by round (see
+``common.interleaved_samples``), and each ratio is the median of the per-round ratios, with
+its quartiles: the spread on a shared machine. ``--threads N`` limits BLAS and PyTorch.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks.conv [--quick]
 """
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -139,26 +139,21 @@ def _blas_threads() -> int:
     return threads[0] if threads else 1
 
 
-def _median_time(fn: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--m", type=int, default=64, help="samples of the timed batch")
     parser.add_argument("--loop-m", type=int, default=1, help="samples the loops run on")
-    parser.add_argument("--rounds", type=int, default=9, help="rounds for ours and PyTorch")
-    parser.add_argument("--loop-rounds", type=int, default=3, help="rounds for the loops")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (median)")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS and PyTorch threads")
     parser.add_argument("--side", type=int, default=SIDE, help="n_H_prev = n_W_prev")
     parser.add_argument("--quick", action="store_true", help="m 4, one loop sample, 3 rounds")
     args = parser.parse_args(argv)
     if args.quick:
-        args.m, args.loop_m, args.rounds, args.loop_rounds = 4, 1, 3, 1
+        args.m, args.loop_m, args.rounds = 4, 1, 3
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads, user_api="blas")
 
     print(machine_info())
     print(blas_info())
@@ -182,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
             "backward gives",
             "autograd_dnn",
             "loops (scaled)",
-            "loops / ours",
+            "loops / ours [q1, q3]",
             "pytorch",
             "ours / pytorch [q1, q3]",
         ]
@@ -191,20 +186,23 @@ def main(argv: list[str] | None = None) -> None:
         x = make_inputs(args.m, dtype, args.side)
         x_loop = make_inputs(args.loop_m, dtype, args.side)
         for need_dA in (False, True):
-            fns = {"ours": ours_step(x, need_dA)}
+            fns = {
+                "ours": ours_step(x, need_dA),
+                "loops": lambda x=x_loop, d=need_dA: loop_step(x, d),
+            }
             t = torch_step(x, need_dA)
             if t is not None:
                 fns["pytorch"] = t
             samples = interleaved_samples(fns, rounds=args.rounds)
-            ours = statistics.median(samples["ours"])
-            loops = _median_time(lambda x=x_loop, d=need_dA: loop_step(x, d), args.loop_rounds)
-            loops *= args.m / args.loop_m
+            scale = args.m / args.loop_m
+            samples["loops"] = [v * scale for v in samples["loops"]]
+            q1, q2, q3 = ratio_quartiles(samples, "loops", "ours")
             row = [
                 np.dtype(dtype).name,
                 "dA_prev, dW, db" if need_dA else "dW, db",
-                fmt_time(ours),
-                fmt_time(loops),
-                f"{loops / ours:.0f}x",
+                fmt_time(statistics.median(samples["ours"])),
+                fmt_time(statistics.median(samples["loops"])),
+                f"{q2:.0f}x [{q1:.0f}, {q3:.0f}]",
             ]
             if t is not None:
                 q1, q2, q3 = ratio_quartiles(samples, "ours", "pytorch")

@@ -168,6 +168,8 @@ def _check_conv(A_shape: tuple, W_shape: tuple, b_shape: tuple | None, stride: i
         raise ValueError(
             f"W must be (f, f, n_C_prev, n_C) with a square f x f filter, got {W_shape}"
         )
+    if f < 1:
+        raise ValueError(f"W {tuple(W_shape)} has f = {f}: a filter needs f >= 1")
     if A_shape[3] != n_C_prev_W:
         raise ValueError(
             f"A_prev {tuple(A_shape)} has n_C_prev = {A_shape[3]} channels but W "
@@ -187,7 +189,7 @@ def _check_conv(A_shape: tuple, W_shape: tuple, b_shape: tuple | None, stride: i
             f"padded by {pads} (top, bottom, left, right) is {H} x {Wd}; use a smaller f or "
             "more padding"
         )
-    return (H - f) // stride + 1, (Wd - f) // stride + 1
+    return conv_output_size(H, f, stride), conv_output_size(Wd, f, stride)
 
 
 def _check_pool(A_shape: tuple, f: int, stride: int, what: str) -> tuple[int, int]:
@@ -199,7 +201,7 @@ def _check_pool(A_shape: tuple, f: int, stride: int, what: str) -> tuple[int, in
             f"{what}: the window (f = {f}) is larger than A_prev's {A_shape[1]} x {A_shape[2]} "
             f"plane (A_prev {tuple(A_shape)}); use a smaller f"
         )
-    return (A_shape[1] - f) // stride + 1, (A_shape[2] - f) // stride + 1
+    return conv_output_size(A_shape[1], f, stride), conv_output_size(A_shape[2], f, stride)
 
 
 # ---------------------------------------------------------------- numpy kernels
@@ -220,8 +222,7 @@ def _window_view(A: np.ndarray, f: int, stride: int, n_H: int, n_W: int, writeab
 
 
 def _windows(A: np.ndarray, f: int, stride: int) -> np.ndarray:
-    n_H = (A.shape[1] - f) // stride + 1
-    n_W = (A.shape[2] - f) // stride + 1
+    n_H, n_W = conv_output_size(A.shape[1], f, stride), conv_output_size(A.shape[2], f, stride)
     return _window_view(A, f, stride, n_H, n_W)
 
 
@@ -266,8 +267,8 @@ def _im2col(A_prev: np.ndarray, f: int, stride: int, pads: Pads) -> np.ndarray:
     """The im2col matrix (f f n_C_prev, m n_H n_W): one COLUMN per window, its rows in W's
     (f, f, n_C_prev) order. One copy of a strided view; its inner runs are rows of n_W."""
     Acf = _channels_first(A_prev, pads)
-    n_H = (Acf.shape[2] - f) // stride + 1
-    n_W = (Acf.shape[3] - f) // stride + 1
+    n_H = conv_output_size(Acf.shape[2], f, stride)
+    n_W = conv_output_size(Acf.shape[3], f, stride)
     return _plane_windows(Acf, f, stride, n_H, n_W).reshape(f * f * Acf.shape[0], -1)
 
 
@@ -278,8 +279,8 @@ def _col2im(dcols: np.ndarray, f: int, stride: int, shape: tuple[int, ...], pads
     m, n_H_prev, n_W_prev, n_C_prev = shape
     top, bottom, left, right = pads
     out = np.zeros((n_C_prev, m, n_H_prev + top + bottom, n_W_prev + left + right), dcols.dtype)
-    n_H = (out.shape[2] - f) // stride + 1
-    n_W = (out.shape[3] - f) // stride + 1
+    n_H = conv_output_size(out.shape[2], f, stride)
+    n_W = conv_output_size(out.shape[3], f, stride)
     dcols = dcols.reshape(f, f, n_C_prev, m, n_H, n_W)
     if stride >= f:  # windows do not overlap: one strided assignment
         _plane_windows(out, f, stride, n_H, n_W, writeable=True)[...] = dcols

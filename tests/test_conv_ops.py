@@ -261,6 +261,72 @@ def test_the_first_derivative_of_a_conv_net_is_differentiable_in_its_weights():
     check_hvp(net, W1, W2)
 
 
+# ----------------------------------------------------------------------------- the course
+# The printed outputs of Course 4 week 1's "Convolutional Model: step by step" notebook
+# (reconstructed from its seeds: np.random.seed(1), then the draws in the same order).
+def test_conv_forward_and_backward_reproduce_the_course_test_case():
+    np.random.seed(1)
+    A_prev = np.random.randn(10, 4, 4, 3)
+    W = np.random.randn(2, 2, 3, 8)
+    b = np.random.randn(1, 1, 1, 8)
+    a, w, bb = (Tensor(x, requires_grad=True) for x in (A_prev, W, b))
+    Z = conv2d(a, w, bb, stride=2, pad=2)
+    assert np.mean(Z.data) == pytest.approx(0.0489952035289, abs=1e-12)
+    np.testing.assert_allclose(
+        Z.data[3, 2, 1],
+        [-0.61490741, -6.7439236, -2.55153897, 1.75698377, 3.56208902, 0.53036437, 5.18531798,
+         8.75898442],
+        atol=1e-8,
+    )  # fmt: skip
+    Z.backward(Z.data)  # the course runs conv_backward(Z, cache): dZ = Z, summed over samples
+    assert np.mean(a.grad) == pytest.approx(1.45243777754, abs=1e-10)
+    assert np.mean(w.grad) == pytest.approx(1.72699145831, abs=1e-10)
+    assert np.mean(bb.grad) == pytest.approx(7.83923256462, abs=1e-10)
+
+
+def test_conv_forward_reproduces_the_newer_course_test_case():
+    np.random.seed(1)
+    A_prev = np.random.randn(2, 5, 7, 4)
+    W = np.random.randn(3, 3, 4, 8)
+    b = np.random.randn(1, 1, 1, 8)
+    Z = conv2d(A_prev, W, b, stride=2, pad=1).data
+    assert Z.shape == (2, 3, 4, 8)
+    assert np.mean(Z) == pytest.approx(0.5511276474566768, abs=1e-12)
+    np.testing.assert_allclose(
+        Z[0, 2, 1],
+        [-2.17796037, 8.07171329, -0.5772704, 3.36286738, 4.48113645, -2.89198428, 10.99288867,
+         3.03171932],
+        atol=1e-8,
+    )  # fmt: skip
+
+
+def test_pool_forward_and_backward_reproduce_the_course_test_cases():
+    np.random.seed(1)
+    A_prev = np.random.randn(2, 4, 4, 3)
+    np.testing.assert_allclose(
+        max_pool2d(A_prev, f=3, stride=2).data.ravel(),
+        [1.74481176, 0.86540763, 1.13376944, 1.13162939, 1.51981682, 2.18557541],
+        atol=1e-8,
+    )
+    np.testing.assert_allclose(
+        avg_pool2d(A_prev, f=3, stride=2).data.ravel(),
+        [0.02105773, -0.20328806, -0.40389855, -0.22154621, 0.51716526, 0.48155844],
+        atol=1e-8,
+    )
+    np.random.seed(1)
+    A_prev = np.random.randn(5, 5, 3, 2)
+    dA = np.random.randn(5, 4, 2, 2)
+    assert np.mean(dA) == pytest.approx(0.145713902729, abs=1e-12)
+    expected = {
+        max_pool2d: [[0.0, 0.0], [5.05844394, -1.68282702], [0.0, 0.0]],
+        avg_pool2d: [[0.08485462, 0.2787552], [1.26461098, -0.25749373], [1.17975636, -0.53624893]],
+    }
+    for pool, dA_prev_1_1 in expected.items():
+        a = Tensor(A_prev, requires_grad=True)
+        pool(a, f=2, stride=1).backward(dA)
+        np.testing.assert_allclose(a.grad[1, 1], dA_prev_1_1, atol=1e-8)
+
+
 # ----------------------------------------------------------------------------- 'same'
 @pytest.mark.parametrize(
     "f, pads",
@@ -295,12 +361,16 @@ def test_zero_pad_matches_a_plain_copy_and_its_derivatives_hold(shape, pad):
     check_hvp(lambda x: zero_pad(x, pad), X)
 
 
-def test_zero_pad_reproduces_the_course_shapes():
-    """Course 4 week 1, zero_pad test: x (4, 3, 3, 2) padded by 3 is (4, 9, 9, 2), and its
-    padded border is zero."""
-    x = np.random.default_rng(1).standard_normal((4, 3, 3, 2))
+def test_zero_pad_reproduces_the_course_test_case():
+    """The course's zero_pad test: seed 1, x (4, 3, 3, 2) padded by 3 is (4, 9, 9, 2); row 1 of
+    sample 1 is printed as x[1, 1], and x_pad[1, 1] (a padding row) is all zeros."""
+    np.random.seed(1)
+    x = np.random.randn(4, 3, 3, 2)
     x_pad = zero_pad(x, 3).data
     assert x_pad.shape == (4, 9, 9, 2)
+    row = [[0.90085595, -0.68372786], [-0.12289023, -0.93576943], [-0.26788808, 0.53035547]]
+    np.testing.assert_allclose(x_pad[1, 1 + 3, 3:6], row, atol=1e-8)
+    np.testing.assert_array_equal(x_pad[1, 1], np.zeros((9, 2)))
     np.testing.assert_array_equal(x_pad[:, 3:6, 3:6, :], x)
     assert np.count_nonzero(x_pad) == np.count_nonzero(x)
 
@@ -438,9 +508,19 @@ def test_a_bias_of_the_wrong_shape_is_refused():
     assert "(1, 1, 1, 4)" in _conv_error((1, 4, 4, 3), (3, 3, 3, 8), b_shape=(1, 1, 1, 4))
 
 
-def test_a_filter_that_is_not_square_or_not_4d_is_refused():
+def test_a_filter_that_is_not_square_or_not_4d_or_empty_is_refused():
     assert "square" in _conv_error((1, 4, 4, 3), (3, 2, 3, 8))
     assert "W must be 4-D" in _conv_error((1, 4, 4, 3), (3, 3, 3))
+    assert "f >= 1" in _conv_error((1, 4, 4, 3), (0, 0, 3, 8))
+
+
+def test_conv_output_size_is_the_course_formula():
+    """n_H = floor((n_H_prev + 2 pad - f) / stride) + 1; the course's conv_forward test case
+    (A_prev (10, 5, 7, 4), W (3, 3, 4, 8), pad 1, stride 2) gives Z (10, 3, 4, 8)."""
+    assert conv.conv_output_size(5, 3, 2, 2) == 3
+    assert conv.conv_output_size(7, 3, 2, 2) == 4
+    Z = conv2d(np.zeros((10, 5, 7, 4)), np.zeros((3, 3, 4, 8)), np.zeros((1, 1, 1, 8)), 2, 1)
+    assert Z.shape == (10, 3, 4, 8)
 
 
 @pytest.mark.parametrize("pad", [-1, "valid", (1, 2), 1.0])

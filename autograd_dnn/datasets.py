@@ -9,6 +9,9 @@ both float64, with samples as COLUMNS (the course's convention):
 - ``parity``: all ``2^n`` bit strings and their XOR, the circuit-theory example of why
   depth helps.
 
+``signs_like`` is the exception, shaped for convolutions (Course 4) with samples FIRST:
+X ``(m, 64, 64, 3)`` images of a hand raising 0-5 fingers, Y ``(1, m)`` the count.
+
 Example::
 
     >>> from autograd_dnn import datasets

@@ -462,12 +462,15 @@ class Conv2D(Function):
     def forward(ctx, A_prev, W, b, stride, pads):
         Z, cols = _conv_forward(A_prev, W, b, stride, pads)
         need_W = len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]
-        ctx.save_for_backward(A_prev, W, cols if need_W else None)
+        ctx.save_for_backward(A_prev, W)
+        ctx.cols = cols if need_W else None  # a derived constant: used on arrays only (kept
+        # beside the saved values, not among them: create_graph never differentiates it)
         return Z
 
     @staticmethod
     def backward(ctx, g):
-        A_prev, W, cols = ctx.saved_tensors
+        A_prev, W = ctx.saved_tensors
+        cols = ctx.cols
         stride, pads = ctx.kwargs["stride"], ctx.kwargs["pads"]
         need_A, need_W, need_b = ctx.needs_input_grad
         dA_prev = (

@@ -19,7 +19,14 @@ from hypothesis import strategies as st
 
 import autograd_dnn as ad
 from autograd_dnn import textbook as tb
-from autograd_dnn.gradcheck import MODES, check_gradients, compare_with_textbook, gradcheck
+from autograd_dnn.gradcheck import (
+    MODES,
+    Report,
+    Row,
+    check_gradients,
+    compare_with_textbook,
+    gradcheck,
+)
 from autograd_dnn.tensor import GradientShapeError, _State
 
 from . import planted
@@ -290,12 +297,12 @@ def test_full_mode_warns_on_many_parameters_with_the_number_of_passes():
     ours = [w for w in record if "forward passes" in str(w.message)]
     assert len(ours) == 1
     message = str(ours[0].message)
-    assert _passes_in(message) == 2 * P
+    assert _passes_in(message) == P  # one complex-step pass per coordinate
     assert "auto" in message  # and says what to use instead
     assert ours[0].filename == __file__  # points at the caller (stacklevel)
     assert report.passed
-    # 2P passes for the coordinates, + 1 + L for the base point: "2P + a few"
-    assert 2 * P <= report.forward_passes <= 2 * P + 1 + net.L
+    # P passes for the coordinates, + 1 + L for the base point: "P + a few"
+    assert P <= report.forward_passes <= P + 1 + net.L
 
 
 def test_full_mode_does_not_warn_on_a_small_network():
@@ -313,7 +320,8 @@ def test_full_mode_does_not_warn_on_a_small_network():
     ],
 )
 def test_full_mode_warning_counts_the_passes_it_really_runs(dims, m):
-    """The warning's number is the cost of THIS check: 2P plus the dA[l] boundaries."""
+    """The warning's number is the cost of THIS check: P plus the dA[l] boundaries (one
+    complex-step pass per coordinate)."""
     X, Y = make_data(dims, m)
     net = ad.DeepNetwork(dims, hidden_activation="tanh", seed=0)
     P = net.num_parameters()
@@ -329,7 +337,7 @@ def test_full_mode_warning_counts_the_passes_it_really_runs(dims, m):
     announced = _passes_in(str(ours[0].message))
     assert report.passed, str(report)
     assert announced == pytest.approx(report.forward_passes, rel=0.05)
-    assert announced >= 2 * (P + boundary)
+    assert announced >= P + boundary
 
 
 def test_sampled_mode_checks_min_k_size_coordinates_per_tensor_biases_included():
@@ -347,7 +355,8 @@ def test_sampled_mode_checks_min_k_size_coordinates_per_tensor_biases_included()
         biases = [r for r in report.rows if r.name.startswith("b")]
         assert len(biases) == 4 and all(r.checked >= 1 for r in biases)
         assert report.row("b4").checked == 1 and report.row("b1").checked == min(k, 4)
-        assert report.forward_passes == 1 + net.L + 2 * sum(r.checked for r in report.rows)
+        # one complex-step pass per coordinate
+        assert report.forward_passes == 1 + net.L + sum(r.checked for r in report.rows)
 
 
 def test_sampled_mode_is_seeded():
@@ -379,16 +388,16 @@ def test_sampled_mode_with_k_larger_than_every_tensor_checks_every_coordinate():
     assert sampled.forward_passes == full.forward_passes
 
 
-def test_forward_passes_directional_uses_two_per_tensor():
+def test_forward_passes_directional_uses_one_complex_step_per_tensor():
     X, Y = make_data(DIMS, M)
     net = planted_net(None)
     report = gradcheck(net, X, Y, mode="directional")
     assert report.passed, str(report)
     assert all(r.method == "directional" and r.checked == 1 for r in report.rows)
-    assert report.forward_passes == 1 + net.L + 2 * len(report.rows) == 1 + 4 + 2 * 12
+    assert report.forward_passes == 1 + net.L + len(report.rows) == 1 + 4 + 12
 
 
-def test_forward_passes_full_uses_2P_plus_the_boundaries():
+def test_forward_passes_full_uses_P_plus_the_boundaries():
     X, Y = make_data(DIMS, M)
     net = planted_net(None)
     P = net.num_parameters()
@@ -396,12 +405,12 @@ def test_forward_passes_full_uses_2P_plus_the_boundaries():
     report = gradcheck(net, X, Y, mode="full")
     assert report.passed, str(report)
     assert sum(r.checked for r in report.rows) == P + boundary
-    assert report.forward_passes == 1 + net.L + 2 * (P + boundary)
+    assert report.forward_passes == 1 + net.L + (P + boundary)
     no_boundaries = gradcheck(net, X, Y, mode="full", boundaries=False)
     assert [r.name for r in no_boundaries.rows] == [
         n for n in expected_names(4) if not n.startswith("dA")
     ]
-    assert no_boundaries.forward_passes == 1 + net.L + 2 * P
+    assert no_boundaries.forward_passes == 1 + net.L + P
 
 
 def test_auto_mode_escalates_only_the_failing_tensor():
@@ -415,7 +424,7 @@ def test_auto_mode_escalates_only_the_failing_tensor():
         else:
             assert r.method == "directional" and r.checked == 1, r.name
     # directional for every tensor, then the 16 coordinates of W2 (4 x 4)
-    assert report.forward_passes == 1 + net.L + 2 * len(report.rows) + 2 * 16
+    assert report.forward_passes == 1 + net.L + len(report.rows) + 16
 
 
 # ============================================================================= 3. kinks
@@ -443,14 +452,15 @@ def test_zero_column_data_sits_on_the_kink_and_the_textbook_agrees():
 
 @pytest.mark.parametrize("mode", ["full", "auto"])
 def test_a_correct_network_on_an_exact_kink_passes_gradcheck(mode):
-    """Every unit of Z[1][:, 0] on the kink at once: perturbing X[1, 0] flips several units,
-    whose relu'(0) = 0 chain-rule value (dA0[1, 0] = 0) lies outside [left, right]; such a
-    coordinate is skipped as a kink, not called a bug."""
+    """Every unit of Z[1][:, 0] on the kink at once. The complex step takes relu's branch from
+    the sign of the real part (relu'(0) = 0, the engine's convention); central differences
+    check each side one-sided. Either way: checked, counted per row, and passed."""
     net, X, Y = zero_column_data()
-    report = gradcheck(net, X, Y, mode=mode)
-    assert report.passed, str(report)
-    b1 = report.row("b1")  # on the kink, checked from the side that keeps relu off
-    assert report.row("dA0").kinks > 0 and (b1.kinks > 0 or "one-sided" in b1.note), str(report)
+    for method in ("auto", "central"):
+        report = gradcheck(net, X, Y, mode=mode, method=method)
+        assert report.passed, str(report)
+        assert report.row("dA0").at_kink > 0, str(report)
+    assert report.row("b1").at_kink == 3 and report.row("b1").checked == 3
 
 
 def kink_net(hidden, z):
@@ -479,9 +489,13 @@ def test_a_correct_network_next_to_a_kink_passes_and_reports_it(hidden, z, mode)
     net, X, Y = kink_net(hidden, z)
     report = gradcheck(net, X, Y, mode=mode, k=25)  # k >= every tensor's size
     assert report.passed, str(report)
-    for name in ("W1", "b1", "dA0"):  # the tensors whose probes move Z[1][0, 2]
-        row = report.row(name)
-        assert row.kinks > 0 or "smaller" in row.note, str(report)
+    assert all(r.kinks == 0 for r in report.rows)  # a complex step moves no real part
+    central = gradcheck(net, X, Y, mode=mode, k=25, method="central")
+    assert central.passed, str(central)
+    if mode in ("full", "sampled"):  # the probes that move Z[1][0, 2] cross its kink
+        for name in ("W1", "b1", "dA0"):
+            row = central.row(name)
+            assert row.kinks > 0 and "one-sided" in row.note, str(central)
 
 
 @pytest.mark.parametrize(("hidden", "z"), KINKS)
@@ -856,8 +870,9 @@ def test_check_gradients_handles_abs_at_exactly_zero(mode):
     assert report.passed, str(report)
     row = report.row("x")
     # every direction crosses the kink, so auto and directional fall back to elementwise;
-    # each zero entry is then skipped and counted, the four others are compared
-    assert row.kinks == 2 and row.checked == 4, str(report)
+    # each zero entry is checked one-sided on both sides: abs'(0) = 0 lies between -1 and 1
+    assert row.kinks == 2 and row.at_kink == 2 and row.checked == 6, str(report)
+    assert "subgradient" in row.note
     assert row.method != "directional"
     # and a wrong derivative next to the kink is still caught
     wrong = check_gradients(lambda t: planted.WrongCube.apply(t.abs()).sum(), [x], mode=mode)
@@ -907,14 +922,29 @@ def test_a_doubled_db_is_caught_at_init_when_dead_units_put_z_on_the_kink():
         assert "b2" in failing(report) and report.row("b2").ratio == pytest.approx(2.0, abs=1e-3)
 
 
-def test_an_unchecked_tensor_is_named_in_the_summary():
+def test_a_layer_sitting_on_kinks_is_checked_and_counted():
+    """Regression (issue 13, defect 1): a layer exactly on relu's kink for every sample used
+    to be left unchecked (or failed). Now every coordinate is checked, from the engine's side
+    of the kink, and the rows count the coordinates that touch a pre-activation at 0."""
     X, Y = make_data(DIMS, M)
     net = planted_net(None, hidden="relu")
     p = net.get_parameters()
     p["b1"][:] = -100.0  # layer 1 dead: Z[2] = b2 for every sample
-    p["b2"][:] = 0.0  # ... exactly on the kink, so dA1 probes cross kinks on both sides
+    p["b2"][:] = 0.0  # ... exactly on the kink
     net.set_parameters(p)
-    report = gradcheck(net, X, Y, mode="full")
-    unchecked = [r.name for r in report.rows if r.verdict == "not checked"]
-    assert unchecked, str(report)
-    assert "not checked: " + ", ".join(unchecked) in report.summary()
+    for method in ("complex", "central"):
+        report = gradcheck(net, X, Y, mode="full", method=method)
+        assert report.passed, str(report)
+        assert all(r.verdict == "ok" for r in report.rows), str(report)
+        assert report.row("b2").at_kink == 4 and report.row("dA1").at_kink == 4 * M, str(report)
+    net.layers[3].linear_fn = planted.DoubledDb
+    bad = gradcheck(net, X, Y, mode="full")
+    assert bad.first_faulty_layer == 4 and failing(bad) == {"b4"}, str(bad)
+
+
+def test_an_unchecked_tensor_is_named_in_the_summary():
+    row = Row("b2", 2, (4, 1), "full", 0, 0.0, 0.0, None, 0.0, 0.0, None, 4, True, "not checked")
+    ok = Row("W2", 2, (4, 4), "full", 16, 0.0, 0.0, (0, 0), 0.0, 0.0, None, 0, True, "ok")
+    report = Report("gradcheck mode=full", [ok, row], "method x")
+    assert report.passed
+    assert "not checked: b2" in report.summary() and "1 of 2" in report.summary()

@@ -858,18 +858,22 @@ def _real_activate(kind: str, slope: float, Z: np.ndarray) -> np.ndarray:
 
 
 def _derivatives(kind: str, slope: float, Z: np.ndarray, A: np.ndarray) -> tuple:
-    """(|g'(Z)|, a bound on |g''(Z)|) from Z and A = g(Z)."""
+    """(|g'(Z)|, a bound on |g''(Z)|, the magnitude of the terms g' is computed from) from Z
+    and A = g(Z). The last is what rounding scales with: tanh' = 1 - a^2 near saturation is a
+    difference of two numbers near 1 (terms 1 + a^2), not a small number computed exactly."""
     if kind == "relu":
-        return (Z > 0).astype(float), np.zeros_like(Z)
+        g1 = (Z > 0).astype(float)
+        return g1, np.zeros_like(Z), g1
     if kind == "leaky_relu":
-        return np.where(Z > 0, 1.0, abs(slope)), np.zeros_like(Z)
+        g1 = np.where(Z > 0, 1.0, abs(slope))
+        return g1, np.zeros_like(Z), g1
     if kind == "tanh":
-        return 1 - A * A, np.abs(2 * A * (1 - A * A))
+        return 1 - A * A, np.abs(2 * A * (1 - A * A)), 1 + A * A
     if kind == "sigmoid":
-        return A * (1 - A), np.abs(A * (1 - A) * (1 - 2 * A))
+        return A * (1 - A), np.abs(A * (1 - A) * (1 - 2 * A)), A * (1 + A)
     if kind == "softmax":
-        return np.ones_like(Z), np.ones_like(Z)
-    return np.ones_like(Z), np.zeros_like(Z)  # linear
+        return np.ones_like(Z), np.ones_like(Z), 2 * np.ones_like(Z)
+    return np.ones_like(Z), np.zeros_like(Z), np.ones_like(Z)  # linear
 
 
 def _error_scales(
@@ -894,7 +898,7 @@ def _error_scales(
         z = W @ A[-1] + b
         ez = EPS * (W.shape[1] + 2) * (np.abs(W) @ np.abs(A[-1]) + np.abs(b)) + np.abs(W) @ EA[-1]
         a = _real_activate(*plan.acts[l - 1], z)
-        g1, _ = _derivatives(*plan.acts[l - 1], z, a)
+        g1, _, _ = _derivatives(*plan.acts[l - 1], z, a)
         Z.append(z)
         EZ.append(ez)
         A.append(a)
@@ -915,8 +919,8 @@ def _error_scales(
             ea = (np.abs(Y) * inv**2 + (np.abs(1 - Y) * inv1**2 if both else 0)) * EA[-1] / m
         else:
             ma, ea = (np.abs(aL) + np.abs(Y)) / m, EA[-1] / m
-        g1, g2 = _derivatives(*plan.acts[-1], zL, aL)
-        mz, e_z = np.abs(g1) * ma, np.abs(g1) * ea + ma * g2 * ez
+        g1, g2, gt = _derivatives(*plan.acts[-1], zL, aL)
+        mz, e_z = gt * ma, np.abs(g1) * ea + ma * g2 * ez
     bounds: dict[str, np.ndarray] = {}
     noise = 0.0
     for l in range(L, 0, -1):
@@ -930,9 +934,9 @@ def _error_scales(
         ma, ea = np.abs(W).T @ mz, np.abs(W).T @ e_z
         bounds[f"dA{l - 1}"] = gamma * ma + ea
         if l > 1:
-            g1, g2 = _derivatives(*plan.acts[l - 2], Z[l - 2], A[l - 1])
+            g1, g2, gt = _derivatives(*plan.acts[l - 2], Z[l - 2], A[l - 1])
             dA = np.abs(grads.get(f"dA{l - 1}", ma))
-            mz, e_z = np.abs(g1) * ma, np.abs(g1) * ea + dA * g2 * EZ[l - 2]
+            mz, e_z = gt * ma, np.abs(g1) * ea + dA * g2 * EZ[l - 2]
     return bounds, noise + 4 * gamma * abs(J0)
 
 
@@ -1122,6 +1126,28 @@ def _bounds_for(net: Any, X: np.ndarray, Y: np.ndarray, grads: dict, j0: float) 
     params = [(ly.W.data, ly.b.data) for ly in net.layers]
     with np.errstate(all="ignore"):
         return _error_scales(plan, params, X, Y, grads, j0)
+
+
+def error_bounds(net: Any, X: Any, Y: Any) -> dict[str, np.ndarray]:
+    """The rounding-error bound of each exact partial derivative that ``net.gradients`` returns.
+
+    A running error analysis of the dense network in float64: the forward pass's rounding
+    carried to the gradient, plus eps (m + max n[l] + 4L) times the sum of the absolute values
+    of the terms each derivative is made of. Two correct computations of dJ/dW[l] (autodiff,
+    the textbook, a complex step) differ by at most about twice this; a difference far beyond
+    it is a bug, one below it cannot be told from rounding.
+
+    Returns:
+        ``{"dW1": (n[1], n[0]), "db1": (n[1], 1), "dZ1": (n[1], m), ..., "dA0": (n[0], m), ...}``
+        bounds (absolute, in the units of dJ/d.), for a float64 copy of ``net``.
+    """
+    net64, _ = _float64_copy(net)
+    Xt = net64.check_X(X)
+    Yd = np.asarray(net64.check_Y(Y, Xt.shape[1]), dtype=np.float64)
+    grads = net64.gradients(Xt, Yd)
+    j0 = float(net64.cost(Xt, Yd).data)
+    bounds, _ = _bounds_for(net64, Xt.data, Yd, grads, j0)
+    return {(k if k.startswith("dA") else f"d{k}"): v for k, v in bounds.items()}
 
 
 def gradcheck(

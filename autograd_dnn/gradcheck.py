@@ -76,7 +76,7 @@ class Row:
 
     ``rel_diff`` is the course's ||g - g~|| / (||g|| + ||g~||) over the checked coordinates
     (or directions); both zero counts as agreement. ``est_err`` is the estimated error of the
-    comparison at the worst coordinate (the one with the largest |g - g~| / error): the row
+    comparison at the worst coordinate (the failing one with the largest |g - g~|): the row
     passes when every coordinate's difference is within its own estimated error. ``ratio`` is
     analytic / numeric when that ratio is the same on every checked coordinate (2.000: a
     doubled gradient; m: a missing 1/m), else None. ``kinks``: coordinates whose probe
@@ -625,8 +625,7 @@ def _row(
     err = np.abs(a - n)
     denom = np.linalg.norm(a) + np.linalg.norm(n)
     rel = float(np.linalg.norm(a - n) / denom) if denom > 0 else 0.0
-    score = np.where(ok, 0.0, err / np.maximum(e, np.finfo(float).tiny))
-    worst = int(np.argmax(score)) if not ok.all() else int(np.argmax(err))
+    worst = int(np.argmax(np.where(ok, -1.0, err))) if not ok.all() else int(np.argmax(err))
     ratio = None
     big = np.abs(n) > 10 * e
     if big.any() and not ok.all():

@@ -175,9 +175,13 @@ class Report:
         names = ", ".join(r.name for r in bad if r.layer == layer) if layer else bad[0].name
         worst = max(bad, key=lambda r: r.rel_diff if np.isfinite(r.rel_diff) else np.inf)
         hint = _ratio_hint(worst.ratio)
-        where = f"layer {layer}" if layer is not None else worst.name
+        where = (
+            f"the first faulty layer is layer {layer} (failing there: {names})"
+            if layer is not None
+            else f"failing: {', '.join(r.name for r in bad)}"
+        )
         return (
-            f"FAILED: the first faulty layer is {where} (failing there: {names}); worst: "
+            f"FAILED: {where}; worst: "
             f"{worst.name}, relative difference {worst.rel_diff:.3g}{hint}. {worst.note}".rstrip()
         )
 
@@ -1422,7 +1426,7 @@ def gradgradcheck(
     return Report(
         "gradgradcheck",
         rows,
-        "method: analytic H v = grad(<grad f, v>) with create_graph=True, against central "
+        "method analytic H v = grad(<grad f, v>) with create_graph=True, against central "
         f"differences of the gradient along v, h = eps^(1/4) * {scale:g} / 2^k, Richardson",
         counter.passes,
         time.perf_counter() - start,
@@ -1532,7 +1536,7 @@ def check_batch_consistency(net: Any, X: Any, Y: Any) -> Report:
         "check_batch_consistency",
         rows,
         f"batch gradient against the mean of m = {m} per-example gradients (no finite differences)",
-        0,
+        m + 2,
         time.perf_counter() - start,
         notes,
         "agree within the rounding bound of the backward pass (sum of |terms| x eps)",
@@ -1588,7 +1592,7 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float | None = None) -
     return Report(
         "compare_with_textbook",
         rows,
-        "closed form (the course's backprop) against autodiff",
+        "method closed form (the course's backprop) against autodiff",
         1,
         time.perf_counter() - start,
         notes,

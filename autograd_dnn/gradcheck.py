@@ -277,7 +277,7 @@ class _Target:
     values: np.ndarray
     analytic: np.ndarray | None
     evaluate: Callable[[], tuple[float, list]]
-    base_kinks: list
+    base_kinks: list | None  # None: computed on first use (complex-step targets rarely need it)
     note: str = ""
     complex_eval: Callable[[np.ndarray], tuple[complex, bool]] | None = None
     bound: np.ndarray | None = None
@@ -441,6 +441,9 @@ def _fd(line: _Line, h0: float, noise: float, fixed: bool) -> _Numeric | None:
     difference at 2 h0). When the central step crosses a kink, each side is checked with
     one-sided differences, keeping every entry on the side it has at a tiny step of that side
     (entries exactly on the kink flip at every step: they are allowed to, and counted)."""
+    if line.t.base_kinks is None:
+        line.t.base_kinks = line.t.evaluate()[1]
+        line.counter.passes += 1
     base = line.t.base_kinks
     got = None
     if fixed:
@@ -589,8 +592,8 @@ def _directional(
             J, touched = t.complex_eval(t.values + 1j * H_COMPLEX * u)
             counter.passes += 1
             num = _Numeric(J.imag / H_COMPLEX, bound, at_kink=touched)
-            if touched:
-                kinks += 1
+            if touched and abs(a - num.value) > _allowed(a, num, bound):
+                kinks += 1  # another convention at an exact kink? elementwise decides
                 continue
         else:
             line = _Line(t, counter, None, u)
@@ -601,7 +604,7 @@ def _directional(
                 continue
         allowed = _allowed(a, num, bound)
         row = _row(t, "directional", [a], [num.value], [allowed], [abs(a - num.value) <= allowed],
-                   [None], kinks, 0)  # fmt: skip
+                   [None], kinks, int(num.at_kink))  # fmt: skip
         return row, max(abs(a), abs(num.value)) <= allowed
     return None, False
 
@@ -819,6 +822,16 @@ def _c_activate(kind: str, slope: float, z: np.ndarray) -> tuple[np.ndarray, boo
     return z, False  # linear
 
 
+def _cmatmul(W: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """W @ A when one side is real: two real products (the real part is then computed by
+    the very product the engine uses, and a real (n, m) X is never copied to complex)."""
+    if np.iscomplexobj(W) and not np.iscomplexobj(A):
+        return (W.real @ A) + 1j * (W.imag @ A)
+    if np.iscomplexobj(A) and not np.iscomplexobj(W):
+        return (W @ A.real) + 1j * (W @ A.imag)
+    return W @ A
+
+
 def _complex_cost(
     plan: _Plan, params: list[tuple[Any, Any]], l: int, A_prev: Any, Y: np.ndarray, m: int
 ) -> tuple[complex, bool]:
@@ -829,7 +842,7 @@ def _complex_cost(
     L = len(params)
     for k in range(l, L + 1):
         W, b = params[k - 1]
-        Z = W @ A + b
+        Z = _cmatmul(W, A) + b
         if k == L and plan.fused:
             break
         A, on = _c_activate(*plan.acts[k - 1], Z)
@@ -899,7 +912,10 @@ def _error_scales(
     A, Z, EZ, EA = [X], [], [], [np.zeros_like(X)]
     for l, (W, b) in enumerate(params, start=1):
         z = W @ A[-1] + b
-        ez = EPS * (W.shape[1] + 2) * (np.abs(W) @ np.abs(A[-1]) + np.abs(b)) + np.abs(W) @ EA[-1]
+        absW, absA = np.abs(W), np.abs(A[-1])
+        ez = EPS * (W.shape[1] + 2) * (absW @ absA + np.abs(b))
+        if l > 1:  # EA[0] = 0: the inputs are exact
+            ez = ez + absW @ EA[-1]
         a = _real_activate(*plan.acts[l - 1], z)
         g1, _, _ = _derivatives(*plan.acts[l - 1], z, a)
         Z.append(z)
@@ -932,7 +948,9 @@ def _error_scales(
         bounds[f"Z{l}"] = gamma * mz + e_z
         dZ = np.abs(grads.get(f"dZ{l}", mz))
         noise += float(np.sum(dZ * EZ[l - 1]))
-        bounds[f"W{l}"] = gamma * (mz @ Ap.T + plan.l2 / m * np.abs(W)) + e_z @ Ap.T + dZ @ EAp.T
+        bounds[f"W{l}"] = gamma * (mz @ Ap.T + plan.l2 / m * np.abs(W)) + e_z @ Ap.T
+        if l > 1:  # EA[0] = 0
+            bounds[f"W{l}"] += dZ @ EAp.T
         bounds[f"b{l}"] = gamma * mz.sum(axis=1, keepdims=True) + e_z.sum(axis=1, keepdims=True)
         ma, ea = np.abs(W).T @ mz, np.abs(W).T @ e_z
         bounds[f"dA{l - 1}"] = gamma * ma + ea
@@ -1054,7 +1072,8 @@ def _network_targets(
         def ev(l: int = l) -> tuple[float, list]:
             return _with_kinks(lambda: _cost_from(net, l, A_base[l - 1], Yd, m))
 
-        base_kinks = ev()[1]  # the same unperturbed point for W[l], b[l] and A[l-1]
+        # the same unperturbed point for W[l], b[l] and A[l-1]; the complex step needs no sides
+        base_kinks = None if use_complex else ev()[1]
         for p, key in ((layer.W, f"W{l}"), (layer.b, f"b{l}")):
             targets.append(
                 _Target(

@@ -265,8 +265,8 @@ class _Target:
     """One tensor to check: its values (perturbed in place), the analytic dJ/d(values), and
     how to evaluate J.
 
-    ``evaluate()`` gives (J, kink sides) at the current real values; ``complex_eval(v)`` gives
-    (J, touched a kink at exactly 0) with the tensor replaced by the complex array v, or is
+    ``evaluate()`` gives (J, kink sides) at the current real values; ``complex_eval(d)`` gives
+    (J, touched a kink at exactly 0) with the tensor replaced by values + i d, or is
     None when the complex step does not apply. ``bound`` is the rounding error of the analytic
     value per coordinate (an absolute number, see ``_error_scales``); ``noise`` the rounding
     error of one evaluation of J.
@@ -501,9 +501,9 @@ def _coordinate(
     bound = 0.0 if t.bound is None else float(t.bound[idx])
     a = float(t.analytic[idx])
     if t.complex_eval is not None:
-        cv = t.values.astype(np.complex128)
-        cv[idx] += 1j * H_COMPLEX
-        J, touched = t.complex_eval(cv)
+        d = np.zeros(t.values.shape)
+        d[idx] = H_COMPLEX
+        J, touched = t.complex_eval(d)
         counter.passes += 1
         num = _Numeric(J.imag / H_COMPLEX, bound, at_kink=touched)
         if not touched or abs(a - num.value) <= _allowed(a, num, bound):
@@ -585,11 +585,15 @@ def _directional(
     for _ in range(tries):
         u = rng.standard_normal(t.values.shape)
         u /= np.linalg.norm(u) or 1.0
-        a = float(np.sum(t.analytic * u))
-        bound = 0.0 if t.bound is None else float(np.sum(np.abs(u) * t.bound))
-        bound += 4 * EPS * float(np.sum(np.abs(t.analytic * u)))  # the sum of a_i u_i itself
+        au = t.analytic * u
+        a = float(au.sum())
+        np.abs(au, out=au)
+        bound = 4 * EPS * float(au.sum())  # the rounding of the sum of a_i u_i itself
+        del au
+        if t.bound is not None:
+            bound += float(np.vdot(np.abs(u), t.bound))
         if t.complex_eval is not None:
-            J, touched = t.complex_eval(t.values + 1j * H_COMPLEX * u)
+            J, touched = t.complex_eval(H_COMPLEX * u)
             counter.passes += 1
             num = _Numeric(J.imag / H_COMPLEX, bound, at_kink=touched)
             if touched and abs(a - num.value) > _allowed(a, num, bound):
@@ -833,16 +837,22 @@ def _cmatmul(W: np.ndarray, A: np.ndarray) -> np.ndarray:
 
 
 def _complex_cost(
-    plan: _Plan, params: list[tuple[Any, Any]], l: int, A_prev: Any, Y: np.ndarray, m: int
+    plan: _Plan,
+    params: list[tuple[Any, Any]],
+    l: int,
+    A_prev: Any,
+    Y: np.ndarray,
+    m: int,
+    Z_first: np.ndarray | None = None,
 ) -> tuple[complex, bool]:
     """J from layer l on, in complex arithmetic: the forward of ``params`` = [(W1, b1), ...]
-    given A[l-1], then the cost of ``plan`` (L2 over every W[l]). Also: did the step touch
-    a pre-activation exactly at a kink?"""
+    given A[l-1] (or Z[l] itself, ``Z_first``), then the cost of ``plan`` (L2 over every
+    W[l]). Also: did the step touch a pre-activation exactly at a kink?"""
     A, touched = A_prev, False
     L = len(params)
     for k in range(l, L + 1):
         W, b = params[k - 1]
-        Z = _cmatmul(W, A) + b
+        Z = Z_first if k == l and Z_first is not None else _cmatmul(W, A) + b
         if k == L and plan.fused:
             break
         A, on = _c_activate(*plan.acts[k - 1], Z)
@@ -909,10 +919,11 @@ def _error_scales(
     L, m = len(params), X.shape[1]
     dims = [X.shape[0]] + [W.shape[0] for W, _ in params]
     gamma = EPS * (m + max(dims) + 4 * L)
-    A, Z, EZ, EA = [X], [], [], [np.zeros_like(X)]
+    absX = X if X.min(initial=0.0) >= 0 else np.abs(X)  # pixels are >= 0: no copy
+    A, Z, EZ, EA = [X], [], [], [np.zeros((1, 1))]
     for l, (W, b) in enumerate(params, start=1):
         z = W @ A[-1] + b
-        absW, absA = np.abs(W), np.abs(A[-1])
+        absW, absA = np.abs(W), (absX if l == 1 else np.abs(A[-1]))
         ez = EPS * (W.shape[1] + 2) * (absW @ absA + np.abs(b))
         if l > 1:  # EA[0] = 0: the inputs are exact
             ez = ez + absW @ EA[-1]
@@ -944,7 +955,7 @@ def _error_scales(
     noise = 0.0
     for l in range(L, 0, -1):
         W, _ = params[l - 1]
-        Ap, EAp = np.abs(A[l - 1]), EA[l - 1]
+        Ap, EAp = (absX if l == 1 else np.abs(A[l - 1])), EA[l - 1]
         bounds[f"Z{l}"] = gamma * mz + e_z
         dZ = np.abs(grads.get(f"dZ{l}", mz))
         noise += float(np.sum(dZ * EZ[l - 1]))
@@ -953,7 +964,9 @@ def _error_scales(
             bounds[f"W{l}"] += dZ @ EAp.T
         bounds[f"b{l}"] = gamma * mz.sum(axis=1, keepdims=True) + e_z.sum(axis=1, keepdims=True)
         ma, ea = np.abs(W).T @ mz, np.abs(W).T @ e_z
-        bounds[f"dA{l - 1}"] = gamma * ma + ea
+        bound_a = ma * gamma
+        bound_a += ea
+        bounds[f"dA{l - 1}"] = bound_a
         if l > 1:
             g1, g2, gt = _derivatives(*plan.acts[l - 2], Z[l - 2], A[l - 1])
             dA = np.abs(grads.get(f"dA{l - 1}", ma))
@@ -1030,13 +1043,14 @@ def _network_targets(
             note_of[f"d{bad}"] = str(e)
         else:
             raise
-    with no_grad():  # base activations A[0..L-1] for the boundary probes
-        A_base = [Xt.data]
+    with no_grad():  # base Z[1..L] and A[0..L-1], for the boundary probes
+        A_base, Z_base = [Xt.data], []
         A = Xt
-        for layer in net.layers[:-1]:
-            _, A = layer.forward(A)
+        for layer in net.layers:
+            Z, A = layer.forward(A)
+            Z_base.append(Z.data)
             A_base.append(A.data)
-    j0, _ = _with_kinks(lambda: _cost_from(net, 1, A_base[0], Yd, m))
+    j0, _ = _with_kinks(lambda: _cost_from(net, L, A_base[L - 1], Yd, m))
     params = [(ly.W.data, ly.b.data) for ly in net.layers]
     bound_plan = plan or _Plan(
         [(ly.activation, net.leaky_slope) for ly in net.layers],
@@ -1051,17 +1065,21 @@ def _network_targets(
         if not use_complex:
             return None
 
-        def run(v: np.ndarray) -> tuple[complex, bool]:
+        def run(d: np.ndarray) -> tuple[complex, bool]:
+            """The tensor at values + i d. Z[l] = the engine's real Z[l] + i (the step's
+            part): one real product, and no complex copy of a large A[l-1]."""
             ps = list(params)
-            A_prev: Any = A_base[l - 1]
+            W, b = ps[l - 1]
             if what == "W":
-                ps[l - 1] = (v, ps[l - 1][1])
+                ps[l - 1] = (W + 1j * d, b)  # complex W[l]: the L2 term sees the step too
+                step = d @ A_base[l - 1]
             elif what == "b":
-                ps[l - 1] = (ps[l - 1][0], v)
+                ps[l - 1] = (W, b + 1j * d)
+                step = np.broadcast_to(d, Z_base[l - 1].shape)
             else:
-                A_prev = v
+                step = W @ d
             with np.errstate(all="ignore"):
-                return _complex_cost(plan, ps, l, A_prev, Yd, m)
+                return _complex_cost(plan, ps, l, None, Yd, m, Z_base[l - 1] + 1j * step)
 
         return run
 

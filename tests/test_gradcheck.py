@@ -1216,3 +1216,20 @@ def test_error_bounds_cover_the_textbook_and_flag_a_bug():
     course = tb.model_backward(AL, Y, caches, activations=net.activations)
     for l in range(1, 5):
         assert np.all(np.abs(auto[f"dW{l}"] - course[f"dW{l}"]) <= 2 * bounds[f"dW{l}"] + 1e-300)
+
+
+def test_the_example_in_docs_checks_md_prints_what_the_doc_shows(capsys):
+    """docs/checks.md shows a report printed by the code above it: run it and compare (the
+    line with the seconds aside)."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "checks.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    shown = re.search(r"prints\n\n```\n(.*?)```", text, re.S).group(1).strip().splitlines()
+    exec(compile(code, "docs/checks.md", "exec"), {})
+    printed = capsys.readouterr().out.strip().splitlines()
+
+    def timeless(lines):
+        return [line for line in lines if not re.match(r"\d+ forward passes, ", line)]
+
+    assert timeless(printed) == timeless(shown)

@@ -289,16 +289,21 @@ class _Counter:
         self.passes = 0
 
 
-def _with_kinks(fn: Callable[[], float]) -> tuple[float, list]:
-    """fn() under no_grad, with the kink sides the engine's ops report while it runs.
+def _with_kinks(fn: Callable[[], Any], record: bool = False) -> tuple[Any, list]:
+    """fn() under no_grad (``record=True``: with the graph recorded, for gradients), with the
+    kink sides the engine's ops report while it runs.
 
     One of the two places where this module reaches into the engine (the other is
     ``_cost_from``)."""
     prev = _State.kink_log
     _State.kink_log = log = []
     try:
-        with no_grad(), np.errstate(all="ignore"):
-            value = fn()
+        with np.errstate(all="ignore"):
+            if record:
+                value = fn()
+            else:
+                with no_grad():
+                    value = fn()
     finally:
         _State.kink_log = prev
     return value, log
@@ -1418,13 +1423,7 @@ def gradgradcheck(
 
     def gradient_at(t: float) -> tuple[list[np.ndarray], list] | None:
         moved = [Tensor(a + t * v, requires_grad=True) for a, v in zip(arrays, vs)]
-        prev = _State.kink_log
-        _State.kink_log = log = []
-        try:
-            with np.errstate(all="ignore"):
-                value = f(*moved)
-        finally:
-            _State.kink_log = prev
+        value, log = _with_kinks(lambda: f(*moved), record=True)
         counter.passes += 1
         return [g.data for g in grad(value, moved)], log
 

@@ -10,7 +10,15 @@ Example::
 
 from autograd_dnn import engine  # noqa: I001  (first: the engine, then what builds on it)
 from autograd_dnn import datasets, functional, init, losses, ops, optim, textbook
-from autograd_dnn.gradcheck import Report, check_gradients, compare_with_textbook, gradcheck
+from autograd_dnn.gradcheck import (
+    Report,
+    check_batch_consistency,
+    check_gradients,
+    compare_with_textbook,
+    error_bounds,
+    gradcheck,
+    gradgradcheck,
+)
 from autograd_dnn.graph import layer_scope, to_networkx
 from autograd_dnn.nn import DeepNetwork, Dense
 from autograd_dnn.sweep import SweepResult, sweep
@@ -44,6 +52,7 @@ __all__ = [
     "SweepResult",
     "Tensor",
     "TrainingDiverged",
+    "check_batch_consistency",
     "check_gradients",
     "compare_with_textbook",
     "concatenate",
@@ -51,9 +60,11 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "engine",
+    "error_bounds",
     "functional",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "init",
     "is_grad_enabled",
     "layer_scope",

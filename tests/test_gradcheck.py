@@ -20,7 +20,17 @@ from hypothesis import strategies as st
 import autograd_dnn as ad
 from autograd_dnn import textbook as tb
 from autograd_dnn.engine import GradientShapeError, modes
-from autograd_dnn.gradcheck import MODES, check_gradients, compare_with_textbook, gradcheck
+from autograd_dnn.gradcheck import (
+    MODES,
+    Report,
+    Row,
+    check_batch_consistency,
+    check_gradients,
+    compare_with_textbook,
+    error_bounds,
+    gradcheck,
+    gradgradcheck,
+)
 
 from . import planted
 
@@ -290,12 +300,12 @@ def test_full_mode_warns_on_many_parameters_with_the_number_of_passes():
     ours = [w for w in record if "forward passes" in str(w.message)]
     assert len(ours) == 1
     message = str(ours[0].message)
-    assert _passes_in(message) == 2 * P
+    assert _passes_in(message) == P  # one complex-step pass per coordinate
     assert "auto" in message  # and says what to use instead
     assert ours[0].filename == __file__  # points at the caller (stacklevel)
     assert report.passed
-    # 2P passes for the coordinates, + 1 + L for the base point: "2P + a few"
-    assert 2 * P <= report.forward_passes <= 2 * P + 1 + net.L
+    # P passes for the coordinates, + 1 + L for the base point: "P + a few"
+    assert P <= report.forward_passes <= P + 1 + net.L
 
 
 def test_full_mode_does_not_warn_on_a_small_network():
@@ -313,7 +323,8 @@ def test_full_mode_does_not_warn_on_a_small_network():
     ],
 )
 def test_full_mode_warning_counts_the_passes_it_really_runs(dims, m):
-    """The warning's number is the cost of THIS check: 2P plus the dA[l] boundaries."""
+    """The warning's number is the cost of THIS check: P plus the dA[l] boundaries (one
+    complex-step pass per coordinate)."""
     X, Y = make_data(dims, m)
     net = ad.DeepNetwork(dims, hidden_activation="tanh", seed=0)
     P = net.num_parameters()
@@ -329,7 +340,7 @@ def test_full_mode_warning_counts_the_passes_it_really_runs(dims, m):
     announced = _passes_in(str(ours[0].message))
     assert report.passed, str(report)
     assert announced == pytest.approx(report.forward_passes, rel=0.05)
-    assert announced >= 2 * (P + boundary)
+    assert announced >= P + boundary
 
 
 def test_sampled_mode_checks_min_k_size_coordinates_per_tensor_biases_included():
@@ -347,7 +358,8 @@ def test_sampled_mode_checks_min_k_size_coordinates_per_tensor_biases_included()
         biases = [r for r in report.rows if r.name.startswith("b")]
         assert len(biases) == 4 and all(r.checked >= 1 for r in biases)
         assert report.row("b4").checked == 1 and report.row("b1").checked == min(k, 4)
-        assert report.forward_passes == 1 + net.L + 2 * sum(r.checked for r in report.rows)
+        # one complex-step pass per coordinate
+        assert report.forward_passes == 1 + net.L + sum(r.checked for r in report.rows)
 
 
 def test_sampled_mode_is_seeded():
@@ -379,16 +391,16 @@ def test_sampled_mode_with_k_larger_than_every_tensor_checks_every_coordinate():
     assert sampled.forward_passes == full.forward_passes
 
 
-def test_forward_passes_directional_uses_two_per_tensor():
+def test_forward_passes_directional_uses_one_complex_step_per_tensor():
     X, Y = make_data(DIMS, M)
     net = planted_net(None)
     report = gradcheck(net, X, Y, mode="directional")
     assert report.passed, str(report)
     assert all(r.method == "directional" and r.checked == 1 for r in report.rows)
-    assert report.forward_passes == 1 + net.L + 2 * len(report.rows) == 1 + 4 + 2 * 12
+    assert report.forward_passes == 1 + net.L + len(report.rows) == 1 + 4 + 12
 
 
-def test_forward_passes_full_uses_2P_plus_the_boundaries():
+def test_forward_passes_full_uses_P_plus_the_boundaries():
     X, Y = make_data(DIMS, M)
     net = planted_net(None)
     P = net.num_parameters()
@@ -396,12 +408,12 @@ def test_forward_passes_full_uses_2P_plus_the_boundaries():
     report = gradcheck(net, X, Y, mode="full")
     assert report.passed, str(report)
     assert sum(r.checked for r in report.rows) == P + boundary
-    assert report.forward_passes == 1 + net.L + 2 * (P + boundary)
+    assert report.forward_passes == 1 + net.L + (P + boundary)
     no_boundaries = gradcheck(net, X, Y, mode="full", boundaries=False)
     assert [r.name for r in no_boundaries.rows] == [
         n for n in expected_names(4) if not n.startswith("dA")
     ]
-    assert no_boundaries.forward_passes == 1 + net.L + 2 * P
+    assert no_boundaries.forward_passes == 1 + net.L + P
 
 
 def test_auto_mode_escalates_only_the_failing_tensor():
@@ -415,7 +427,7 @@ def test_auto_mode_escalates_only_the_failing_tensor():
         else:
             assert r.method == "directional" and r.checked == 1, r.name
     # directional for every tensor, then the 16 coordinates of W2 (4 x 4)
-    assert report.forward_passes == 1 + net.L + 2 * len(report.rows) + 2 * 16
+    assert report.forward_passes == 1 + net.L + len(report.rows) + 16
 
 
 # ============================================================================= 3. kinks
@@ -443,14 +455,15 @@ def test_zero_column_data_sits_on_the_kink_and_the_textbook_agrees():
 
 @pytest.mark.parametrize("mode", ["full", "auto"])
 def test_a_correct_network_on_an_exact_kink_passes_gradcheck(mode):
-    """Every unit of Z[1][:, 0] on the kink at once: perturbing X[1, 0] flips several units,
-    whose relu'(0) = 0 chain-rule value (dA0[1, 0] = 0) lies outside [left, right]; such a
-    coordinate is skipped as a kink, not called a bug."""
+    """Every unit of Z[1][:, 0] on the kink at once. The complex step takes relu's branch from
+    the sign of the real part (relu'(0) = 0, the engine's convention); central differences
+    check each side one-sided. Either way: checked, counted per row, and passed."""
     net, X, Y = zero_column_data()
-    report = gradcheck(net, X, Y, mode=mode)
-    assert report.passed, str(report)
-    b1 = report.row("b1")  # on the kink, checked from the side that keeps relu off
-    assert report.row("dA0").kinks > 0 and (b1.kinks > 0 or "one-sided" in b1.note), str(report)
+    for method in ("auto", "central"):
+        report = gradcheck(net, X, Y, mode=mode, method=method)
+        assert report.passed, str(report)
+        assert report.row("dA0").at_kink > 0, str(report)
+    assert report.row("b1").at_kink == 3 and report.row("b1").checked == 3
 
 
 def kink_net(hidden, z):
@@ -479,9 +492,13 @@ def test_a_correct_network_next_to_a_kink_passes_and_reports_it(hidden, z, mode)
     net, X, Y = kink_net(hidden, z)
     report = gradcheck(net, X, Y, mode=mode, k=25)  # k >= every tensor's size
     assert report.passed, str(report)
-    for name in ("W1", "b1", "dA0"):  # the tensors whose probes move Z[1][0, 2]
-        row = report.row(name)
-        assert row.kinks > 0 or "smaller" in row.note, str(report)
+    assert all(r.kinks == 0 for r in report.rows)  # a complex step moves no real part
+    central = gradcheck(net, X, Y, mode=mode, k=25, method="central")
+    assert central.passed, str(central)
+    if mode in ("full", "sampled"):  # the probes that move Z[1][0, 2] cross its kink
+        for name in ("W1", "b1", "dA0"):
+            row = central.row(name)
+            assert row.kinks > 0 and "one-sided" in row.note, str(central)
 
 
 @pytest.mark.parametrize(("hidden", "z"), KINKS)
@@ -856,8 +873,9 @@ def test_check_gradients_handles_abs_at_exactly_zero(mode):
     assert report.passed, str(report)
     row = report.row("x")
     # every direction crosses the kink, so auto and directional fall back to elementwise;
-    # each zero entry is then skipped and counted, the four others are compared
-    assert row.kinks == 2 and row.checked == 4, str(report)
+    # each zero entry is checked one-sided on both sides: abs'(0) = 0 lies between -1 and 1
+    assert row.kinks == 2 and row.at_kink == 2 and row.checked == 6, str(report)
+    assert "subgradient" in row.note
     assert row.method != "directional"
     # and a wrong derivative next to the kink is still caught
     wrong = check_gradients(lambda t: planted.WrongCube.apply(t.abs()).sum(), [x], mode=mode)
@@ -907,14 +925,327 @@ def test_a_doubled_db_is_caught_at_init_when_dead_units_put_z_on_the_kink():
         assert "b2" in failing(report) and report.row("b2").ratio == pytest.approx(2.0, abs=1e-3)
 
 
-def test_an_unchecked_tensor_is_named_in_the_summary():
+def test_a_layer_sitting_on_kinks_is_checked_and_counted():
+    """Regression (issue 13, defect 1): a layer exactly on relu's kink for every sample used
+    to be left unchecked (or failed). Now every coordinate is checked, from the engine's side
+    of the kink, and the rows count the coordinates that touch a pre-activation at 0."""
     X, Y = make_data(DIMS, M)
     net = planted_net(None, hidden="relu")
     p = net.get_parameters()
     p["b1"][:] = -100.0  # layer 1 dead: Z[2] = b2 for every sample
-    p["b2"][:] = 0.0  # ... exactly on the kink, so dA1 probes cross kinks on both sides
+    p["b2"][:] = 0.0  # ... exactly on the kink
     net.set_parameters(p)
-    report = gradcheck(net, X, Y, mode="full")
-    unchecked = [r.name for r in report.rows if r.verdict == "not checked"]
-    assert unchecked, str(report)
-    assert "not checked: " + ", ".join(unchecked) in report.summary()
+    for method in ("complex", "central"):
+        report = gradcheck(net, X, Y, mode="full", method=method)
+        assert report.passed, str(report)
+        assert all(r.verdict == "ok" for r in report.rows), str(report)
+        assert report.row("b2").at_kink == 4 and report.row("dA1").at_kink == 4 * M, str(report)
+    net.layers[3].linear_fn = planted.DoubledDb
+    bad = gradcheck(net, X, Y, mode="full")
+    assert bad.first_faulty_layer == 4 and failing(bad) == {"b4"}, str(bad)
+
+
+def test_an_unchecked_tensor_is_named_in_the_summary():
+    row = Row("b2", 2, (4, 1), "full", 0, 0.0, 0.0, None, 0.0, 0.0, None, 4, True, "not checked")
+    ok = Row("W2", 2, (4, 4), "full", 16, 0.0, 0.0, (0, 0), 0.0, 0.0, None, 0, True, "ok")
+    report = Report("gradcheck mode=full", [ok, row], "method x")
+    assert report.passed
+    assert "not checked: b2" in report.summary() and "1 of 2" in report.summary()
+
+
+# ============================================================================= 8. issue 13
+# Reproductions of "A verdict that is never wrong", kept as regression tests.
+@pytest.mark.parametrize("seed", range(6))
+def test_defect1_the_course_setup_passes_on_every_seed(seed, capsys):
+    """`autograd-dnn gradcheck --layers 2,5,4,1 --init course --m 64` exited 1 on 5 of 6 seeds:
+    biases at 0 put whole layers exactly on relu's kink."""
+    from autograd_dnn.cli import main
+
+    assert main(["gradcheck", "--layers", "2,5,4,1", "--init", "course", "--m", "64",
+                 "--seed", str(seed)]) == 0, capsys.readouterr().out  # fmt: skip
+    X, Y = ad.datasets.flower(64, seed=seed)
+    for dims, init in (([2, 8, 8, 8, 1], "course"), ([2, 2, 2, 1], "he")):
+        net = ad.DeepNetwork(dims, init=init, seed=seed)
+        for mode in ("auto", "full"):
+            report = gradcheck(net, X, Y, mode=mode)
+            assert report.passed, str(report)
+    # rows count the coordinates that touch a pre-activation at 0 (b2 used to say "kinks 0")
+    net = ad.DeepNetwork([2, 8, 8, 8, 1], init="course", seed=seed)
+    with ad.no_grad():
+        A, zeros = ad.Tensor(X), 0
+        for layer in net.layers[:-1]:
+            Z, A = layer.forward(A)
+            zeros += int(np.count_nonzero(Z.data == 0))
+    rows = gradcheck(net, X, Y, mode="full").rows
+    assert (sum(r.at_kink for r in rows) > 0) == (zeros > 0), str(rows)
+
+
+def defect2_case():
+    params = {
+        "W1": np.array([[1e-3]]),
+        "b1": np.array([[1e-4]]),
+        "W2": np.array([[1e-3]]),
+        "b2": np.array([[0.0]]),
+    }
+    net = ad.DeepNetwork.from_parameters(params, activations=["relu", "sigmoid"])
+    X = np.array([[-0.1 + 1e-9, 1.0, -1.0, 2.0]])
+    Y = np.array([[1.0, 0.0, 1.0, 0.0]])
+    return net, X, Y
+
+
+def defect3_case():
+    params = {
+        "W1": np.array([[1000.0]]),
+        "b1": np.array([[1000.0]]),
+        "W2": np.array([[1000.0]]),
+        "b2": np.array([[-1e6 + 0.3]]),
+    }
+    net = ad.DeepNetwork.from_parameters(params, activations=["relu", "sigmoid"])
+    return net, np.array([[0.0]]), np.array([[1.0]])
+
+
+@pytest.mark.parametrize("method", ["auto", "complex", "central"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", [defect2_case, defect3_case], ids=["x1e-3", "x1e3"])
+def test_defects_2_and_3_small_and_large_parameters_pass(case, mode, method):
+    net, X, Y = case()
+    report = gradcheck(net, X, Y, mode=mode, method=method)
+    assert report.passed, str(report)
+
+
+def test_defect3_the_numeric_db2_is_right_and_its_error_estimate_honest():
+    """db2 = sigmoid(0.3) - 1 = -0.42557 (the old step h = eps^(1/3) |theta| ~ 6 gave -0.47535)."""
+    net, X, Y = defect3_case()
+    truth = 1 / (1 + np.exp(-0.3)) - 1  # closed form: dJ/db2 = a - y with Z2 = 0.3 (to 1e-10)
+    for method in ("complex", "central"):
+        row = gradcheck(net, X, Y, mode="full", method=method).row("b2")
+        assert abs(row.numeric - truth) < 1e-9, row
+        assert abs(row.numeric - truth) <= row.est_err + 1e-9 and row.est_err < 1e-5, row
+
+
+def test_defect2_and_3_a_planted_bug_is_still_caught():
+    for case in (defect2_case, defect3_case):
+        net, X, Y = case()
+        net.layers[1].linear_fn = planted.linear_bug("db", 1.01)
+        for mode in MODES:
+            report = gradcheck(net, X, Y, mode=mode)
+            assert not report.passed and report.first_faulty_layer == 2, str(report)
+
+
+@pytest.mark.parametrize("mode", ["auto", "directional", "full"])
+def test_defect4_a_dropped_db1_at_small_scale_is_caught(mode):
+    """A dropped db1 (relative difference 1) used to pass: its one projected number fell under
+    an absolute noise floor. Under the floor now means: look elementwise."""
+    X, Y = make_data(DIMS, M)
+    net = planted_net(None)
+    net.set_parameters({k: 1e-3 * v for k, v in net.get_parameters().items()})
+    assert gradcheck(net, X, Y, mode=mode).passed
+    net.layers[0].linear_fn = planted.linear_bug("no_db")
+    report = gradcheck(net, X, Y, mode=mode)
+    assert not report.passed and failing(report) == {"b1"}, str(report)
+    assert report.first_faulty_layer == 1
+
+
+def test_defect4_a_layer_2_bug_at_small_scale_is_named_layer_2_by_auto():
+    X, Y = make_data(DIMS, M)
+    for bug in (planted.DoubledDAPrev, planted.linear_bug("dW", 1.01), planted.DoubledDb):
+        net = planted_net(bug)
+        net.set_parameters({k: 1e-3 * v for k, v in net.get_parameters().items()})
+        report = gradcheck(net, X, Y, mode="auto")
+        assert report.first_faulty_layer == 2, str(report)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_defect5_compare_with_textbook_passes_a_correct_db_that_cancels(seed):
+    """[2, 8, 8, 8, 1], tanh, course init: db3 cancels to ~4e-9 from terms of size ~1; the
+    tolerance comes from the sum's terms, not from its small result."""
+    X, Y = ad.datasets.flower(64, seed=seed)
+    net = ad.DeepNetwork([2, 8, 8, 8, 1], hidden_activation="tanh", init="course", seed=seed)
+    report = compare_with_textbook(net, X, Y)
+    assert report.passed, str(report)
+    assert "sum of |terms|" in report.tolerance
+    net.layers[2].linear_fn = planted.linear_bug("db", 1.001)
+    bad = compare_with_textbook(net, X, Y)
+    assert failing(bad) >= {"db3"} and bad.first_faulty_layer == 3, str(bad)
+
+
+def test_every_report_starts_with_the_method_the_step_and_why_the_tolerance():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(None)
+    first = {
+        "complex": str(gradcheck(net, X, Y, method="complex")).splitlines()[0],
+        "central": str(gradcheck(net, X, Y, method="central")).splitlines()[0],
+        "fixed": str(gradcheck(net, X, Y, step=1e-7)).splitlines()[0],
+        "textbook": str(compare_with_textbook(net, X, Y)).splitlines()[0],
+        "functions": str(check_gradients(lambda t: (t * t).sum(), [np.ones(3)])).splitlines()[0],
+    }
+    assert "complex step" in first["complex"] and "h = 1e-20" in first["complex"]
+    assert "Richardson" in first["central"] and "near quadratic" in first["central"]
+    assert "fixed h = 1e-07" in first["fixed"]
+    for line in first.values():
+        assert "method" in line and "tolerance: agree within" in line, line
+
+
+def test_method_complex_names_the_op_that_does_not_support_it():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(planted.ReLUOneAtNegative, where="activation_fn", hidden="relu")
+    with pytest.raises(ValueError, match=r"layer 2's activation_fn .*'relu_one_at_negative'"):
+        gradcheck(net, X, Y, method="complex")
+    report = gradcheck(net, X, Y, method="auto")  # auto falls back to central differences
+    assert "complex step not applicable" in report.step and "relu_one_at_negative" in report.step
+    assert not report.passed and report.first_faulty_layer == 2
+    # a Function that overrides only backward keeps the built-in forward: complex applies
+    ok = gradcheck(planted_net(planted.DoubledDW), X, Y, method="complex")
+    assert "complex step" in ok.step and failing(ok) == {"W2"}
+    with pytest.raises(ValueError, match="unknown method"):
+        gradcheck(net, X, Y, method="forward")
+    with pytest.raises(ValueError, match="complex"):
+        check_gradients(lambda t: (t * t).sum(), [np.ones(3)], method="complex")
+
+
+def test_saturated_layers_pass_within_the_rounding_of_1_minus_a_squared():
+    """Saturated tanh layers: the analytic tanh' = 1 - a^2 loses digits (a ~ 1), so a fixed
+    rtol of 1e-8 would fail; the estimated error counts those digits, and the check passes."""
+    X, Y = make_data(DIMS, M)
+    net = planted_net(None)
+    net.set_parameters({k: 30 * v for k, v in net.get_parameters().items()})
+    report = gradcheck(net, X, Y, mode="full", method="complex")
+    assert report.passed, str(report)
+    assert max(r.rel_diff for r in report.rows) > 1e-8
+    assert all(r.max_abs_err <= r.est_err or r.rel_diff < 1e-12 for r in report.rows)
+
+
+def test_the_course_gradient_checking_exercise_bugs_are_named():
+    """The course's exercise plants dW2 = 1/m dZ2 A1^T * 2 and db1 = 4/m sum(dZ1) in a
+    LINEAR->RELU->LINEAR->RELU->LINEAR->SIGMOID network: the report names layer 2 (dW2,
+    ratio 2) and db1 (ratio 4)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((4, 3))
+    Y = np.array([[1.0, 1.0, 0.0]])
+    net = ad.DeepNetwork([4, 5, 3, 1], seed=1)
+    net.layers[1].linear_fn = planted.linear_bug("dW", 2.0)
+    net.layers[0].linear_fn = planted.linear_bug("db", 4.0)
+    for mode in ("full", "auto"):
+        report = gradcheck(net, X, Y, mode=mode)
+        assert report.first_faulty_layer == 2 and failing(report) == {"W2", "b1"}, str(report)
+        assert report.row("W2").ratio == pytest.approx(2.0, abs=1e-6)
+        assert report.row("b1").ratio == pytest.approx(4.0, abs=1e-6)
+        assert "layer 2" in report.summary() and "W2" in report.summary()
+
+
+def test_sampled_mode_states_the_coordinates_it_did_not_check():
+    X, Y = make_data(DIMS, M)
+    report = gradcheck(planted_net(None), X, Y, mode="sampled", k=3)
+    for r in report.rows:
+        size = int(np.prod(r.shape))
+        assert (f"{size - 3} of {size} coordinates not checked" in r.note) == (size > 3), r
+
+
+# ----------------------------------------------------------------------------- second order
+def test_gradgradcheck_passes_on_ops_and_on_a_network():
+    x = np.array([[0.5, -1.0, 2.0]])
+    for f in (
+        lambda t: (t * t * t).sum(),
+        lambda t: t.tanh().sum(),
+        lambda t: (t.exp() * t).sum(),
+    ):
+        report = gradgradcheck(f, [x])
+        assert report.passed, str(report)
+        assert report.row("H v [input0]").checked == 3
+    net = ad.DeepNetwork([3, 4, 2, 1], hidden_activation="tanh", seed=0)
+    X, Y = make_data([3, 4, 2, 1], 5)
+    report = gradgradcheck(net, [X, Y])
+    assert report.passed, str(report)
+    assert [r.name for r in report.rows] == [
+        f"H v [{k}]" for k in ("W1", "b1", "W2", "b2", "W3", "b3")
+    ]
+
+
+def test_gradgradcheck_catches_a_backward_that_is_constant_in_x():
+    """planted.Cube's backward reads ctx.saved_arrays (numpy): right first derivative, but
+    under create_graph it is a constant, so d2/dx2 comes out 0 instead of 6x."""
+    x = np.array([[0.5, -1.0, 2.0]])
+    assert check_gradients(lambda t: planted.Cube.apply(t).sum(), [x]).passed
+    try:
+        report = gradgradcheck(lambda t: planted.Cube.apply(t).sum(), [x])
+    except Exception as e:  # an engine that refuses is also right: never a silent pass
+        assert "cube" in str(e).lower() or "saved" in str(e).lower(), e
+    else:
+        assert not report.passed, str(report)
+        assert report.rows[0].ratio == pytest.approx(0.0, abs=1e-12)
+
+
+def test_gradgradcheck_refuses_a_non_scalar_function():
+    with pytest.raises(ValueError, match="one-element"):
+        gradgradcheck(lambda t: t * 2, [np.ones((2, 2))])
+    net = ad.DeepNetwork([2, 1], seed=0)
+    with pytest.raises(ValueError, match=r"\(X, Y\)"):
+        gradgradcheck(net, [np.ones((2, 3))])
+
+
+# ----------------------------------------------------------------------------- batch consistency
+@pytest.mark.parametrize(("dims", "hidden", "output", "l2"), ARCHITECTURES)
+def test_check_batch_consistency_passes_on_correct_networks(dims, hidden, output, l2):
+    X, Y = make_data(dims, 6, output, seed=3)
+    net = ad.DeepNetwork(dims, hidden_activation=hidden, output_activation=output, l2=l2, seed=4)
+    report = check_batch_consistency(net, X, Y)
+    assert report.passed, str(report)
+    assert [r.name for r in report.rows] == [
+        n for n in expected_names(len(dims) - 1) if n[0] != "d"
+    ]
+    assert any("L2" in n for n in report.notes) == bool(l2)
+
+
+def test_check_batch_consistency_catches_a_missing_1_over_m_without_finite_differences():
+    X, Y = make_data(DIMS, M)
+    report = check_batch_consistency(planted_net(planted.MissingOneOverM), X, Y)
+    assert failing(report) == {"W2"} and report.first_faulty_layer == 2, str(report)
+    assert report.row("W2").ratio == pytest.approx(M, rel=1e-9)
+    # a doubled dW is doubled for every batch size: consistent, so not this check's to find
+    assert check_batch_consistency(planted_net(planted.DoubledDW), X, Y).passed
+
+
+def test_error_bounds_cover_the_textbook_and_flag_a_bug():
+    X, Y = make_data(DIMS, M)
+    net = planted_net(None)
+    bounds = error_bounds(net, X, Y)
+    auto = net.gradients(X, Y)
+    for key, bound in bounds.items():
+        assert bound.shape == auto[key].shape and np.all(bound >= 0), key
+    AL, caches = tb.model_forward(X, net.get_parameters(), activations=net.activations)
+    course = tb.model_backward(AL, Y, caches, activations=net.activations)
+    for l in range(1, 5):
+        assert np.all(np.abs(auto[f"dW{l}"] - course[f"dW{l}"]) <= 2 * bounds[f"dW{l}"] + 1e-300)
+
+
+def test_the_example_in_docs_checks_md_prints_what_the_doc_shows(capsys):
+    """docs/checks.md shows a report printed by the code above it: run it and compare (the
+    line with the seconds aside)."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "checks.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    shown = re.search(r"prints\n\n```\n(.*?)```", text, re.S).group(1).strip().splitlines()
+    exec(compile(code, "docs/checks.md", "exec"), {})
+    printed = capsys.readouterr().out.strip().splitlines()
+
+    def timeless(lines):
+        return [line for line in lines if not re.match(r"\d+ forward passes, ", line)]
+
+    assert timeless(printed) == timeless(shown)
+
+
+def test_a_pass_that_cannot_resolve_small_bugs_says_so():
+    """At scale 1e-3, layer 1 of a deep net has gradients ~1e-9 of J: central differences
+    resolve them only to ~1e-3 or worse. The verdict is still right (they agree within that
+    error), and the summary says which rows are weak; the complex step is not weak there."""
+    net, X, Y, what = planted.battery_net(18, m_max=7)
+    central = gradcheck(net, X, Y, mode="full", method="central")
+    assert central.passed and "Weak: " in central.summary(), what
+    weak = [r for r in central.rows if "weak: the estimated error" in r.note]
+    assert weak
+    for r in weak:
+        share = re.search(r"up to ([0-9.e+-]+) of the derivative", r.note).group(1)
+        assert float(share) > 1e-3, r.note
+    exact = gradcheck(net, X, Y, mode="full", method="complex")
+    assert exact.passed and "Weak" not in exact.summary(), str(exact)

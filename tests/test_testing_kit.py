@@ -305,3 +305,147 @@ def test_caches_come_from_the_textbook_forward_pass(data):
     for ((_, _, _), Z), name in zip(caches, acts, strict=True):
         if name in dnn.KINKED_ACTIVATIONS:
             assert np.abs(Z).min() > 1e-6
+
+
+# ----------------------------------------------------------------------------------------------
+# Issue 13, defect 7: hints chosen on an example that separates the candidates
+# ----------------------------------------------------------------------------------------------
+
+
+def student_model_backward_output(AL, Y, caches, *, bug):
+    """L_model_backward with a bug in the output layer's dZ[L] (sigmoid output)."""
+    L = len(caches)
+    dAL = -(Y / AL - (1 - Y) / (1 - AL))
+    ZL = caches[L - 1][1]
+    if bug == "g' missing on the output":
+        dZ = dAL  # sigmoid'(Z[L]) forgotten
+    elif bug == "relu' on the output":
+        dZ = dAL * (ZL > 0)
+    grads = {}
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = student_linear_backward(
+        dZ, caches[L - 1][0]
+    )
+    for l in reversed(range(1, L)):
+        dA_prev, dW, db = student_activation_backward(grads[f"dA{l}"], caches[l - 1], "relu")
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = dA_prev, dW, db
+    return grads
+
+
+def relu0_is_1_activation_backward(dA, cache, activation):
+    linear_cache, Z = cache
+    dZ = np.array(dA, copy=True)
+    dZ[Z < 0] = 0  # relu'(0) = 1: a valid subgradient, not the course's 0
+    return student_linear_backward(dZ, linear_cache)
+
+
+def relu0_is_1_model_backward(AL, Y, caches):
+    L = len(caches)
+    grads = {}
+    dA, dW, db = student_linear_backward(AL - Y, caches[L - 1][0])
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = dA, dW, db
+    for l in reversed(range(1, L)):
+        dA, dW, db = relu0_is_1_activation_backward(grads[f"dA{l}"], caches[l - 1], "relu")
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = dA, dW, db
+    return grads
+
+
+def test_a_missing_g_prime_on_the_last_layer_is_named_as_such():
+    fn = planted(student_model_backward_output, "g' missing on the output")
+    with pytest.raises(AssertionError, match=r"dZ?[WbA]?\d differs") as info:
+        check_model_backward(fn, max_examples=N)
+    message = str(info.value)
+    assert "hint: g'(Z) looks missing" in message, message
+    assert "derivative of tanh" not in message
+
+
+def test_relu_prime_on_a_sigmoid_output_is_named_as_such():
+    fn = planted(student_model_backward_output, "relu' on the output")
+    with pytest.raises(AssertionError) as info:
+        check_model_backward(fn, max_examples=N)
+    message = str(info.value)
+    assert "looks like the derivative of relu, but this layer uses sigmoid" in message, message
+    assert "computed from Z" not in message
+
+
+def test_relu_prime_at_zero_equal_to_one_is_accepted_with_a_note(capsys):
+    check_activation_backward(relu0_is_1_activation_backward, "relu", max_examples=N)
+    check_model_backward(relu0_is_1_model_backward, max_examples=N)
+    out = capsys.readouterr().out.splitlines()
+    assert out.count("note: relu'(0) = 1 here; the course uses 0 (both are valid subgradients "
+                     "at the kink: accepted; strict=True rejects it)") == 2, out  # fmt: skip
+    check_activation_backward(student_activation_backward, "relu", max_examples=N)
+    assert capsys.readouterr().out == ""  # the course's convention: no note
+
+
+def test_relu_prime_at_zero_equal_to_one_is_rejected_when_strict_with_the_precise_hint():
+    with pytest.raises(AssertionError) as info:
+        check_activation_backward(
+            relu0_is_1_activation_backward, "relu", max_examples=N, strict=True
+        )
+    assert "hint: relu'(0) looks like 1" in str(info.value), str(info.value)
+    with pytest.raises(AssertionError) as info:
+        check_model_backward(relu0_is_1_model_backward, max_examples=N, strict=True)
+    assert "hint: relu'(0) looks like 1" in str(info.value), str(info.value)
+
+
+def test_an_in_place_relu_backward_in_model_backward_is_named():
+    fn = planted(student_model_backward, "relu in place", bug_layer=1)
+    with pytest.raises(AssertionError, match=r"dA1 differs") as info:
+        check_model_backward(fn, max_examples=N)
+    assert "edited in place by your relu backward" in str(info.value), str(info.value)
+    assert "sigmoid" not in str(info.value).split("counterexample")[0]
+
+
+def test_db_summed_over_axis_0_is_named():
+    def linear_backward(dZ, cache):
+        A_prev, W, b = cache
+        m = A_prev.shape[1]
+        return W.T @ dZ, dZ @ A_prev.T / m, np.sum(dZ, axis=0, keepdims=True) / m
+
+    with pytest.raises(AssertionError, match=r"db differs") as info:
+        check_linear_backward(linear_backward, max_examples=N)
+    assert "hint: db looks summed over axis 0" in str(info.value), str(info.value)
+
+
+def test_caching_A_instead_of_Z_is_named():
+    def model_forward(X, params):
+        AL, caches = student_model_forward(X, params)
+        out = []
+        for l, ((A_prev, W, b), Z) in enumerate(caches, start=1):
+            A = 1 / (1 + np.exp(-Z)) if l == len(caches) else np.maximum(0, Z)
+            out.append(((A_prev, W, b), A))  # A[l] cached where Z[l] belongs
+        return AL, out
+
+    with pytest.raises(AssertionError, match=r"Z\d differs") as info:
+        check_model_forward(model_forward, max_examples=N)
+    assert "the cache must hold Z" in str(info.value), str(info.value)
+
+
+def dict_model_forward(X, params):
+    """A correct forward whose caches are dicts: not the course's layout."""
+    AL, caches = student_model_forward(X, params)
+    return AL, [{"A_prev": A, "W": W, "b": b, "Z": Z} for (A, W, b), Z in caches]
+
+
+def dict_model_backward(AL, Y, caches):
+    tuples = [((c["A_prev"], c["W"], c["b"]), c["Z"]) for c in caches]
+    return student_model_backward(AL, Y, tuples)
+
+
+def test_a_different_cache_layout_is_explained_and_can_be_passed():
+    with pytest.raises(AssertionError, match=r"your function raised") as info:
+        check_model_backward(dict_model_backward, max_examples=N)
+    assert "forward=your_L_model_forward" in str(info.value)
+    check_model_backward(dict_model_backward, max_examples=N, forward=dict_model_forward)
+
+    def dict_activation_backward(dA, cache, activation):
+        return student_activation_backward(dA, (cache["linear"], cache["Z"]), activation)
+
+    with pytest.raises(AssertionError, match=r"make_cache=") as info:
+        check_activation_backward(dict_activation_backward, "tanh", max_examples=N)
+    check_activation_backward(
+        dict_activation_backward,
+        "tanh",
+        max_examples=N,
+        make_cache=lambda linear_cache, Z: {"linear": linear_cache, "Z": Z},
+    )

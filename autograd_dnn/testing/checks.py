@@ -209,10 +209,25 @@ def _matches(expected: np.ndarray, got_raw: Any, tol: tuple) -> bool:
     return _close(got, expected, *tol)
 
 
+#: probe(key, texts) -> the texts whose wrong value ALSO matches your function on a second,
+#: separating example (Z with negatives, zeros and positives; distinct dA of both signs)
+Probe = Callable[[str, list[str]], list[str]]
+
+
 def _explain(
-    key: str, expected: np.ndarray, got_raw: Any, m: int, tol: tuple, mutants: Mutants = ()
+    key: str,
+    expected: np.ndarray,
+    got_raw: Any,
+    m: int,
+    tol: tuple,
+    mutants: Mutants = (),
+    probe: Probe | None = None,
 ) -> list[str]:
-    """Lines describing how ``got_raw`` differs from ``expected``, with hints."""
+    """Lines describing how ``got_raw`` differs from ``expected``, with hints.
+
+    A wrong-derivative hint is shown only when it is the ONLY candidate that reproduces your
+    values both on the counterexample and on a separating probe: at Z = 0 (where hypothesis
+    shrinks to) several candidates coincide, and the first in a list is not an explanation."""
     try:
         got = np.asarray(got_raw, dtype=np.float64)
     except (TypeError, ValueError):
@@ -240,15 +255,20 @@ def _explain(
         lines.append("  largest absolute difference: n/a, the shapes differ")
     hints = []
     if got.shape != expected.shape:
-        hints.append(_shape_hint(key, expected, got, tol))
+        same = [text for text, value in mutants if _close(got, np.asarray(value), *tol)]
+        hints.append(same[0] if len(same) == 1 else _shape_hint(key, expected, got, tol))
     else:
         if expected.shape[0] == expected.shape[1] and _close(got, expected.T, *tol):
             hints.append(f"transposed: {key} equals the transpose of the textbook's")
         ratio = _ratio_hint(key, expected, got, m, tol)
         if ratio:
             hints.append(ratio)
-        # the first wrong derivative that reproduces got (the list goes from likely to unlikely)
-        hints += [text for text, value in mutants if _close(got, value, *tol)][:1]
+        # a wrong derivative that reproduces got here AND on a separating probe, if only one does
+        matching = [text for text, value in mutants if _close(got, value, *tol)]
+        if matching and probe is not None:
+            matching = probe(key, matching)
+        if len(matching) == 1:  # it explains got exactly, where a ratio may be a coincidence
+            hints = [h for h in hints if h != ratio] + [matching[0]]
         if not hints and not np.isfinite(got).all():
             hints.append(f"{key} contains nan or inf")
     lines += [f"  hint: {h}" for h in hints]
@@ -265,7 +285,11 @@ def _no_mutants() -> Mutants:
 
 
 def _compare(
-    comparisons: list[Comparison], m: int, tol: tuple, describe: Callable[[], list[str]]
+    comparisons: list[Comparison],
+    m: int,
+    tol: tuple,
+    describe: Callable[[], list[str]],
+    probe: Probe | None = None,
 ) -> Report | None:
     """None when every ``got`` matches; else a report on the first key that differs (in the
     order given), naming the others, with the counterexample."""
@@ -275,7 +299,7 @@ def _compare(
 
     def report() -> str:
         key, expected, got, mutants = bad[0]
-        lines = _explain(key, expected, got, m, tol, mutants())
+        lines = _explain(key, expected, got, m, tol, mutants(), probe)
         if len(bad) > 1:
             lines.append(f"  also differ: {', '.join(c[0] for c in bad[1:])}")
         return _with_example(lines, describe)
@@ -311,7 +335,7 @@ def _dz_mutants(
     if activation == "relu":
         fix = "relu'(z) is 1 for z > 0 and 0 otherwise: dZ = dA * (Z > 0)"
         out += [
-            (f"relu'(z) looks like 1 for z <= 0 too (as if dZ = dA); {fix}", dA * 1.0),
+            (f"g'(Z) looks missing (dZ = dA, as if relu'(z) were 1 everywhere); {fix}", dA * 1.0),
             (f"relu'(z) looks like 1 for z < 0; {fix}", dA * (Z != 0)),
             (f"relu'(0) looks like 1; {fix}", dA * (Z >= 0)),
             (f"relu' mask looks inverted; {fix}", dA * (Z <= 0)),
@@ -333,7 +357,11 @@ def _dz_mutants(
             ("tanh' looks computed from Z: use 1 - a^2 with a = tanh(Z)", dA * (1 - Z**2)),
             ("tanh' looks like 1 - a; it is 1 - a^2", dA * (1 - a)),
         ]
-    for other in ("relu", "sigmoid", "tanh", "linear"):
+    if activation in ("sigmoid", "tanh", "leaky_relu"):
+        out.append(
+            (f"g'(Z) looks missing: dZ = dA; multiply by the derivative of {activation}", dA)
+        )
+    for other in ("relu", "sigmoid", "tanh"):
         if other != activation and activation != "softmax":
             wrong = tb.ACTIVATIONS[other][1](dA, Z)
             out.append(
@@ -351,12 +379,73 @@ def _layer_mutants(
         dA_prev, dW, db = tb.linear_backward(dZ, cache[0])
         for role, value in (("dZ", dZ), ("dW", dW), ("db", db), ("dA_prev", dA_prev)):
             roles[role].append((text, value))
+    if activation != "softmax":
+        g_backward = tb.ACTIVATIONS[activation][1]
+        args = (dA, cache[1], slope) if activation == "leaky_relu" else (dA, cache[1])
+        roles["db"] += _linear_mutants(g_backward(*args))["db"]
     return roles
+
+
+def _linear_mutants(dZ: np.ndarray) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """Wrong db of a right dZ: summed over the units (axis 0) instead of the samples."""
+    m = dZ.shape[1]
+    text = (
+        "db looks summed over axis 0 (the n[l] units); sum over the samples instead: "
+        "db = np.sum(dZ, axis=1, keepdims=True) / m"
+    )
+    return {"db": [(text, dZ.sum(axis=0, keepdims=True) / m)]}
 
 
 # ----------------------------------------------------------------------------------------------
 # The checks
 # ----------------------------------------------------------------------------------------------
+
+
+# The separating probe: Z holds negatives, exact zeros and positives, dA distinct values of both
+# signs, so that every wrong-derivative candidate gives its own numbers.
+_PROBE_Z = np.array([[-1.25, 0.0, 0.75, -0.375], [1.5, -2.0, 0.0, 0.5]])
+_PROBE_DA = np.array([[0.875, -0.625, 1.375, -1.125], [0.5, 1.75, -0.25, -0.875]])
+_PROBE_A_PREV = np.array([[0.5, -1.0, 0.25, 0.75], [-0.5, 0.375, 1.0, -0.25]])
+_PROBE_W = np.array([[0.625, -0.375], [0.25, 0.875]])
+_PROBE_B = np.array([[0.125], [-0.25]])
+
+
+def _layer_probe(
+    fn: Callable, activation: str, slope: float, tol: tuple, layout: Callable
+) -> Probe:
+    """Run ``fn`` on the separating probe; keep the candidates that reproduce it there too."""
+    linear_cache = (_PROBE_A_PREV, _PROBE_W, _PROBE_B)
+    args = {"dA": _PROBE_DA, "cache": layout(linear_cache, _PROBE_Z), "activation": activation}
+    result, problem = _call(fn, args)
+    ok = problem is None and isinstance(result, (tuple, list)) and len(result) == 3
+    got = dict(zip(_LAYER_KEYS, result, strict=True)) if ok else {}
+    table = _layer_mutants(activation, _PROBE_DA, (linear_cache, _PROBE_Z), slope)
+
+    def probe(key: str, texts: list[str]) -> list[str]:
+        if key not in got:
+            return []
+        values = dict(table[key])
+        return [t for t in texts if t in values and _matches(values[t], got[key], tol)]
+
+    return probe
+
+
+def _course_layout(linear_cache: tuple, Z: np.ndarray) -> tuple:
+    return (linear_cache, Z)
+
+
+_RELU0_NOTE = (
+    "note: relu'(0) = 1 here; the course uses 0 (both are valid subgradients at the kink: "
+    "accepted; strict=True rejects it)"
+)
+_ACTIVATION_LAYOUT = (
+    "the kit passes cache = ((A_prev, W, b), Z), the course's layout; if yours differs, pass "
+    "make_cache=lambda linear_cache, Z: <your layout>"
+)
+_MODEL_LAYOUT = (
+    "the kit passes caches as the course's list of L tuples ((A_prev, W, b), Z), caches[l-1] "
+    "for layer l; if yours differ, pass your own forward: forward=your_L_model_forward"
+)
 
 
 _GRID = 8  # values are k/8 for k = -8..8: short to print, and every bug below still shows
@@ -426,20 +515,35 @@ def _compare_layer(
     tol: tuple,
     describe: Callable[[], list[str]],
     mutants: Callable[[], dict[str, Mutants]] | None = None,
+    probe: Callable[[], Probe] | None = None,
+    layout_help: str = "",
+    also_ok: tuple[np.ndarray, ...] | None = None,
+    accepted: list | None = None,
 ) -> Report | None:
-    """Call ``fn(*args)`` and compare its ``(dA_prev, dW, db)`` with ``expected``."""
+    """Call ``fn(*args)`` and compare its ``(dA_prev, dW, db)`` with ``expected``; a result
+    equal to ``also_ok`` (another valid convention) is accepted and noted in ``accepted``."""
     result, problem = _call(fn, args)
     if problem is None and not (isinstance(result, (tuple, list)) and len(result) == 3):
         problem = f"your function must return (dA_prev, dW, db), got {type(result).__name__}"
     if problem is not None:
-        return _problem([problem], describe)
+        lines = [problem]
+        if layout_help and problem.startswith("your function raised"):
+            lines.append(f"  {layout_help}")
+        return _problem(lines, describe)
+    if also_ok is not None and all(
+        _matches(want, got, tol) for want, got in zip(also_ok, result, strict=True)
+    ):
+        if not all(_matches(w, g, tol) for w, g in zip(expected, result, strict=True)):
+            accepted.append(True)
+        return None
     want = dict(zip(_LAYER_KEYS, expected, strict=True))
     got = dict(zip(_LAYER_KEYS, result, strict=True))
     comparisons = [
         (key, want[key], got[key], (lambda key=key: mutants()[key]) if mutants else _no_mutants)
         for key in ("dW", "db", "dA_prev")
     ]
-    return _compare(comparisons, want["dA_prev"].shape[1], tol, describe)
+    lazy = (lambda key, texts: probe()(key, texts)) if probe else None
+    return _compare(comparisons, want["dA_prev"].shape[1], tol, describe, lazy)
 
 
 def check_linear_backward(
@@ -461,7 +565,8 @@ def check_linear_backward(
 
         expected = tb.linear_backward(dZ, (A_prev, W, b))
         args = {"dZ": dZ, "linear_cache": (A_prev, W, b)}
-        return _compare_layer(fn, args, expected, (rtol, atol), describe)
+        mutants = {"db": _linear_mutants(dZ)["db"], "dW": [], "dA_prev": []}
+        return _compare_layer(fn, args, expected, (rtol, atol), describe, lambda: mutants)
 
     _run("check_linear_backward", _layer_examples(with_Z=False), compare, max_examples)
 
@@ -474,6 +579,8 @@ def check_activation_backward(
     slope: float = tb.LEAKY_SLOPE,
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    strict: bool = False,
+    make_cache: Callable[[tuple, np.ndarray], Any] | None = None,
 ) -> None:
     """Check ``fn(dA, cache, activation) -> (dA_prev, dW, db)`` against
     ``textbook.linear_activation_backward``.
@@ -482,8 +589,15 @@ def check_activation_backward(
     independently of the rest like the course's hand-built test cases. ``activation`` is passed
     to ``fn`` as given (``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"leaky_relu"``, ...); ``slope``
     is the leaky_relu slope your function uses.
+
+    relu'(0): the course uses 0; ``dZ[Z < 0] = 0`` (relu'(0) = 1) is another valid subgradient,
+    accepted by default with a one-line note; ``strict=True`` rejects it. ``make_cache(
+    linear_cache, Z)`` builds the cache your function expects, if not the course's layout.
     """
     tb.dense._activation(activation)
+    layout = make_cache or _course_layout
+    tol = (rtol, atol)
+    accepted: list[bool] = []
 
     def compare(ex: dict[str, np.ndarray]) -> Report | None:
         dA, Z, A_prev, W, b = ex["dA"], ex["Z"], ex["A_prev"], ex["W"], ex["b"]
@@ -497,12 +611,57 @@ def check_activation_backward(
             return [head, *_arrays(dA=dA, Z=Z, A_prev=A_prev, W=W, b=b)]
 
         expected = tb.linear_activation_backward(dA, cache, activation, slope=slope)
-        args = {"dA": dA, "cache": cache, "activation": activation}
+        also_ok = None
+        if activation == "relu" and not strict:
+            also_ok = tb.linear_backward(dA * (Z >= 0), cache[0])
+        args = {"dA": dA, "cache": layout(*cache), "activation": activation}
         mutants = functools.cache(lambda: _layer_mutants(activation, dA, cache, slope=slope))
-        return _compare_layer(fn, args, expected, (rtol, atol), describe, mutants)
+        probe = functools.cache(lambda: _layer_probe(fn, activation, slope, tol, layout))
+        return _compare_layer(
+            fn, args, expected, tol, describe, mutants, probe, _ACTIVATION_LAYOUT, also_ok, accepted
+        )
 
     examples = _layer_examples(with_Z=True)
     _run(f"check_activation_backward({activation!r})", examples, compare, max_examples)
+    if accepted:
+        print(_RELU0_NOTE)
+
+
+def _model_backward_relu0_is_1(AL: np.ndarray, Y: np.ndarray, caches: list) -> dict:
+    """The course's L_model_backward (relu hidden layers, sigmoid output) with relu'(0) = 1."""
+    L = len(caches)
+    grads: dict[str, np.ndarray] = {}
+    dZ, dA = AL - Y, None
+    for l in range(L, 0, -1):
+        linear_cache, Z = caches[l - 1]
+        if l < L:
+            dZ = dA * (Z >= 0)  # dA: dA[l], from the layer above
+        dA, dW, db = tb.linear_backward(dZ, linear_cache)
+        grads.update({f"dZ{l}": dZ, f"dW{l}": dW, f"db{l}": db, f"dA{l - 1}": dA})
+    return grads
+
+
+def _model_mutants(names: list[str], dAs: dict, caches: list, expected: dict) -> dict:
+    """key -> [(text, wrong value)]: the layer mutants of every layer, and dA[l] edited in
+    place by a relu backward (dZ = dA; dZ[Z <= 0] = 0 zeroes the caller's dA too)."""
+    L = len(caches)
+    out: dict[str, list] = {}
+    for l in range(L, 0, -1):
+        roles = _layer_mutants(names[l - 1], dAs[l], caches[l - 1])
+        for key, role in ((f"dZ{l}", "dZ"), (f"dW{l}", "dW"), (f"db{l}", "db")):
+            out[key] = roles[role]
+        out[f"dA{l - 1}"] = list(roles["dA_prev"])
+        if l > 1 and names[l - 2] == "relu":
+            Z = caches[l - 2][1]
+            out[f"dA{l - 1}"].append(
+                (
+                    f"dA{l - 1} looks multiplied by relu'(Z{l - 1}): edited in place by your relu "
+                    "backward (dZ = dA; dZ[Z <= 0] = 0 also zeroes dA); copy first: "
+                    "dZ = np.array(dA, copy=True)",
+                    expected[f"dA{l - 1}"] * (Z > 0),
+                )
+            )
+    return out
 
 
 def check_model_backward(
@@ -512,22 +671,52 @@ def check_model_backward(
     max_layers: int = 4,
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    strict: bool = False,
+    forward: Callable | None = None,
 ) -> None:
     """Check ``fn(AL, Y, caches) -> grads`` against ``textbook.model_backward``.
 
     The networks have relu hidden layers and a sigmoid output, like the course's
     ``L_model_backward``; ``caches`` come from ``textbook.model_forward``, a list of L caches
-    ``((A[l-1], W[l], b[l]), Z[l])``. ``grads`` must hold ``dA0 .. dA{L-1}``, ``dW1 .. dWL``,
-    ``db1 .. dbL``; ``dZ1 .. dZL`` are compared too when present. Missing keys are reported.
-    Keys are compared in the order backprop computes them (``dZ{L}, dW{L}, db{L}, dA{L-1}``,
-    then layer L-1, ...), and the first that differs is explained.
+    ``((A[l-1], W[l], b[l]), Z[l])``, or from ``forward(X, params) -> (AL, caches)`` when you
+    pass your own forward (your cache layout). ``grads`` must hold ``dA0 .. dA{L-1}``,
+    ``dW1 .. dWL``, ``db1 .. dbL``; ``dZ1 .. dZL`` are compared too when present. Missing keys
+    are reported. Keys are compared in the order backprop computes them (``dZ{L}, dW{L},
+    db{L}, dA{L-1}``, then layer L-1, ...), and the first that differs is explained.
+    relu'(0) = 1 is accepted with a note unless ``strict=True`` (see
+    :func:`check_activation_backward`).
     """
+    tol = (rtol, atol)
+    accepted: list[bool] = []
+
+    def run(X: np.ndarray, params: dict, Y: np.ndarray) -> tuple:
+        """(AL, course caches, the caches given to fn, problem)."""
+        AL, caches = tb.model_forward(X, params)
+        given = caches
+        if forward is not None:
+            out, problem = _call(forward, {"X": X, "params": params})
+            if problem is not None:
+                return AL, caches, None, f"your forward: {problem}"
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                return AL, caches, None, "your forward must return (AL, caches)"
+            if not _matches(AL, out[0], tol):
+                return (
+                    AL,
+                    caches,
+                    None,
+                    (
+                        "your forward's AL differs from the textbook's: check it first with "
+                        "check_model_forward"
+                    ),
+                )
+            given = out[1]
+        return AL, caches, given, None
 
     def compare(ex: tuple) -> Report | None:
         dims, params, X, Y = ex
         L = len(dims) - 1
         names = ["relu"] * (L - 1) + ["sigmoid"]
-        AL, caches = tb.model_forward(X, params)
+        AL, caches, given, problem = run(X, params, Y)
         m = AL.shape[1]
 
         def describe() -> list[str]:
@@ -535,12 +724,17 @@ def check_model_backward(
             Zs = {f"Z{l}": Z for l, (_, Z) in enumerate(caches, start=1)}
             return [head, *_arrays(X=X, Y=Y, **params, **Zs, AL=AL)]
 
+        if problem is not None:
+            return _problem([problem], describe)
         expected = tb.model_backward(AL, Y, caches)
-        grads, problem = _call(fn, {"AL": AL, "Y": Y, "caches": caches})
+        grads, problem = _call(fn, {"AL": AL, "Y": Y, "caches": given})
         if problem is None and not isinstance(grads, dict):
             problem = f"your function must return a dict of gradients, got {type(grads).__name__}"
         if problem is not None:
-            return _problem([problem], describe)
+            lines = [problem]
+            if problem.startswith("your function raised") and forward is None:
+                lines.append(f"  {_MODEL_LAYOUT}")
+            return _problem(lines, describe)
         missing = [k for k in expected if not k.startswith("dZ") and k not in grads]
         if missing:
             lines = [
@@ -549,21 +743,60 @@ def check_model_backward(
                 f"  expected keys dA0..dA{L - 1}, dW1..dW{L}, db1..db{L}",
             ]
             return _problem(lines, describe)
+        keys = [k for k in expected if k in grads]
+        if not strict:
+            alt = _model_backward_relu0_is_1(AL, Y, caches)
+            if all(_matches(alt[k], grads[k], tol) for k in keys):
+                if not all(_matches(expected[k], grads[k], tol) for k in keys):
+                    accepted.append(True)
+                return None
         dAs = {L: -(Y / AL - (1 - Y) / (1 - AL))} | {l: expected[f"dA{l}"] for l in range(L)}
+        mutants = functools.cache(lambda: _model_mutants(names, dAs, caches, expected))
         comparisons = []
         for l in range(L, 0, -1):
-            mutants = functools.cache(
-                lambda l=l: _layer_mutants(names[l - 1], dAs[l], caches[l - 1])
-            )
-            roles = {f"dZ{l}": "dZ", f"dW{l}": "dW", f"db{l}": "db", f"dA{l - 1}": "dA_prev"}
-            comparisons += [
-                (key, expected[key], grads[key], lambda mutants=mutants, role=role: mutants()[role])
-                for key, role in roles.items()
-                if key in grads
-            ]
-        return _compare(comparisons, m, (rtol, atol), describe)
+            for key in (f"dZ{l}", f"dW{l}", f"db{l}", f"dA{l - 1}"):
+                if key in grads:
+                    comparisons.append(
+                        (key, expected[key], grads[key], lambda key=key: mutants()[key])
+                    )
+        probe = functools.cache(lambda: _model_probe(fn, dims, tol, run))
+        return _compare(comparisons, m, tol, describe, lambda k, t: probe()(k, t))
 
     _run("check_model_backward", _networks(max_layers), compare, max_examples)
+    if accepted:
+        print(_RELU0_NOTE)
+
+
+def _model_probe(fn: Callable, dims: list[int], tol: tuple, run: Callable) -> Probe:
+    """``fn`` on a separating network of the same depth: units at least 2, m = 4, b = 0 and a
+    zero column in X (so every layer has pre-activations exactly at 0, and others of both
+    signs)."""
+    dims = [max(2, n) for n in dims[:-1]] + [dims[-1]]
+    rng = np.random.default_rng(7)
+    L = len(dims) - 1
+    params = {}
+    for l in range(1, L + 1):
+        params[f"W{l}"] = np.round(rng.standard_normal((dims[l], dims[l - 1])) * 8) / 8
+        params[f"b{l}"] = np.zeros((dims[l], 1))
+    X = np.round(rng.standard_normal((dims[0], 4)) * 8) / 8
+    X[:, 1] = 0.0
+    Y = np.array([[1.0, 0.0, 1.0, 0.0]] * dims[-1])
+    AL, caches, given, problem = run(X, params, Y)
+    grads, bad = (None, problem) if problem else _call(fn, {"AL": AL, "Y": Y, "caches": given})
+    if bad is not None or not isinstance(grads, dict):
+        return lambda key, texts: []
+    names = ["relu"] * (L - 1) + ["sigmoid"]
+    expected = tb.model_backward(AL, Y, caches)
+    dAs = {L: -(Y / AL - (1 - Y) / (1 - AL))} | {l: expected[f"dA{l}"] for l in range(L)}
+    table = _model_mutants(names, dAs, caches, expected)
+
+    def probe(key: str, texts: list[str]) -> list[str]:
+        if key not in grads or key not in table:
+            return []
+        values = dict(table[key])
+        return [t for t in texts if t in values and _matches(values[t], grads[key], tol)]
+
+    return probe
 
 
 def check_model_forward(
@@ -604,25 +837,65 @@ def check_model_forward(
             return _problem(
                 [f"caches must be a list of L = {L} caches, got {size} entries"], describe
             )
-        comparisons: list[Comparison] = []
-        for l in range(1, L + 1):
-            (A_prev, W, b), Z = caches[l - 1]
-            try:
-                (g_A_prev, g_W, g_b), g_Z = got_caches[l - 1]
-            except (TypeError, ValueError):
-                lines = [f"caches[{l - 1}] must have the course layout ((A_prev, W, b), Z)"]
-                return _problem(lines, describe)
-            comparisons += [
-                (f"A{l - 1}", A_prev, g_A_prev, functools.partial(_a_mutants, l, names, caches)),
-                (f"W{l}", W, g_W, _no_mutants),
-                (f"b{l}", b, g_b, _no_mutants),
-                (f"Z{l}", Z, g_Z, functools.partial(_z_mutants, l, X, caches)),
-            ]
-        AL_mutants = functools.partial(_activation_mutants, "AL", names[-1], caches[-1][1])
-        comparisons.append(("AL", AL, got_AL, AL_mutants))
-        return _compare(comparisons, m, (rtol, atol), describe)
+        comparisons = _forward_comparisons(X, names, AL, caches, got_AL, got_caches)
+        if isinstance(comparisons, str):
+            return _problem([comparisons], describe)
+        probe = functools.cache(lambda: _forward_probe(fn, dims, (rtol, atol)))
+        return _compare(comparisons, m, (rtol, atol), describe, lambda k, t: probe()(k, t))
 
     _run("check_model_forward", _networks(max_layers), compare, max_examples)
+
+
+def _forward_comparisons(
+    X: np.ndarray, names: list[str], AL: np.ndarray, caches: list, got_AL: Any, got_caches: Any
+) -> list[Comparison] | str:
+    """A[l-1], W[l], b[l], Z[l] of every cache, then AL, with their mutants; or a problem."""
+    comparisons: list[Comparison] = []
+    for l in range(1, len(caches) + 1):
+        (A_prev, W, b), Z = caches[l - 1]
+        try:
+            (g_A_prev, g_W, g_b), g_Z = got_caches[l - 1]
+        except (TypeError, ValueError):
+            return f"caches[{l - 1}] must have the course layout ((A_prev, W, b), Z)"
+        comparisons += [
+            (f"A{l - 1}", A_prev, g_A_prev, functools.partial(_a_mutants, l, names, caches)),
+            (f"W{l}", W, g_W, _no_mutants),
+            (f"b{l}", b, g_b, _no_mutants),
+            (f"Z{l}", Z, g_Z, functools.partial(_z_mutants, l, X, caches, names)),
+        ]
+    AL_mutants = functools.partial(_activation_mutants, "AL", names[-1], caches[-1][1])
+    comparisons.append(("AL", AL, got_AL, AL_mutants))
+    return comparisons
+
+
+def _forward_probe(fn: Callable, dims: list[int], tol: tuple) -> Probe:
+    """``fn`` on a separating network (units >= 2, m = 4, values of both signs and zeros)."""
+    dims = [max(2, n) for n in dims]
+    rng = np.random.default_rng(11)
+    L = len(dims) - 1
+    params = {}
+    for l in range(1, L + 1):
+        params[f"W{l}"] = np.round(rng.standard_normal((dims[l], dims[l - 1])) * 8) / 8
+        params[f"b{l}"] = np.round(rng.standard_normal((dims[l], 1)) * 8) / 8
+    X = np.round(rng.standard_normal((dims[0], 4)) * 8) / 8
+    names = ["relu"] * (L - 1) + ["sigmoid"]
+    AL, caches = tb.model_forward(X, params)
+    result, problem = _call(fn, {"X": X, "params": params})
+    if problem is not None or not (isinstance(result, (tuple, list)) and len(result) == 2):
+        return lambda key, texts: []
+    table = _forward_comparisons(X, names, AL, caches, *result)
+    if isinstance(table, str) or len(result[1]) != L:
+        return lambda key, texts: []
+    by_key = {key: (got, mutants) for key, _, got, mutants in table}
+
+    def probe(key: str, texts: list[str]) -> list[str]:
+        if key not in by_key:
+            return []
+        got, mutants = by_key[key]
+        values = dict(mutants())
+        return [t for t in texts if t in values and _matches(values[t], got, tol)]
+
+    return probe
 
 
 def _activation_mutants(key: str, activation: str, Z: np.ndarray) -> Mutants:
@@ -640,10 +913,17 @@ def _a_mutants(l: int, names: list[str], caches: list) -> Mutants:
     return _activation_mutants(f"A{l - 1}", names[l - 2], caches[l - 2][1]) if l > 1 else ()
 
 
-def _z_mutants(l: int, X: np.ndarray, caches: list) -> Mutants:
-    """Wrong Z[l]: without b[l], or computed from X instead of A[l-1]."""
-    (A_prev, W, b), _ = caches[l - 1]
+def _z_mutants(l: int, X: np.ndarray, caches: list, names: list[str]) -> Mutants:
+    """Wrong Z[l]: without b[l], computed from X instead of A[l-1], or A[l] cached for Z[l]."""
+    (A_prev, W, b), Z = caches[l - 1]
     out = [(f"Z{l} looks like W[{l}] A[{l - 1}] without + b[{l}]", W @ A_prev)]
+    out.append(
+        (
+            f"Z{l} looks like A{l} = {names[l - 1]}(Z{l}): the cache must hold Z[{l}], the "
+            "pre-activation, which the backward pass needs for g'(Z)",
+            tb.ACTIVATIONS[names[l - 1]][0](Z),
+        )
+    )
     if l > 1 and W.shape[1] == X.shape[0]:
         out.append(
             (f"Z{l} looks like W[{l}] X + b[{l}]: feed A[{l - 1}] forward, not X", W @ X + b)

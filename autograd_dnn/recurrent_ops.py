@@ -95,6 +95,12 @@ def _embed(g: Any, index: tuple, shape: tuple[int, ...]) -> Any:
     return out
 
 
+def _zeros(shape: tuple[int, ...], like: Any) -> Any:
+    """A zero gradient, as a constant Tensor when ``like`` is one (create_graph)."""
+    z = np.zeros(shape)
+    return Tensor(z) if isinstance(like, Tensor) else z
+
+
 def _step_input(x: Any, t: int | None) -> Any:
     """``x<t>``: ``x`` itself (n_x, m) when ``t`` is None, else ``x[:, :, t]`` of (n_x, m, T_x)."""
     return x if t is None else x[:, :, t]
@@ -138,7 +144,9 @@ class RNNCell(Function):
         dx = _input_grad(Wax.T @ dtanh, x, t) if need_x else None
         da_prev = Waa.T @ dtanh if need_a else None
         dWax = dtanh @ _step_input(x, t).T if need_wax else None
-        dWaa = dtanh @ a_prev.T if need_waa and a_prev is not None else None
+        dWaa = None
+        if need_waa:  # from a<0> = 0 (a_prev None) Waa has no effect: its gradient is zero
+            dWaa = _zeros(Waa.shape, dtanh) if a_prev is None else dtanh @ a_prev.T
         dba = dtanh.sum(axis=1, keepdims=True) if need_b else None
         return dx, da_prev, dWax, dWaa, dba
 
@@ -191,10 +199,14 @@ def _lstm_vjp(g, n_a, x, Ws, concat, gates, c_prev, need, t):
     }
     pairs = [(W, dg) for W, dg in zip(Ws, d.values()) if dg is not None]
     grads: list[Any] = [None, None]
-    for k, dg in enumerate(d.values()):
+    for k, (W, dg) in enumerate(zip(Ws, d.values())):
         wanted_w, wanted_b = need[2 + 2 * k], need[3 + 2 * k]
-        grads.append(dg @ concat.T if wanted_w and dg is not None else None)
-        grads.append(dg.sum(axis=1, keepdims=True) if wanted_b and dg is not None else None)
+        if dg is None:  # from c<0> = 0 (no c_prev) the forget gate has no effect: zeros
+            grads.append(_zeros(W.shape, dc) if wanted_w else None)
+            grads.append(_zeros((W.shape[0], 1), dc) if wanted_b else None)
+            continue
+        grads.append(dg @ concat.T if wanted_w else None)
+        grads.append(dg.sum(axis=1, keepdims=True) if wanted_b else None)
     if need[0] and need[1]:  # both halves of dconcat = sum_g W{g}^T d{g}t
         dconcat = _sum_of(W.T @ dg for W, dg in pairs)
         grads[0] = _input_grad(dconcat[n_a:], x, t)

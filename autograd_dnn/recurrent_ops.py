@@ -433,7 +433,9 @@ def rnn_steps(x: Any, a0: Any, Wax: Any, Waa: Any, ba: Any) -> list[Tensor]:
 
     One :class:`RNNCell` node per step (it reads ``x[:, :, t]`` itself, so a constant x adds
     no node). Args: ``x`` (n_x, m, T_x); ``a0`` (n_a, m) or None for zeros; ``Wax, Waa, ba``
-    as :func:`rnn_cell`.
+    as :func:`rnn_cell`. When ``x`` itself requires grad (to get ``dx``), each step sends it
+    a whole (n_x, m, T_x) gradient that is zero off its step: right, but O(T_x^2) work, meant
+    for checks on short sequences (training never needs dx).
     """
     n_x, m, T_x = _check_sequence(x, "rnn_steps")
     _check_rnn((n_x, m), a0, Wax, Waa, ba, "rnn_steps")

@@ -9,7 +9,20 @@ Example::
 """
 
 from autograd_dnn import engine  # noqa: I001  (first: the engine, then what builds on it)
-from autograd_dnn import datasets, functional, init, losses, ops, optim, textbook
+from autograd_dnn import (
+    conv,
+    datasets,
+    functional,
+    init,
+    losses,
+    ops,
+    optim,
+    recurrent,
+    sequences,
+    serialize,
+    textbook,
+    train,
+)
 from autograd_dnn.gradcheck import (
     Report,
     check_batch_consistency,
@@ -21,6 +34,7 @@ from autograd_dnn.gradcheck import (
 )
 from autograd_dnn.graph import layer_scope, to_networkx
 from autograd_dnn.nn import DeepNetwork, Dense
+from autograd_dnn.recurrent import RNNModel
 from autograd_dnn.sweep import SweepResult, sweep
 from autograd_dnn.engine import (
     AnomalyError,
@@ -48,6 +62,7 @@ __all__ = [
     "Function",
     "GradientShapeError",
     "History",
+    "RNNModel",
     "Report",
     "SweepResult",
     "Tensor",
@@ -55,6 +70,7 @@ __all__ = [
     "check_batch_consistency",
     "check_gradients",
     "compare_with_textbook",
+    "conv",
     "concatenate",
     "datasets",
     "detect_anomaly",
@@ -72,10 +88,14 @@ __all__ = [
     "no_grad",
     "ops",
     "optim",
+    "recurrent",
     "reduce_to_shape",
+    "sequences",
+    "serialize",
     "stack",
     "sweep",
     "textbook",
     "to_networkx",
+    "train",
     "where",
 ]

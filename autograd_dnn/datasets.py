@@ -10,7 +10,9 @@ both float64, with samples as COLUMNS (the course's convention):
   depth helps.
 
 ``signs_like`` is the exception, shaped for convolutions (Course 4) with samples FIRST:
-X ``(m, 64, 64, 3)`` images of a hand raising 0-5 fingers, Y ``(1, m)`` the count.
+X ``(m, 64, 64, 3)`` images of a hand raising 0-5 fingers, Y ``(1, m)`` the count. The
+sequence tasks of Course 5 (``adding_problem``, character-level names with ``sample``) come
+from :mod:`autograd_dnn.sequences`: X ``(n_x, m, T_x)``.
 
 Example::
 
@@ -357,3 +359,23 @@ def signs_like(m: int = 1080, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 __all__ += ["signs_like"]  # declared here, beside the function, at the end of the file
+
+
+# ----------------------------------------------------------------------------- sequences
+from autograd_dnn.sequences import (  # noqa: E402  (Course 5's tasks live in their own module)
+    adding_problem,
+    char_vocabulary,
+    decode,
+    generate_names,
+    names_dataset,
+    sample,
+)
+
+__all__ += [
+    "adding_problem",
+    "char_vocabulary",
+    "decode",
+    "generate_names",
+    "names_dataset",
+    "sample",
+]

@@ -9,6 +9,7 @@ import numpy as np
 
 from autograd_dnn import ops
 from autograd_dnn.conv import avg_pool2d, conv2d, flatten, max_pool2d, zero_pad
+from autograd_dnn.recurrent_ops import lstm_cell, rnn_cell
 from autograd_dnn.tensor import Tensor
 
 __all__ = [
@@ -26,12 +27,14 @@ __all__ = [
     "linear",
     "log",
     "log_softmax",
+    "lstm_cell",
     "matmul",
     "max",
     "mean",
     "min",
     "relu",
     "reshape",
+    "rnn_cell",
     "sigmoid",
     "softmax",
     "softmax_cross_entropy",

@@ -39,13 +39,14 @@ step without a target (padding, or a sequence labelled only at its end): it adds
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from autograd_dnn import ops
 from autograd_dnn.engine import Function
+from autograd_dnn.optim import clip_gradients  # noqa: F401  (re-exported: fit's option too)
 from autograd_dnn.tensor import Tensor
 
 __all__ = [
@@ -560,50 +561,3 @@ def sequence_cost(Z: Tensor, Y: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- clipping
-def clip_gradients(
-    params: Mapping[str, Any] | Iterable[Any], max_value: float, norm: bool = False
-) -> float:
-    """Clip gradients in place against exploding gradients; returns their global norm before.
-
-    Args:
-        params: a dict name -> Tensor (its ``.grad`` is clipped; a None grad is skipped) or
-            name -> numpy float array (clipped in place, as the course's ``clip``), or an
-            iterable of Tensors.
-        max_value: a positive number.
-        norm: False: the course's elementwise clip, every entry into ``[-max_value,
-            max_value]``. True: clip by global norm: if ``G = sqrt(sum of every squared
-            entry of every gradient)`` exceeds ``max_value``, every gradient is multiplied by
-            ``max_value / G`` (the direction is kept).
-
-    Returns:
-        ``G``, the global L2 norm of the gradients before clipping.
-    """
-    ok = isinstance(max_value, (int, float, np.integer, np.floating))
-    if not ok or isinstance(max_value, bool) or not np.isfinite(max_value) or max_value <= 0:
-        raise ValueError(f"max_value must be a positive finite number, got {max_value!r}")
-    items = list(params.items()) if isinstance(params, Mapping) else list(enumerate(params))
-    grads: list[tuple[Any, np.ndarray]] = []
-    for key, p in items:
-        g = p.grad if isinstance(p, Tensor) else p
-        if g is None:
-            continue
-        if not isinstance(g, np.ndarray) or g.dtype.kind != "f":
-            what = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
-            raise TypeError(
-                f"clip_gradients: the gradient of {key!r} must be a float numpy array (or a "
-                f"Tensor with one in .grad), got {what}"
-            )
-        grads.append((p, g))
-    total = float(np.sqrt(sum(float(np.vdot(g, g)) for _, g in grads)))
-    for p, g in grads:
-        if norm:
-            if total <= max_value:
-                break
-            new = g * (max_value / total)
-        else:
-            new = np.clip(g, -max_value, max_value)
-        if isinstance(p, Tensor):
-            p.grad = new
-        else:
-            p[...] = new
-    return total

@@ -12,7 +12,7 @@ import numpy as np
 
 from autograd_dnn.display import html_table
 from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph
-from autograd_dnn.optim import Optimizer, make_optimizer
+from autograd_dnn.optim import Optimizer, clip_gradients, make_optimizer
 from autograd_dnn.tape import Tape
 from autograd_dnn.tensor import Tensor
 
@@ -120,6 +120,8 @@ def fit(
     print_cost: bool = False,
     track_gradients: bool = True,
     resume: bool = False,
+    clip: float | None = None,
+    clip_norm: bool = False,
 ) -> History:
     """Train ``net`` on X (n[0], m), Y (n[L], m).
 
@@ -142,6 +144,10 @@ def fit(
         track_gradients: record each layer's ||dW[l]|| / ||W[l]|| and ||dA[l]|| at each
             recorded point (``History.weight_ratios``, ``History.activation_grads``; drawn by
             ``viz.plot_gradient_flow``), on up to 512 training samples.
+        clip: clip every step's gradients before the update (against exploding gradients,
+            as the course does for RNNs): each entry into [-clip, clip], or with
+            ``clip_norm=True`` all of them scaled so their global norm is at most ``clip``.
+            None: no clipping. See :func:`autograd_dnn.optim.clip_gradients`.
         resume: continue the last ``fit`` of this network (also one saved and loaded):
             the optimizer's state (t, momentum and Adam buffers), the learning-rate decay
             and the mini-batch permutations go on where they stopped, so 100 iterations,
@@ -171,7 +177,7 @@ def fit(
     history = History(
         unit="iteration" if batch_size is None else "epoch", learning_rate=float(learning_rate)
     )
-    stepper = Stepper(net, opt, m, history.unit)
+    stepper = Stepper(net, opt, m, history.unit, clip, clip_norm)
     rng = np.random.default_rng(seed)
     first = _resume(net, opt, optimizer, rng) if resume else 0
     bar = _progress_bar(iterations, history.unit, progress)
@@ -288,10 +294,22 @@ class Stepper:
         net: the model (a :class:`Trainable`).  opt: its optimizer.  m: the training set's m
             (the L2 term's).
         unit: "iteration" or "epoch", for messages.
+        clip, clip_norm: clip the gradients before each update (see ``fit``).
     """
 
-    def __init__(self, net: Any, opt: Optimizer, m: int, unit: str = "iteration") -> None:
+    def __init__(
+        self,
+        net: Any,
+        opt: Optimizer,
+        m: int,
+        unit: str = "iteration",
+        clip: float | None = None,
+        clip_norm: bool = False,
+    ) -> None:
+        if clip is not None:
+            clip_gradients([], clip)  # the same check of max_value, before any step
         self.net, self.opt, self.m, self.unit = net, opt, m, unit
+        self.clip, self.clip_norm = clip, clip_norm
         self.tapes: dict | None = {} if net.replayable else None
         self.last: float | None = None  # the last finite cost, for the divergence message
 
@@ -319,6 +337,8 @@ class Stepper:
                 "parameters of the last finite step. Try a smaller learning rate than "
                 f"{self.opt.learning_rate:g}."
             )
+        if self.clip is not None:
+            clip_gradients(self.opt.params, self.clip, norm=self.clip_norm)
         self.opt.step()
         self.last = value
         return value
@@ -368,14 +388,14 @@ def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar,
 
 def _record_gradient_flow(net: Any, history: History, X: Tensor, Y: np.ndarray) -> None:
     """Append ||dW[l]|| / ||W[l]|| and ||dA[l]|| of the current parameters to ``history``."""
-    grads = net.gradients(X, Y, dA0=False)
+    grads = net.gradients(X, Y)  # any model's: dW.. keys and, for layer boundaries, dA..
     params = net.parameters()
     for key, g in grads.items():
         if key.startswith("dW") and key[1:] in params:
             W = params[key[1:]].data
             ratio = float(np.linalg.norm(g) / max(np.linalg.norm(W), np.finfo(float).tiny))
             history.weight_ratios.setdefault(key[1:], []).append(ratio)
-        elif key.startswith("dA"):
+        elif key.startswith("dA") and key != "dA0":  # dA0 is the input's
             history.activation_grads.setdefault(key, []).append(float(np.linalg.norm(g)))
 
 

@@ -611,3 +611,36 @@ def test_save_load_and_resume_gives_the_200_iteration_parameters(tmp_path, optim
     first.save(plain, training_state=False)
     with pytest.raises(ValueError, match="no training state"):
         ad.DeepNetwork.load(plain).fit(X, Y, iterations=1, resume=True, **kw)
+
+
+# ----------------------------------------------------------------------------- clipping
+def test_fit_clips_every_step_when_asked(monkeypatch):
+    """fit(clip=c) clips the gradients before each update: elementwise into [-c, c], or by
+    global norm with clip_norm=True; the optimizer sees only clipped gradients."""
+    X, Y = D.flower(60, seed=0)
+    seen: list[list[np.ndarray]] = []
+    real = GD.step
+
+    def spy(self):
+        seen.append([p.grad.copy() for p in self.params])
+        real(self)
+
+    monkeypatch.setattr(GD, "step", spy)
+    net = ad.DeepNetwork([2, 6, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.5, iterations=20, clip=0.01, progress=False)
+    assert len(seen) == 20  # two recorded steps and eighteen replayed: all clipped
+    assert max(float(np.abs(g).max()) for step in seen for g in step) <= 0.01
+    seen.clear()
+    net.fit(X, Y, learning_rate=0.5, iterations=5, clip=0.02, clip_norm=True, progress=False)
+    norms = [np.sqrt(sum(float(np.sum(g * g)) for g in step)) for step in seen]
+    assert max(norms) <= 0.02 * (1 + 1e-12)
+    with pytest.raises(ValueError, match="max_value must be a positive finite number"):
+        net.fit(X, Y, iterations=1, clip=-1.0, progress=False)
+
+
+def test_an_rnn_trains_with_clipping_through_the_one_fit():
+    X, Y = ad.datasets.adding_problem(64, 12, 5, seed=0)
+    model = ad.RNNModel(X.shape[0], 8, Y.shape[0], cell="rnn", seed=0)
+    h = model.fit(X, Y, learning_rate=0.02, optimizer="adam", iterations=40, clip=5.0,
+                  progress=False)  # fmt: skip
+    assert h.costs[-1] < h.costs[0]

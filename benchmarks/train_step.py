@@ -235,7 +235,7 @@ def rounds_for(dims: list[int], m: int, quick: bool) -> int:
     return max(5, r // 4) if quick else r
 
 
-def _short(dims: list[int]) -> str:
+def short_dims(dims: list[int]) -> str:
     """[64, 64 x49, 1] rather than fifty-one numbers."""
     if len(dims) <= 8:
         return str(dims)
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
                 lead_in=1,
             )
             t = {k: statistics.median(v) for k, v in s.items()}
-            row = [f"{case} {_short(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
+            row = [f"{case} {short_dims(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
             for k in frameworks:
                 if k != "numpy":
                     q1, q2, q3 = ratio_quartiles(s, k, "numpy")

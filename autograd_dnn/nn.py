@@ -408,6 +408,20 @@ class DeepNetwork:
         return self.layers[0].W.dtype
 
     @property
+    def rng(self) -> np.random.Generator:
+        """The ``np.random.Generator`` dropout masks are drawn from (every layer shares it);
+        assigning a new one hands it to every layer."""
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: np.random.Generator) -> None:
+        if not isinstance(value, np.random.Generator):
+            raise TypeError(f"rng must be a np.random.Generator, got {type(value).__name__}")
+        self._rng = value
+        for layer in getattr(self, "layers", []):
+            layer.rng = value
+
+    @property
     def keep_prob(self) -> list[float]:
         """The dropout keep probability of each hidden layer 1..L-1 (1: no dropout)."""
         return [layer.keep_prob for layer in self.layers[:-1]]

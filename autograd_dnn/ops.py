@@ -786,6 +786,12 @@ class BatchNorm(Function):
     @staticmethod
     def forward(ctx, Z, gamma, beta, eps=1e-8, running=None, momentum=0.9, training=True):
         if training:
+            if Z.shape[1] < 2:
+                raise ValueError(
+                    f"batch norm in training mode needs m >= 2 samples (columns) to normalize "
+                    f"over; got m = {Z.shape[1]} (sigma2 of one sample is 0). Use a larger "
+                    "(mini-)batch, or evaluation mode with running statistics"
+                )
             mu, sigma2, s, Z_norm = batch_statistics(Z, eps)
             if running is not None:
                 running.update(mu, sigma2, momentum)

@@ -77,3 +77,31 @@ def test_the_computation_graph_groups_batch_norm_and_dropout_in_their_layer():
     assert any("A · D / keep_prob" in text for text in labels)
     names = {d.get("name") for _, d in g.nodes(data=True)}
     assert {"gamma1", "beta1", "Z_tilde1", "gamma2", "beta2"} <= names
+
+
+def write_docs_pictures(out) -> list[str]:
+    """docs/ pictures of a network with batch norm and dropout (svg and png):
+    ``python -m tests.test_viz_course2``."""
+    from pathlib import Path
+
+    out = Path(out)
+    net = _net(batch_norm=True, keep_prob=[0.8, 0.8, 1.0])
+    X, Y = ad.datasets.flower(16, seed=0)
+    small = ad.DeepNetwork([2, 4, 3, 1], batch_norm=True, keep_prob=[0.8, 1.0], seed=0)
+    pictures = {
+        "net_3_5_5_3_1_course2_layers": viz.layer_graph(net, view="layers"),
+        "net_3_5_5_3_1_course2_blocks": viz.layer_graph(net, view="blocks"),
+        "compute_course2": viz.computation_graph(small.cost(X, Y, training=True), backward=True),
+    }
+    written = []
+    for name, d in pictures.items():
+        written += [d.render(out / name, format=f) for f in ("svg", "png")]
+    for p in written:  # render() leaves the DOT text beside each picture
+        Path(p).with_suffix(".dot").unlink(missing_ok=True)
+    return written
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    print("\n".join(write_docs_pictures(Path(__file__).resolve().parents[1] / "docs")))

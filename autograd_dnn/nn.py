@@ -439,6 +439,30 @@ class DeepNetwork:
             out.update(layer.parameters())
         return out
 
+    def copy(self, dtype: Any = None) -> DeepNetwork:
+        """An independent copy (of ``dtype``, default the network's): parameters, activations,
+        l2, leaky slope, keep_prob, batch norm's eps, momentum and running statistics, the
+        dropout RNG's state, and each layer's own ``linear_fn``/``activation_fn``. What a
+        gradient check evaluates (a float64 copy) without touching the network."""
+        dtype = np.dtype(self.dtype if dtype is None else dtype)
+        if dtype not in (np.float64, np.float32):
+            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+        params = {k: v.astype(dtype) for k, v in self.get_parameters().items()}
+        net = DeepNetwork.from_parameters(
+            params,
+            activations=self.activations,
+            l2=self.l2,
+            leaky_slope=self.leaky_slope,
+            keep_prob=self.keep_prob,
+        )
+        net.rng.bit_generator.state = self.rng.bit_generator.state
+        net.init, net.seed = self.init, self.seed
+        for src, dst in zip(self.layers, net.layers):
+            dst.linear_fn, dst.activation_fn = src.linear_fn, src.activation_fn
+            dst.eps, dst.momentum = src.eps, src.momentum
+        net.set_running_statistics(self.running_statistics())
+        return net
+
     def get_parameters(self) -> dict[str, np.ndarray]:
         """The same keys, as numpy copies."""
         return {k: t.data.copy() for k, t in self.parameters().items()}

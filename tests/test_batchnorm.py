@@ -249,3 +249,22 @@ def test_from_parameters_refuses_batch_norm_on_the_output_and_half_pairs():
         ad.DeepNetwork.from_parameters(dict(p, gamma1=np.ones((2, 1))))
     with pytest.raises(TypeError, match="batch_norm must be True or False"):
         ad.DeepNetwork([2, 3, 1], batch_norm="yes")
+
+
+def test_copy_keeps_everything_a_check_needs():
+    X, Y = ad.datasets.flower(32, seed=0)
+    net = ad.DeepNetwork([2, 5, 4, 1], batch_norm=True, keep_prob=[0.7, 0.9], seed=3)
+    net.fit(X, Y, learning_rate=0.05, iterations=5, batch_size=16, progress=False)
+    copy = net.copy(np.float32)
+    assert copy.dtype == np.float32 and copy.keep_prob == [0.7, 0.9] and copy.batch_norm
+    back = copy.copy(np.float64)
+    np.testing.assert_allclose(back.predict_proba(X), net.predict_proba(X), rtol=1e-5)
+    same = net.copy()
+    np.testing.assert_array_equal(same.predict_proba(X), net.predict_proba(X))
+    masks = net.dropout_masks(32, seed=1)
+    assert float(same.cost(X, Y, training=True, masks=masks).data) == float(
+        net.cost(X, Y, training=True, masks=masks).data
+    )
+    assert same.rng.bit_generator.state == net.rng.bit_generator.state
+    same.layers[0].running.update(np.ones((5, 1)), np.ones((5, 1)), 0.5)
+    assert net.layers[0].running.t == same.layers[0].running.t - 1  # independent

@@ -97,7 +97,9 @@ def fit(
             training samples (also with mini-batches); sets ``net.l2``. None keeps the
             network's own ``l2`` (the constructor's).
         seed: seeds the mini-batch permutations.
-        X_dev, Y_dev: a dev set whose cost is recorded beside the training cost.
+        X_dev: (n[0], m_dev) inputs of a dev set whose cost is recorded beside the
+            training cost.
+        Y_dev: (n[L], m_dev) labels of that dev set.
         print_every: record the cost every this many steps (or epochs), and at the end.
         progress: a progress bar with the current cost (tqdm); False: silent.
         decay_rate: learning-rate decay per epoch: alpha0 / (1 + decay_rate * epoch).

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_dnn import losses, ops
+from autograd_dnn.display import html_table
 from autograd_dnn.engine import enable_grad, grad, modes, no_grad
 from autograd_dnn.init import INITS, initialize
 from autograd_dnn.tensor import Tensor, as_array
@@ -111,11 +112,17 @@ class DeepNetwork:
         l2: L2 regularization strength lambda, added to the cost.
         leaky_slope: slope of leaky_relu for z < 0.
 
+    Attributes:
+        training_state: what the last ``fit`` left for ``fit(..., resume=True)`` (None
+            before any training).
+
     Example:
         >>> net = DeepNetwork([2, 3, 5, 4, 2, 1], seed=0)
         >>> net.L, net.activations[-1]
         (5, 'sigmoid')
     """
+
+    training_state: dict | None = None
 
     def __init__(
         self,
@@ -179,7 +186,7 @@ class DeepNetwork:
                 )
         W1 = arrays["W1"]
         dims = [W1.shape[1]] + [arrays[f"W{l}"].shape[0] for l in range(1, L + 1)]
-        _check_param_shapes(arrays, dims)
+        check_param_shapes(arrays, dims)
         dtype = np.float32 if W1.dtype == np.float32 else np.float64
         arrays = {k: v.astype(dtype, copy=False) for k, v in arrays.items()}
         if activations is None:
@@ -200,6 +207,17 @@ class DeepNetwork:
             )
         for l, a in enumerate(activations, start=1):
             _check_activation(a, "the output layer" if l == L else f"hidden layer {l}")
+        if activations[-1] == "softmax" and params[f"W{L}"].shape[0] < 2:
+            raise ValueError(
+                "a softmax output needs n[L] >= 2 units (one per class); its cost is always 0 "
+                "with one unit. For two classes use one sigmoid unit, or n[L] = 2 with softmax"
+            )
+        if isinstance(slope, bool) or not isinstance(slope, (int, float, np.number)):
+            raise TypeError(f"leaky_slope must be a number, got {slope!r}")
+        if not np.isfinite(slope):
+            raise ValueError(f"leaky_slope must be finite, got {slope}")
+        if isinstance(l2, bool) or not isinstance(l2, (int, float, np.number)):
+            raise TypeError(f"l2 (lambda) must be a number, got {l2!r}")
         if l2 < 0 or not np.isfinite(l2):
             raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
         self.layers = [
@@ -207,7 +225,7 @@ class DeepNetwork:
             for l in range(1, L + 1)
         ]
         self.l2 = float(l2)
-        self.leaky_slope = slope
+        self.leaky_slope = float(slope)
 
     # -- structure ----------------------------------------------------------------------
     @property
@@ -248,7 +266,7 @@ class DeepNetwork:
         """Replace W and b values (shapes must match)."""
         live = self.parameters()
         arrays = {k: np.asarray(as_array(v)) for k, v in params.items()}
-        _check_param_shapes({**{k: t.data for k, t in live.items()}, **arrays}, self.layer_dims)
+        check_param_shapes({**{k: t.data for k, t in live.items()}, **arrays}, self.layer_dims)
         for k, v in arrays.items():
             live[k].data = v.astype(self.dtype, copy=True)
 
@@ -287,16 +305,11 @@ class DeepNetwork:
         if data.dtype.kind not in "fiub":
             raise TypeError(f"Y must hold real numbers, got dtype {data.dtype}")
         nL = self.layer_dims[-1]
-        if data.ndim != 2:
-            raise ValueError(f"Y must be 2-D (n[L], m) = ({nL}, m); {_shape_hint(data.shape)}")
-        if data.shape != (nL, m):
-            raise ValueError(
-                f"Y has shape {data.shape}, expected (n[L], m) = ({nL}, {m}): one column per "
-                "sample of X" + (" (X and Y have different m)" if data.shape[0] == nL else "")
-            )
+        out = self.output_activation
+        if data.ndim != 2 or data.shape != (nL, m):
+            raise ValueError(_Y_shape_problem(data, nL, m, out))
         if not np.all(np.isfinite(data)):
             raise ValueError("Y contains NaN or inf")
-        out = self.output_activation
         if out == "sigmoid" and not np.all((data == 0) | (data == 1)):
             raise ValueError("Y must hold only 0 and 1 for a sigmoid output (binary labels)")
         if out == "softmax":
@@ -442,8 +455,13 @@ class DeepNetwork:
         with no_grad():
             return self.forward(X).data
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predictions (n[L], m): 0/1 for sigmoid (A > 0.5), one-hot for softmax, A[L] else."""
+    def predict(self, X: Any, labels: bool = False) -> np.ndarray:
+        """Predictions (n[L], m): 0/1 for sigmoid (A > 0.5), one-hot for softmax, A[L] else.
+
+        ``labels=True`` (softmax and sigmoid outputs): the predicted class of each sample
+        instead, integers of shape (1, m), as :meth:`predict_labels`."""
+        if labels:
+            return self.predict_labels(X)
         AL = self.predict_proba(X)
         out = self.output_activation
         if out == "sigmoid":
@@ -453,6 +471,20 @@ class DeepNetwork:
             onehot[AL.argmax(axis=0), np.arange(AL.shape[1])] = 1
             return onehot
         return AL
+
+    def predict_labels(self, X: Any) -> np.ndarray:
+        """The predicted class of each sample, integers of shape (1, m): the unit with the
+        largest A[L] for softmax, A[L] > 0.5 for one sigmoid unit."""
+        out = self.output_activation
+        if out not in ("sigmoid", "softmax") or (out == "sigmoid" and self.layer_dims[-1] != 1):
+            raise ValueError(
+                "predict_labels is for a softmax output or one sigmoid unit; this network's "
+                f"output is {self.layer_dims[-1]} {out} unit(s): use predict()"
+            )
+        AL = self.predict_proba(X)
+        if out == "softmax":
+            return AL.argmax(axis=0).reshape(1, -1)
+        return (AL > 0.5).astype(np.int64)
 
     def accuracy(self, X: Any, Y: Any) -> float:
         """Fraction of samples predicted right (sigmoid: every unit; softmax: the class)."""
@@ -476,38 +508,43 @@ class DeepNetwork:
         Columns: l, n[l], g[l], W[l] (n[l], n[l-1]), b[l] (n[l], 1), Z[l] and A[l] (n[l], m),
         parameters. dW, db, dZ and dA have the shapes of W, b, Z and A.
         """
-        rows = [("l", "n[l]", "g[l]", "W[l]", "b[l]", "Z[l], A[l]", "params")]
-        dims = self.layer_dims
-        rows.append(("0", str(dims[0]), "input", "", "", f"A[0] = X ({dims[0]}, {m})", "0"))
-        for layer in self.layers:
-            l, n, n_prev = layer.l, dims[layer.l], dims[layer.l - 1]
-            rows.append(
-                (
-                    str(l),
-                    str(n),
-                    layer.activation,
-                    f"({n}, {n_prev})",
-                    f"({n}, 1)",
-                    f"({n}, {m})",
-                    f"{n * n_prev + n:,}",
-                )
-            )
+        rows = [_SUMMARY_HEADER, *self._summary_rows(m)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
 
         def fmt(r: tuple[str, ...]) -> str:
             return "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
 
         rule = "-" * len(fmt(rows[0]))
-        lines = [f"DeepNetwork layer_dims={dims}  L={self.L}", rule, fmt(rows[0]), rule]
+        lines = [self._summary_title(), rule, fmt(rows[0]), rule]
         lines += [fmt(r) for r in rows[1:]]
-        lines += [
-            rule,
+        lines += [rule, *self._summary_footer()]
+        return "\n".join(lines)
+
+    def _summary_title(self) -> str:
+        return f"DeepNetwork layer_dims={self.layer_dims}  L={self.L}"
+
+    def _summary_rows(self, m: int | str) -> list[tuple[str, ...]]:
+        dims = self.layer_dims
+        rows = [("0", str(dims[0]), "input", "", "", f"A[0] = X ({dims[0]}, {m})", "0")]
+        for layer in self.layers:
+            l, n, n_prev = layer.l, dims[layer.l], dims[layer.l - 1]
+            row = (str(l), str(n), layer.activation, f"({n}, {n_prev})", f"({n}, 1)")
+            rows.append((*row, f"({n}, {m})", f"{n * n_prev + n:,}"))
+        return rows
+
+    def _summary_footer(self) -> list[str]:
+        l2 = f" + L2 (lambda={self.l2})" if self.l2 else ""
+        return [
             f"total parameters: {self.num_parameters():,}   "
-            f"cost: {_cost_name(self.output_activation)}"
-            + (f" + L2 (lambda={self.l2})" if self.l2 else ""),
+            f"cost: {_cost_name(self.output_activation)}{l2}",
             "dW[l], db[l], dZ[l], dA[l] have the shapes of W[l], b[l], Z[l], A[l].",
         ]
-        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table, for Jupyter."""
+        return html_table(
+            _SUMMARY_HEADER, self._summary_rows("m"), self._summary_title(), self._summary_footer()
+        )
 
     def __str__(self) -> str:
         acts = self.activations
@@ -536,6 +573,9 @@ class DeepNetwork:
         return load(path)
 
 
+_SUMMARY_HEADER = ("l", "n[l]", "g[l]", "W[l]", "b[l]", "Z[l], A[l]", "params")
+
+
 def _cost_name(out: str) -> str:
     return {
         "sigmoid": "binary cross-entropy",
@@ -543,7 +583,30 @@ def _cost_name(out: str) -> str:
     }.get(out, "mean squared error / 2")
 
 
+def _Y_shape_problem(Y: np.ndarray, nL: int, m: int, out: str) -> str:
+    """What is wrong with the shape of Y, and the line that fixes it."""
+    expected = f"Y must have shape (n[L], m) = ({nL}, {m}), one column per sample of X"
+    labels = Y.ndim == 1 or (Y.ndim == 2 and 1 in Y.shape and Y.size == m)
+    if labels and out == "softmax" and nL > 1:
+        return (
+            f"{expected}; got class labels of shape {Y.shape}. A softmax output takes one-hot "
+            f"columns: Y = np.eye({nL})[:, labels.ravel().astype(int)]"
+        )
+    if labels and nL == 1 and Y.size == m:
+        return f"{expected}; got shape {Y.shape}: use Y.reshape(1, {m})"
+    if Y.ndim == 2 and Y.shape == (m, nL):
+        return f"{expected}; got {Y.shape}: samples must be columns, use Y.T"
+    if Y.ndim == 2 and Y.shape[0] == nL:
+        return f"{expected}; got {Y.shape} (X and Y have different m)"
+    return f"{expected}; got shape {Y.shape}"
+
+
 def _check_layer_dims(layer_dims: Any) -> list[int]:
+    if isinstance(layer_dims, (str, bytes)):
+        raise TypeError(
+            f"layer_dims must be a list of unit counts such as [12288, 20, 7, 5, 1], got the "
+            f"string {layer_dims!r} (a string would be read digit by digit)"
+        )
     try:
         dims = [int(n) for n in layer_dims]
     except (TypeError, ValueError):
@@ -562,7 +625,7 @@ def _check_layer_dims(layer_dims: Any) -> list[int]:
     return dims
 
 
-def _check_param_shapes(arrays: Mapping[str, np.ndarray], dims: list[int]) -> None:
+def check_param_shapes(arrays: Mapping[str, np.ndarray], dims: list[int]) -> None:
     """Raise a ValueError naming the first W[l] or b[l] whose shape breaks the rules."""
     for l in range(1, len(dims)):
         W, b = np.asarray(arrays[f"W{l}"]), np.asarray(arrays[f"b{l}"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -73,6 +74,43 @@ class Optimizer(ABC):
             if self._previous[i] is not None:
                 p._data, self._previous[i] = self._previous[i], None
 
+    buffers: tuple[str, ...] = ()  # per-parameter state (lists of arrays), e.g. ("v", "s")
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a later ``fit(..., resume=True)`` needs to continue exactly: the step
+        count t, the learning rates, and copies of the per-parameter buffers by name
+        (``{"v": {"W1": array, ...}, ...}``)."""
+        return {
+            "kind": type(self).__name__,
+            "t": self.t,
+            "learning_rate": self.learning_rate,
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_rate": self.decay_rate,
+            "buffers": {
+                b: {n: a.copy() for n, a in zip(self.names, getattr(self, b))} for b in self.buffers
+            },
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from :meth:`state_dict`; the kind, parameter names and shapes must match."""
+        if state.get("kind") != type(self).__name__:
+            raise ValueError(
+                f"the saved optimizer state is {state.get('kind')!r}, this optimizer is "
+                f"{type(self).__name__}: resume with the optimizer you trained with"
+            )
+        for b in self.buffers:
+            saved = state["buffers"][b]
+            for i, (n, p) in enumerate(zip(self.names, self.params)):
+                if n not in saved or np.shape(saved[n]) != p.shape:
+                    raise ValueError(
+                        f"the saved optimizer state has no {b}[{n}] of shape {p.shape}"
+                    )
+                getattr(self, b)[i] = np.array(saved[n], dtype=p.dtype)
+        self.t = int(state["t"])
+        self.learning_rate = float(state["learning_rate"])
+        self.initial_learning_rate = float(state["initial_learning_rate"])
+        self.decay_rate = float(state["decay_rate"])
+
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
@@ -92,6 +130,8 @@ class GD(Optimizer):
 class Momentum(Optimizer):
     """v := beta v + (1 - beta) dW;  W := W - alpha v."""
 
+    buffers = ("v",)
+
     def __init__(self, params, learning_rate=0.0075, beta=0.9, decay_rate=0.0) -> None:
         super().__init__(params, learning_rate, decay_rate)
         if not 0 <= beta < 1:
@@ -109,6 +149,8 @@ class Momentum(Optimizer):
 class Adam(Optimizer):
     """Adam with bias correction: v, s moving averages of dW and dW^2;
     W := W - alpha v_hat / (sqrt(s_hat) + epsilon)."""
+
+    buffers = ("v", "s")
 
     def __init__(
         self, params, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, decay_rate=0.0

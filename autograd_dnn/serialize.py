@@ -59,7 +59,7 @@ def load(path: str | os.PathLike) -> DeepNetwork:
     a missing ``W3``, ``b2`` of shape (4,) instead of (4, 1), a wrong dtype) rather than
     building a broken network; FileNotFoundError when there is no such file.
     """
-    from autograd_dnn.nn import DeepNetwork, _check_param_shapes
+    from autograd_dnn.nn import DeepNetwork, check_param_shapes
 
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -104,7 +104,7 @@ def load(path: str | os.PathLike) -> DeepNetwork:
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{path}: {key} contains NaN or inf")
     try:
-        _check_param_shapes(arrays, dims)
+        check_param_shapes(arrays, dims)
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
     net = DeepNetwork.from_parameters(

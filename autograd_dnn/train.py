@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import time
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from autograd_dnn.display import html_table
 from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph
 from autograd_dnn.optim import Optimizer, make_optimizer
 from autograd_dnn.tape import Tape
@@ -34,6 +36,11 @@ class History:
         iterations: the step (full batch) or epoch (mini-batch) of each point.
         unit: ``"iteration"`` or ``"epoch"``.
         learning_rate: the initial alpha.  seconds: wall time of the whole run.
+        weight_ratios: per layer, ||dW[l]|| / ||W[l]|| at each recorded point (keys "W1", ...),
+            measured on up to 512 training samples: how fast each layer learns.
+        activation_grads: per layer boundary, ||dA[l]|| at each recorded point (keys "dA1",
+            ...): gradients vanishing or exploding as they flow back through the layers.
+            Both are empty with ``fit(..., track_gradients=False)``.
     """
 
     costs: list[float] = field(default_factory=list)
@@ -43,6 +50,8 @@ class History:
     learning_rate: float = 0.0
     seconds: float = 0.0
     label: str = ""
+    weight_ratios: dict[str, list[float]] = field(default_factory=dict)
+    activation_grads: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,7 +62,33 @@ class History:
             "learning_rate": self.learning_rate,
             "seconds": self.seconds,
             "label": self.label,
+            "weight_ratios": {k: list(v) for k, v in self.weight_ratios.items()},
+            "activation_grads": {k: list(v) for k, v in self.activation_grads.items()},
         }
+
+    def __repr__(self) -> str:
+        if not self.costs:
+            return f"History(label={self.label!r}, empty)"
+        last = self.iterations[-1] + 1
+        dev = f", dev {self.dev_costs[-1]:.4g}" if self.dev_costs else ""
+        name = f"{self.label!r}, " if self.label else ""
+        return (
+            f"History({name}{last} {self.unit}s, cost {self.costs[0]:.4g} -> "
+            f"{self.costs[-1]:.4g}{dev}, {self.seconds:.2f} s)"
+        )
+
+    def _repr_html_(self) -> str:
+        """The recorded costs as an HTML table (every recorded point, at most 12 shown)."""
+        points = list(range(len(self.costs)))
+        if len(points) > 12:
+            points = points[:6] + points[-6:]
+        header = [self.unit, "cost"] + (["dev cost"] if self.dev_costs else [])
+        rows = []
+        for k in points:
+            row = [str(self.iterations[k]), f"{self.costs[k]:.6f}"]
+            rows.append(row + ([f"{self.dev_costs[k]:.6f}"] if self.dev_costs else []))
+        footer = [f"alpha = {self.learning_rate:g}; {self.seconds:.2f} s"]
+        return html_table(header, rows, repr(self), footer)
 
 
 def minibatches(m: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -83,6 +118,8 @@ def fit(
     progress: bool = True,
     decay_rate: float = 0.0,
     print_cost: bool = False,
+    track_gradients: bool = True,
+    resume: bool = False,
 ) -> History:
     """Train ``net`` on X (n[0], m), Y (n[L], m).
 
@@ -104,6 +141,17 @@ def fit(
         progress: a progress bar with the current cost (tqdm); False: silent.
         decay_rate: learning-rate decay per epoch: alpha0 / (1 + decay_rate * epoch).
         print_cost: also print "Cost after iteration i: J" at each recorded point.
+        track_gradients: record each layer's ||dW[l]|| / ||W[l]|| and ||dA[l]|| at each
+            recorded point (``History.weight_ratios``, ``History.activation_grads``; drawn by
+            ``viz.plot_gradient_flow``), on up to 512 training samples.
+        resume: continue the last ``fit`` of this network (also one saved and loaded):
+            the optimizer's state (t, momentum and Adam buffers), the learning-rate decay
+            and the mini-batch permutations go on where they stopped, so 100 iterations,
+            save, load and 100 more give the parameters of 200 iterations bit for bit.
+            Iterations are numbered on from the last one.
+
+    After training (also when interrupted), ``net.training_state`` holds what ``resume``
+    needs: the optimizer's name and state, the iterations done and the mini-batch RNG.
 
     Returns:
         History with costs, dev_costs and iterations.
@@ -127,22 +175,54 @@ def fit(
     )
     stepper = Stepper(net, opt, m, history.unit)
     rng = np.random.default_rng(seed)
+    first = _resume(net, opt, optimizer, rng) if resume else 0
     bar = _progress_bar(iterations, history.unit, progress)
+    probe = net.batch(Xt, Yd, np.arange(min(m, 512))) if track_gradients else None
     start = time.perf_counter()
+    done = first  # iterations completed, for net.training_state
     try:
-        for i in range(iterations):
+        for i in range(first, first + iterations):
             J = stepper.epoch(Xt, Yd, i, batch_size, rng)
             if decay_rate:
                 opt.decay(i + 1)  # every epoch (a full-batch step is one)
-            if i % print_every == 0 or i == iterations - 1:
+            done = i + 1
+            if i % print_every == 0 or done == first + iterations:
                 _record(net, history, i, J, dev, print_cost, bar, m)
+                if probe is not None:
+                    _record_gradient_flow(net, history, *probe)
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
+        net.training_state = {
+            "optimizer": optimizer,
+            "optimizer_state": opt.state_dict(),
+            "iterations": done,
+            "unit": history.unit,
+            "rng": rng.bit_generator.state,
+            "interrupted": done < first + iterations,
+        }
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _resume(net: Any, opt: Optimizer, optimizer: str, rng: np.random.Generator) -> int:
+    """Restore what the last fit left in ``net.training_state``; returns its iteration count."""
+    state = getattr(net, "training_state", None)
+    if not state:
+        raise ValueError(
+            "resume=True, but this network has no training state: train it with fit() first, "
+            "or load a model saved after training (save keeps the optimizer's state)"
+        )
+    if state["optimizer"] != optimizer:
+        raise ValueError(
+            f"resume=True: the last fit used optimizer={state['optimizer']!r}, this one "
+            f"{optimizer!r}; resume with the same optimizer"
+        )
+    opt.load_state_dict(state["optimizer_state"])
+    rng.bit_generator.state = state["rng"]
+    return int(state["iterations"])
 
 
 def _check_options(
@@ -287,10 +367,28 @@ def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar,
             print(line)
 
 
+def _record_gradient_flow(net: Any, history: History, X: Tensor, Y: np.ndarray) -> None:
+    """Append ||dW[l]|| / ||W[l]|| and ||dA[l]|| of the current parameters to ``history``."""
+    grads = net.gradients(X, Y, dA0=False)
+    params = net.parameters()
+    for key, g in grads.items():
+        if key.startswith("dW") and key[1:] in params:
+            W = params[key[1:]].data
+            ratio = float(np.linalg.norm(g) / max(np.linalg.norm(W), np.finfo(float).tiny))
+            history.weight_ratios.setdefault(key[1:], []).append(ratio)
+        elif key.startswith("dA"):
+            history.activation_grads.setdefault(key, []).append(float(np.linalg.norm(g)))
+
+
 def _progress_bar(total: int, unit: str, enabled: bool):
+    """tqdm's bar: a notebook widget when ipywidgets is installed, else the text bar (tqdm.auto
+    would warn "IProgress not found" in a notebook without ipywidgets)."""
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
 
     return tqdm(
         total=total,

@@ -25,6 +25,7 @@ TESTED = {
     "custom_op",
     "deep_vs_shallow",
     "gradient_checking",  # tested in test_example_gradient_checking.py
+    "gradient_flow",
 }
 
 
@@ -118,3 +119,15 @@ def test_deep_vs_shallow(tmp_path: Path) -> None:
         assert int(depth) == max(2, math.ceil(math.log2(int(n))))
     assert f"wrote {tmp_path / 'deep_vs_shallow.png'}" in out
     assert_png(tmp_path / "deep_vs_shallow.png")
+
+
+def test_gradient_flow(tmp_path: Path) -> None:
+    """Vanishing gradients: in the deep sigmoid net ||dA[l]|| shrinks by more than 3x per layer
+    going back (sigmoid' <= 1/4); with relu and He it stays within a factor 1.5."""
+    out = run_example("gradient_flow", "--out", tmp_path / "flow.png", cwd=tmp_path).stdout
+    factors = dict(
+        re.findall(r"^(.+?)\s+\|\|dA\[l\+1\]\|\| / \|\|dA\[l\]\|\| = ([\d.]+)", out, re.M)
+    )
+    assert float(factors["sigmoid, xavier"]) > 3.0, out
+    assert float(factors["relu, he"]) < 1.5, out
+    assert_png(tmp_path / "flow.png")

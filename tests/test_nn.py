@@ -235,7 +235,7 @@ def test_bad_inputs_have_clear_messages():
     bad(net.forward, np.zeros((3, 10)), match=r"n\[0\] = 3 rows.*expects n\[0\] = 2")
     bad(net.forward, np.zeros((10, 2)), match=r"did you mean X\.T")
     bad(net.forward, np.zeros(4), match=r"got shape \(4,\), use \(4, 1\) or \(1, 4\)")
-    bad(net.cost, X, Y[:, :5], match=r"expected \(n\[L\], m\) = \(1, 10\).*different m")
+    bad(net.cost, X, Y[:, :5], match=r"shape \(n\[L\], m\) = \(1, 10\).*different m")
     bad(net.cost, X, Y + 0.5, match="only 0 and 1")
     Xn = X.copy()
     Xn[0, 0] = np.nan
@@ -287,3 +287,60 @@ def test_from_parameters_errors_name_the_layer():
         activations=["relu"],
         match="activations has 1 entries.*L = 3",
     )
+
+
+# ----------------------------------------------------------------------------- issue 14
+def test_a_string_of_layer_dims_is_refused_not_read_digit_by_digit():
+    with pytest.raises(TypeError, match="read digit by digit"):
+        ad.DeepNetwork("12288")
+
+
+@pytest.mark.parametrize("slope", ["a", None, True])
+def test_a_leaky_slope_that_is_not_a_number_is_refused(slope):
+    with pytest.raises(TypeError, match="leaky_slope must be a number"):
+        ad.DeepNetwork([2, 3, 1], leaky_slope=slope)
+
+
+def test_a_one_unit_softmax_is_refused():
+    with pytest.raises(ValueError, match="softmax output needs n\\[L\\] >= 2"):
+        ad.DeepNetwork([2, 3, 1], output_activation="softmax")
+
+
+def test_the_Y_shape_hint_is_a_shape_that_is_then_accepted():
+    X, Y = ad.datasets.flower(200, seed=0)
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    for bad in (Y.ravel(), Y.T):
+        with pytest.raises(ValueError, match=r"use Y.reshape\(1, 200\)"):
+            net.cost(X, bad)
+    net.cost(X, Y.ravel().reshape(1, 200))  # what the hint says is accepted
+
+
+def test_class_labels_for_a_softmax_output_get_the_one_hot_line():
+    X = np.random.default_rng(0).standard_normal((2, 6))
+    labels = np.array([0, 2, 1, 1, 0, 2])
+    net = ad.DeepNetwork([2, 4, 3], output_activation="softmax", seed=0)
+    with pytest.raises(ValueError, match=r"np.eye\(3\)\[:, labels") as err:
+        net.cost(X, labels)
+    onehot = eval(str(err.value).split("Y = ")[1], {"np": np, "labels": labels})  # the line
+    net.cost(X, onehot)
+
+
+def test_predict_labels_gives_the_class_of_each_sample():
+    X = np.random.default_rng(0).standard_normal((2, 7))
+    net = ad.DeepNetwork([2, 4, 3], output_activation="softmax", seed=0)
+    labels = net.predict_labels(X)
+    assert labels.shape == (1, 7) and labels.dtype.kind == "i"
+    np.testing.assert_array_equal(labels[0], net.predict(X).argmax(axis=0))
+    np.testing.assert_array_equal(net.predict(X, labels=True), labels)
+    binary = ad.DeepNetwork([2, 4, 1], seed=0)
+    np.testing.assert_array_equal(binary.predict_labels(X), binary.predict(X).astype(int))
+    with pytest.raises(ValueError, match="use predict"):
+        ad.DeepNetwork([2, 4, 2], output_activation="linear").predict_labels(X)
+
+
+def test_a_network_displays_its_summary_as_html_in_jupyter():
+    net = ad.DeepNetwork([2, 10, 6, 1], seed=0)
+    page = net._repr_html_()
+    assert page.count("<tr") == 1 + 4  # the header and layers 0..3
+    assert "layer_dims=[2, 10, 6, 1]" in page and "total parameters: 103" in page
+    assert repr(net).startswith("DeepNetwork([2, 10, 6, 1]") and "\n" not in repr(net)

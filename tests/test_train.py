@@ -505,3 +505,86 @@ def test_the_write_guard_is_back_after_a_diverged_fit():
     with pytest.raises(ValueError, match="read-only"):
         W.data[0, 0] = 2.0
     y.backward()
+
+
+def test_a_history_has_a_short_repr_and_an_html_table():
+    X, Y = D.flower(60, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], seed=0)
+    h = net.fit(X, Y, learning_rate=0.1, iterations=2000, progress=False, X_dev=X, Y_dev=Y)
+    text = repr(h)
+    assert "\n" not in text and len(text) < 120
+    assert text.startswith("History(2000 iterations, cost ")
+    page = h._repr_html_()
+    assert page.count("<tr") == 1 + 12  # 21 recorded points: the first and last six shown
+    assert "dev cost" in page and f"{h.costs[-1]:.6f}" in page
+
+
+def test_progress_falls_back_to_the_text_bar_without_ipywidgets(monkeypatch):
+    import importlib.util
+    import warnings
+
+    from tqdm.std import tqdm as text_bar
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "ipywidgets" else real(name, *a),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no TqdmWarning
+        bar = ad.train._progress_bar(10, "iteration", True)
+    assert type(bar) is text_bar
+    bar.close()
+
+
+# ----------------------------------------------------------------------------- resume
+@pytest.mark.parametrize(
+    "optimizer, batch_size, decay_rate",
+    [("gd", None, 0.0), ("momentum", 32, 0.5), ("adam", None, 0.01), ("adam", 50, 0.0)],
+)
+def test_resume_continues_bit_for_bit(optimizer, batch_size, decay_rate):
+    """Issue 14, item 3: 100 iterations, then 100 more with resume=True, give the parameters
+    of 200 iterations exactly: optimizer buffers, t, decay and mini-batch RNG continue."""
+    X, Y = D.flower(200, seed=0)
+    kw = dict(optimizer=optimizer, batch_size=batch_size, decay_rate=decay_rate,
+              learning_rate=0.01, progress=False)  # fmt: skip
+    whole = ad.DeepNetwork([2, 6, 4, 1], seed=0)
+    whole.fit(X, Y, iterations=200, **kw)
+    halves = ad.DeepNetwork([2, 6, 4, 1], seed=0)
+    halves.fit(X, Y, iterations=100, **kw)
+    h = halves.fit(X, Y, iterations=100, resume=True, **kw)
+    for k, v in whole.get_parameters().items():
+        np.testing.assert_array_equal(halves.get_parameters()[k], v, err_msg=k)
+    assert h.iterations[0] == 100 and h.iterations[-1] == 199
+    assert halves.training_state["iterations"] == 200
+    assert not halves.training_state["interrupted"]
+
+
+def test_resume_without_state_or_with_another_optimizer_is_refused():
+    X, Y = D.flower(40, seed=0)
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    with pytest.raises(ValueError, match="no training state"):
+        net.fit(X, Y, iterations=2, resume=True, progress=False)
+    net.fit(X, Y, iterations=2, optimizer="adam", progress=False)
+    with pytest.raises(ValueError, match="optimizer='adam'"):
+        net.fit(X, Y, iterations=2, optimizer="gd", resume=True, progress=False)
+
+
+def test_an_interrupted_fit_records_the_iterations_it_completed(monkeypatch):
+    X, Y = D.flower(40, seed=0)
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    calls = []
+    real = ad.train.Stepper.epoch
+
+    def epoch(self, *args):
+        if len(calls) == 7:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(self, *args)
+
+    monkeypatch.setattr(ad.train.Stepper, "epoch", epoch)
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, Y, iterations=50, progress=False)
+    assert net.training_state["iterations"] == 7 and net.training_state["interrupted"]
+    assert net.training_state["optimizer_state"]["t"] == 7

@@ -816,3 +816,47 @@ def write_docs_pictures(out: Path) -> list[str]:
 
 if __name__ == "__main__":
     print("\n".join(write_docs_pictures(ROOT / "docs")))
+
+
+# ----------------------------------------------------------------------------- gradient flow
+def test_fit_records_the_gradient_flow_and_viz_draws_it(tmp_path):
+    pytest.importorskip("matplotlib")
+    X, Y = ad.datasets.flower(120, seed=0)
+    net = ad.DeepNetwork([2, 5, 4, 1], hidden_activation="sigmoid", seed=0)
+    h = net.fit(X, Y, learning_rate=0.1, iterations=50, print_every=10, progress=False)
+    assert list(h.weight_ratios) == ["W1", "W2", "W3"]
+    assert list(h.activation_grads) == ["dA1", "dA2"]
+    assert all(len(v) == len(h.iterations) == 6 for v in h.weight_ratios.values())
+    # the last point was recorded after the last step: the network as it is now, on all 120
+    # samples (up to 512 are used)
+    g = net.gradients(X, Y)
+    W2 = net.parameters()["W2"].data
+    assert h.weight_ratios["W2"][-1] == pytest.approx(np.linalg.norm(g["dW2"]) / np.linalg.norm(W2))
+    assert h.activation_grads["dA1"][-1] == pytest.approx(np.linalg.norm(g["dA1"]))
+    fig = viz.plot_gradient_flow({"sigmoid": h, "again": h}, path=tmp_path / "flow.svg")
+    assert len(fig.axes) == 4 and fig.axes[0].get_yscale() == "log"
+    assert len(fig.axes[0].lines) == 3 and len(fig.axes[1].lines) == 2
+    assert (tmp_path / "flow.svg").read_text().startswith("<?xml")
+    assert hasattr(fig, "_repr_png_")
+
+
+def test_the_gradient_flow_needs_tracked_gradients():
+    pytest.importorskip("matplotlib")
+    X, Y = ad.datasets.flower(40, seed=0)
+    h = ad.DeepNetwork([2, 3, 1], seed=0).fit(
+        X, Y, iterations=3, progress=False, track_gradients=False
+    )
+    assert h.weight_ratios == {} and h.activation_grads == {}
+    with pytest.raises(ValueError, match="track_gradients=True"):
+        viz.plot_gradient_flow(h)
+
+
+def test_layer_histograms_have_one_column_per_layer(tmp_path):
+    pytest.importorskip("matplotlib")
+    X, Y = ad.datasets.flower(60, seed=0)
+    net = ad.DeepNetwork([2, 6, 5, 1], seed=0)
+    fig = viz.plot_layer_histograms(net, X, Y, path=tmp_path / "hist.png")
+    assert len(fig.axes) == 6
+    titles = [ax.get_title().split()[0] for ax in fig.axes]
+    assert titles == ["A1", "A2", "Z3", "dW1", "dW2", "dW3"]  # the output layer's Z (fused)
+    assert (tmp_path / "hist.png").stat().st_size > 1000

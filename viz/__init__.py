@@ -25,6 +25,7 @@ from viz.dot import (
     reset_dot_cache,
     to_dot,
 )
+from viz.flow import plot_gradient_flow, plot_layer_histograms
 from viz.layers import VIEWS, layer_graph
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "computation_graph",
     "find_dot",
     "heat_bin",
+    "plot_gradient_flow",
+    "plot_layer_histograms",
     "layer_graph",
     "plot_costs",
     "reset_dot_cache",

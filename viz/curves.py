@@ -20,10 +20,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_costs"]
+__all__ = ["figure_class", "plot_costs", "save_figure"]
 
 
-def _figure_class() -> Any:
+def figure_class() -> Any:
+    """matplotlib's Figure, as a subclass that shows itself in Jupyter; a clear ImportError
+    naming the install line when matplotlib is missing."""
     try:
         from matplotlib.figure import Figure
     except ImportError as e:  # pragma: no cover - depends on the environment
@@ -35,7 +37,7 @@ def _figure_class() -> Any:
 
 
 @functools.cache
-def _displayable(figure_class: type) -> type:
+def _displayable(base: type) -> type:
     """A subclass of matplotlib's Figure that Jupyter shows as a PNG.
 
     A plain ``Figure`` made without pyplot has no image representation of its own, so a
@@ -43,7 +45,7 @@ def _displayable(figure_class: type) -> type:
     was loaded first. IPython shows any object with ``_repr_png_`` as that image.
     """
 
-    class CostFigure(figure_class):
+    class CostFigure(base):
         """A ``matplotlib.figure.Figure`` that shows itself in Jupyter (``_repr_png_``)."""
 
         def _repr_png_(self) -> bytes:
@@ -108,7 +110,7 @@ def plot_costs(
 
         fig = plot_costs({"alpha = 0.1": h1, "alpha = 0.01": h2}, path="out/cost.png")
     """
-    Figure = _figure_class()
+    Figure = figure_class()
     if isinstance(history, Mapping):
         runs = dict(history)
     else:
@@ -139,13 +141,13 @@ def plot_costs(
         ax.legend(frameon=False)
     fig.tight_layout()
     if path is not None:
-        _save(fig, Path(path))
+        save_figure(fig, Path(path))
     return fig
 
 
-def _save(fig: Any, out: Path) -> None:
-    """Save by the suffix; SVG and PDF without a date and with fixed ids, so the same
-    curves give the same bytes (docs pictures do not change when regenerated)."""
+def save_figure(fig: Any, out: Path) -> None:
+    """Save ``fig`` to ``out`` by its suffix (folders made); SVG and PDF without a date and
+    with fixed ids, so the same curves give the same bytes (docs pictures stay unchanged)."""
     import matplotlib
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,39 @@
+"""Rich display in Jupyter: the HTML tables that models, histories and reports show.
+
+A notebook shows an object's ``_repr_html_`` when it is the last expression of a cell; the
+terminal keeps the short ``__repr__`` and the plain-text tables of ``summary()``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+__all__ = ["html_table"]
+
+_STYLE = "border-collapse:collapse;font-family:monospace;font-size:12px"
+_CELL = "border:1px solid #ccc;padding:2px 6px;text-align:left"
+_BAD = "background:#fdd"
+
+
+def html_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    title: str = "",
+    footer: Sequence[str] = (),
+    highlight: Sequence[int] = (),
+) -> str:
+    """An HTML table: ``title`` above it, one ``<tr>`` per row (rows whose index is in
+    ``highlight`` shaded red, for failing checks), then one paragraph per ``footer`` line.
+    Every cell is escaped."""
+    bad = set(highlight)
+    out = [f"<div><b>{html.escape(title)}</b>" if title else "<div>", f'<table style="{_STYLE}">']
+    out.append("<tr>" + "".join(f'<th style="{_CELL}">{html.escape(h)}</th>' for h in header))
+    for k, row in enumerate(rows):
+        style = f' style="{_BAD}"' if k in bad else ""
+        cells = "".join(f'<td style="{_CELL}">{html.escape(str(c))}</td>' for c in row)
+        out.append(f"<tr{style}>{cells}</tr>")
+    out.append("</table>")
+    out += [f"<p>{html.escape(line)}</p>" for line in footer]
+    out.append("</div>")
+    return "\n".join(out)

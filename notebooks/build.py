@@ -808,12 +808,37 @@ def execute(nb, timeout: int = 300):
     return nb
 
 
+def coalesce_streams(nb):
+    """Join each cell's consecutive stdout (or stderr) outputs into one, in place.
+
+    A kernel flushes a cell's prints in pieces that depend on timing; joined, the same cell
+    gives the same outputs on every run. Returns ``nb``.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        joined = []
+        for out in cell.outputs:
+            prev = joined[-1] if joined else None
+            if (
+                out.output_type == "stream"
+                and prev is not None
+                and prev.output_type == "stream"
+                and prev.name == out.name
+            ):
+                prev.text += out.text
+            else:
+                joined.append(out)
+        cell.outputs = joined
+    return nb
+
+
 def write(name: str) -> float:
     """Build, execute and store the notebook ``name``; returns the seconds it took."""
     import nbformat
 
     start = time.perf_counter()
-    nb = execute(build(name))
+    nb = coalesce_streams(execute(build(name)))
     nb.metadata["language_info"] = {"name": "python"}  # no version: stored files stay stable
     nbformat.validate(nb)
     nbformat.write(nb, path_of(name))

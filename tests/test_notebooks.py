@@ -93,10 +93,12 @@ def problems(nb: nbformat.NotebookNode, claims: list[str]) -> list[str]:
     return found
 
 
-def output_shape(nb: nbformat.NotebookNode) -> list[list[tuple[str, tuple[str, ...]]]]:
-    """Per code cell: the kind of each output and, for displays, its mime types."""
+def output_shape(nb: nbformat.NotebookNode) -> list[list[tuple]]:
+    """Per code cell: the kind of each output (consecutive prints of a stream joined) and,
+    for displays, its mime types."""
+    nb = build.coalesce_streams(copy.deepcopy(nb))
     return [
-        [(o.output_type, tuple(sorted(o.get("data", {})))) for o in c.outputs]
+        [(o.output_type, o.get("name"), tuple(sorted(o.get("data", {})))) for o in c.outputs]
         for c in nb.cells
         if c.cell_type == "code"
     ]

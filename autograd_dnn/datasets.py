@@ -9,6 +9,9 @@ both float64, with samples as COLUMNS (the course's convention):
 - ``parity``: all ``2^n`` bit strings and their XOR, the circuit-theory example of why
   depth helps.
 
+``signs_like`` is the exception, shaped for convolutions (Course 4) with samples FIRST:
+X ``(m, 64, 64, 3)`` images of a hand raising 0-5 fingers, Y ``(1, m)`` the count.
+
 Example::
 
     >>> from autograd_dnn import datasets
@@ -281,3 +284,76 @@ def load(name: str, **kw: object) -> Arrays:
             f"unknown dataset {name!r}; known datasets: {', '.join(names())}"
         ) from None
     return fn(**kw)
+
+
+# ----------------------------------------------------------------------------- images
+SIGNS_SIDE = 64
+"""Height and width of a :func:`signs_like` image, as the course's SIGNS (64 x 64 x 3)."""
+
+
+def signs_like(m: int = 1080, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A procedural stand-in for the course's SIGNS images: a hand raising 0 to 5 fingers.
+
+    Each image draws, on a dark background with a gentle colour gradient, a bright palm (an
+    ellipse in the lower half) and ``k`` raised fingers (bars rising from the palm, spread
+    evenly across it, with their own lengths and a common tilt); the label is ``k``. Every
+    image has its own position, palm size, finger width, spacing, length and tilt, hand and
+    background colours, and Gaussian pixel noise. The classes come in equal numbers (up to
+    one) in a shuffled order. The same ``(m, seed)`` gives the same arrays.
+
+    Fingers are 4 to 5.5 pixels wide and 9 to 10 apart, so that k and k + 1 fingers span
+    clearly different widths: the course's model pools by 8 and then by 4, and still has to
+    tell them apart.
+
+    Unlike the other generators here, samples come FIRST, as in Course 4 (convolutions):
+
+    Args:
+        m: number of images.
+        seed: seed of the random draw.
+
+    Returns:
+        X of shape (m, 64, 64, 3), float64 in [0, 1] (the course's ``X_train_orig / 255``),
+        and Y of shape (1, m), int64 labels 0..5 (the course's ``Y_train_orig``; one-hot with
+        ``np.eye(6)[Y.ravel()].T`` for a softmax layer's (6, m)).
+
+    Example::
+
+        >>> X, Y = signs_like(12, seed=0)
+        >>> X.shape, Y.shape, np.bincount(Y.ravel()).tolist()
+        ((12, 64, 64, 3), (1, 12), [2, 2, 2, 2, 2, 2])
+    """
+    m = _check_m(m)
+    rng = np.random.default_rng(seed)
+    k = rng.permutation(np.arange(m) % 6)  # balanced labels, shuffled
+    side = SIGNS_SIDE
+    y, x = np.mgrid[0:side, 0:side].astype(np.float64)  # pixel rows (down) and columns
+
+    def draw(lo: float, hi: float, *shape: int) -> np.ndarray:
+        return rng.uniform(lo, hi, size=(m, *shape))
+
+    # the palm: an ellipse centred at (cy, cx) with half-axes (ry, rx)
+    cx, cy = draw(26.0, 38.0, 1, 1), draw(40.0, 48.0, 1, 1)
+    rx, ry = draw(12.0, 16.0, 1, 1), draw(8.0, 11.0, 1, 1)
+    hand = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1.0
+    # k fingers: bars from the palm's middle up to cy - ry - length, evenly spread
+    spacing, width = draw(9.0, 10.0, 1, 1), draw(4.0, 5.5, 1, 1)
+    tilt = draw(-0.15, 0.15, 1, 1)  # horizontal shift per pixel of height
+    length = draw(12.0, 18.0, 5)
+    raised = k.reshape(m, 1, 1)
+    axis = cx + tilt * (cy - y)  # where a finger centred at cx crosses each row
+    for j in range(5):  # the five fingers: the first k of them are raised
+        offset = (j - (raised - 1) / 2) * spacing
+        top = cy - ry - length[:, j].reshape(m, 1, 1)
+        bar = (np.abs(x - axis - offset) <= width / 2) & (y >= top) & (y <= cy)
+        hand |= bar & (j < raised)
+
+    # colours: a dark background with a gradient, a bright hand, then noise
+    background = draw(0.0, 0.3, 1, 1, 3) + draw(-0.1, 0.1, 1, 1, 3) * (y / side)[..., None]
+    colour = draw(0.6, 1.0, 1, 1, 3)
+    X = np.where(hand[..., None], colour, background)
+    X += rng.standard_normal(X.shape) * draw(0.01, 0.06, 1, 1, 1)
+    np.clip(X, 0.0, 1.0, out=X)
+    return X, k.reshape(1, m).astype(np.int64)
+
+
+__all__ += ["signs_like"]  # declared here, beside the function, at the end of the file

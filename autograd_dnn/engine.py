@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_dnn import locks
-from autograd_dnn.modes import (  # noqa: F401  (re-exported: the engine's whole API)
+from autograd_dnn import errors, locks
+from autograd_dnn.errors import GradientShapeError
+from autograd_dnn.modes import (  # noqa: F401  (re-exported: with these, the engine's whole API)
     AnomalyError,
     Switch,
     check_finite,
@@ -40,39 +41,17 @@ from autograd_dnn.modes import (  # noqa: F401  (re-exported: the engine's whole
     modes,
     no_grad,
     note_kink,
-)  # fmt: skip
+)
 
-__all__ = [  # fmt: skip
-    "Context",
-    "Function",
-    "backward",
-    "grad",
-    "no_grad",
-    "enable_grad",
-    "is_grad_enabled",
-    "detect_anomaly",
-    "AnomalyError",
-    "GradientShapeError",
-    "reduce_to_shape",
-    "accumulate",
-    "topo_order",
-    "release_graph",
-    "new_id",
-    "modes",
-    "Switch",
-    "note_kink",
-    "collect_kinks",
+# fmt: off
+__all__ = [
+    "Context", "Function", "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled",
+    "detect_anomaly", "AnomalyError", "GradientShapeError", "reduce_to_shape", "accumulate",
+    "topo_order", "release_graph", "new_id", "modes", "Switch", "note_kink", "collect_kinks",
 ]
+# fmt: on
 
 new_id = itertools.count().__next__  # tensors and nodes are numbered in order: never id()
-
-
-class GradientShapeError(RuntimeError):
-    """A backward returned a gradient that cannot be reduced to its input's shape."""
-
-    def __init__(self, message: str, tensor_name: str, layer: int | None) -> None:
-        super().__init__(message)
-        self.tensor_name, self.layer = tensor_name, layer
 
 
 # ----------------------------------------------------------------------------- the node
@@ -128,12 +107,7 @@ class Context:
             if t is s or (isinstance(t, Tensor) and t._data is s):
                 return t
         if isinstance(s, np.ndarray):
-            raise RuntimeError(
-                f"op '{self.name}' saved an array (saved value {k}, shape {s.shape}) that is "
-                "neither an input nor its output, so create_graph cannot differentiate it "
-                "again. Save inputs and the output only, and compute the rest in backward "
-                "with Tensor operations (or use saved_arrays for constants such as masks)."
-            )
+            raise errors.derived_array(self.name, k, s.shape)
         return s  # a number or an option
 
     @property
@@ -143,11 +117,7 @@ class Context:
 
     def check_released(self) -> None:
         if self.released:
-            raise RuntimeError(
-                f"backward through op '{self.name}' (node {self.id}) a second time: its saved "
-                "arrays were released after the first backward. Pass retain_graph=True to the "
-                "first backward() if you need to run it twice."
-            )
+            raise errors.released(self.name, self.id)
 
     def release(self) -> None:
         """Drop what forward saved and unlock it: backward has used it."""
@@ -205,13 +175,13 @@ class Function:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:
             name = cls.op_name or cls.__name__
-            raise ValueError(f"{name}: {e} (operands: {_operands(args)})") from None
+            raise ValueError(f"{name}: {e} (operands: {errors.operands(args)})") from None
         t = Tensor.from_op(np.asarray(out), ctx if record else None)
         if record:
             ctx.id = t._id
             _guard(ctx, t._data, arrays, out)
         if modes.anomaly:
-            check_finite(t._data, cls.op_name or cls.__name__, _operands(args), "forward")
+            check_finite(t._data, cls.op_name or cls.__name__, errors.operands(args), "forward")
         return t
 
 
@@ -234,13 +204,6 @@ def _guard(ctx: Context, out: np.ndarray, arrays: list, raw: Any) -> None:
     owned += [b for s in ctx.saved if isinstance(s, np.ndarray) for b in locks.bases(s)]
     if owned:
         ctx.token = locks.lock(owned, ctx.name)
-
-
-def _operands(args: tuple) -> str:
-    def one(a: Any) -> str:
-        return f"{a.label} {a.shape}" if isinstance(a, Tensor) else f"array {np.shape(a)}"
-
-    return ", ".join(one(a) if isinstance(a, (Tensor, np.ndarray)) else repr(a) for a in args)
 
 
 # ----------------------------------------------------------------------------- backward
@@ -334,9 +297,11 @@ def backward(
                         _deliver(inp, gi, capture, g)
                 if not retain_graph:
                     n.release()
-    except BaseException:
-        for n in order:  # a failed pass must not leave gradients for the next one
-            n.grad = None
+    except BaseException:  # (Ctrl-C included) no gradients left for the next pass, and
+        for n in order:  # unless the graph is retained, no arrays left locked by a graph
+            n.grad = None  # that a kept traceback would hold
+            if not retain_graph:
+                n.release()
         raise
 
 
@@ -361,28 +326,23 @@ def _call_backward(n: Context, g: Any, create_graph: bool) -> tuple:
     if not create_graph:
         grads = n.fn.backward(n, g)
     else:
-        first_order = (
-            f"op '{n.name}' is first-order only: its backward works on numpy arrays, so "
-            "create_graph=True cannot record it. Write its backward with Tensor operations "
-            "(*, /, +, -, @, .T, .sum) to get higher derivatives."
-        )
         n.graph_mode = True
         try:
             grads = n.fn.backward(n, g)
         except TypeError as e:
-            raise RuntimeError(f"{first_order} ({e})") from None
+            raise errors.first_order(n.name, e) from None
         finally:
             n.graph_mode = False
         if any(
             gi is not None and not isinstance(gi, Tensor) and getattr(t, "requires_grad", False)
             for gi, t in zip(grads if isinstance(grads, tuple) else (grads,), n.inputs)
         ):
-            raise RuntimeError(first_order)
+            raise errors.first_order(n.name)
     grads = grads if isinstance(grads, tuple) else (grads,)
     if modes.anomaly:
         for gi in grads:
             if gi is not None:
-                check_finite(gi, n.name, _operands(n.inputs), "backward")
+                check_finite(gi, n.name, errors.operands(n.inputs), "backward")
     return grads
 
 
@@ -393,14 +353,7 @@ def _reduce_checked(gi: Any, n: Context, inp: Tensor) -> Any:
     except (IndexError, ValueError):
         out = gi
     if out.shape != shape:
-        where = f" in layer {n.layer}" if n.layer is not None else ""
-        hint = " (a missing keepdims=True?)" if len(gi.shape) < len(shape) else ""
-        raise GradientShapeError(
-            f"backward of op '{n.name}'{where} returned a gradient of shape {gi.shape} for "
-            f"{inp.label}, whose shape is {shape}{hint}",
-            inp.label,
-            n.layer,
-        )
+        raise errors.gradient_shape(n.name, n.layer, gi.shape, inp.label, shape)
     return out
 
 

@@ -8,10 +8,16 @@ from typing import Any
 import numpy as np
 
 from autograd_dnn import ops
+from autograd_dnn.conv import avg_pool2d, conv2d, flatten, max_pool2d, zero_pad
 from autograd_dnn.tensor import Tensor
 
 __all__ = [
     "abs",
+    "avg_pool2d",
+    "conv2d",
+    "flatten",
+    "max_pool2d",
+    "zero_pad",
     "binary_cross_entropy_with_logits",
     "clip",
     "concatenate",

@@ -559,11 +559,14 @@ class DeepNetwork:
     __repr__ = __str__
 
     # -- persistence --------------------------------------------------------------------
-    def save(self, path: str) -> str:
-        """Write the network to ``path`` (npz; atomic). Returns the path written."""
+    def save(self, path: str, training_state: bool = True) -> str:
+        """Write the network to ``path`` (npz; atomic). Returns the path written.
+
+        ``training_state``: also keep the last fit's optimizer state, so that after
+        :meth:`load`, ``fit(..., resume=True)`` continues exactly."""
         from autograd_dnn.serialize import save
 
-        return save(self, path)
+        return save(self, path, training_state=training_state)
 
     @classmethod
     def load(cls, path: str) -> DeepNetwork:

@@ -6,7 +6,8 @@ import json
 import os
 import tempfile
 import zipfile
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,14 +18,28 @@ FORMAT = "autograd-dnn-model"
 FORMAT_VERSION = 1
 
 
-def save(net: DeepNetwork, path: str | os.PathLike) -> str:
+def save(
+    net: DeepNetwork,
+    path: str | os.PathLike,
+    training: Mapping[str, Any] | None = None,
+    training_state: bool = True,
+) -> str:
     """Write ``net`` to ``path``: format version, layer_dims, activations, init, every W, b.
 
     The file is written to a temporary file in the same folder and renamed over ``path``,
     so a crash never leaves a half-written model. Returns the path.
+
+    ``training``: facts about how the parameters came to be, kept in the metadata under
+    ``"training"`` (JSON values), e.g. ``{"interrupted": True, "iteration": 41}`` for a
+    run stopped by Ctrl-C; :func:`read_metadata` gives them back.
+
+    ``training_state`` (default True): also keep what the last ``fit`` left in
+    ``net.training_state`` (the optimizer's buffers as ``opt.<buffer>.<name>`` arrays, its
+    step count, the iterations done and the mini-batch RNG), so that after :func:`load`,
+    ``fit(..., resume=True)`` continues exactly.
     """
     path = os.fspath(path)
-    meta = {
+    meta: dict[str, Any] = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "layer_dims": net.layer_dims,
@@ -33,8 +48,14 @@ def save(net: DeepNetwork, path: str | os.PathLike) -> str:
         "l2": net.l2,
         "leaky_slope": net.leaky_slope,
     }
+    if training is not None:
+        meta["training"] = dict(training)
+    state_arrays = {}
+    if training_state and net.training_state:
+        meta["training_state"], state_arrays = _split_state(net.training_state)
     arrays = {"meta": np.array(json.dumps(meta))}
     arrays.update(net.get_parameters())
+    arrays.update(state_arrays)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
@@ -59,35 +80,62 @@ def load(path: str | os.PathLike) -> DeepNetwork:
     a missing ``W3``, ``b2`` of shape (4,) instead of (4, 1), a wrong dtype) rather than
     building a broken network; FileNotFoundError when there is no such file.
     """
-    from autograd_dnn.nn import DeepNetwork, check_param_shapes
+    from autograd_dnn.nn import DeepNetwork
 
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no model file at {path}")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a model file written by DeepNetwork.save (not a .npz)")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise ValueError(f"{path} is not a model file written by DeepNetwork.save ({e})") from None
-    if "meta" not in arrays:
-        raise ValueError(f"{path} is not an autograd-dnn model: it has no 'meta' entry")
-    try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except json.JSONDecodeError:
-        raise ValueError(f"{path}: the 'meta' entry is not valid JSON") from None
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{path} is not an autograd-dnn model (format {meta.get('format')!r})")
-    if meta.get("version") != FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has format version {meta.get('version')}; this autograd_dnn reads "
-            f"version {FORMAT_VERSION}"
-        )
+    arrays = _read_arrays(path)
+    meta = _check_meta(path, arrays.pop("meta", None))
+    state = {k: arrays.pop(k) for k in [k for k in arrays if k.startswith("opt.")]}
     dims = meta.get("layer_dims")
     acts = meta.get("activations")
     if not isinstance(dims, list) or not isinstance(acts, list) or len(acts) != len(dims) - 1:
         raise ValueError(f"{path}: layer_dims and activations in 'meta' do not fit together")
+    _check_arrays(path, arrays, dims)
+    try:  # DeepNetwork checks b[l] (n[l], 1), the activations and the rest
+        net = DeepNetwork.from_parameters(
+            arrays,
+            activations=acts,
+            l2=meta.get("l2", 0.0),
+            leaky_slope=meta.get("leaky_slope", 0.01),
+        )
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+    net.init = meta.get("init", "given")
+    if "training_state" in meta:
+        net.training_state = _join_state(path, meta["training_state"], state, net)
+    return net
+
+
+def _split_state(state: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """``net.training_state`` as (JSON facts, arrays named ``opt.<buffer>.<parameter>``)."""
+    opt = dict(state["optimizer_state"])
+    buffers = opt.pop("buffers")
+    arrays = {f"opt.{b}.{n}": a for b, named in buffers.items() for n, a in named.items()}
+    facts = {k: v for k, v in state.items() if k != "optimizer_state"}
+    facts["optimizer_state"] = {**opt, "buffers": sorted(buffers)}
+    return facts, arrays
+
+
+def _join_state(
+    path: str, facts: Mapping[str, Any], arrays: dict[str, np.ndarray], net: DeepNetwork
+) -> dict[str, Any]:
+    """The inverse of :func:`_split_state`, checking every buffer against the parameters."""
+    try:
+        opt = dict(facts["optimizer_state"])
+        params = net.parameters()
+        opt["buffers"] = {b: {n: arrays[f"opt.{b}.{n}"] for n in params} for b in opt["buffers"]}
+        for b, named in opt["buffers"].items():
+            for n, a in named.items():
+                if a.shape != params[n].shape:
+                    raise ValueError(f"opt.{b}.{n} has shape {a.shape}, {n} {params[n].shape}")
+        return {**facts, "optimizer_state": opt}
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{path}: the saved training state is damaged ({e})") from None
+
+
+def _check_arrays(path: str, arrays: dict[str, np.ndarray], dims: list[int]) -> None:
+    """W1, b1, ..., WL, bL and nothing else, finite floats, W[l] (n[l], n[l-1]) as the
+    metadata's layer_dims say."""
     L = len(dims) - 1
     expected = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
     for key in expected:
@@ -103,12 +151,64 @@ def load(path: str | os.PathLike) -> DeepNetwork:
             raise ValueError(f"{path}: {key} has dtype {arr.dtype}, expected float64 or float32")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{path}: {key} contains NaN or inf")
+    for l in range(1, L + 1):  # the arrays agree with the metadata
+        want = (dims[l], dims[l - 1])
+        if arrays[f"W{l}"].shape != want:
+            raise ValueError(
+                f"{path}: W{l} has shape {arrays[f'W{l}'].shape}, but layer_dims {dims} in "
+                f"'meta' needs (n[{l}], n[{l - 1}]) = {want}"
+            )
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The metadata of a model file written by :func:`save`, checked like :func:`load` does:
+    ``format``, ``version``, ``layer_dims``, ``activations``, ``init``, ``l2``,
+    ``leaky_slope`` and, when saved with them, ``training`` facts."""
+    path = os.fspath(path)
+    arrays = _read_arrays(path)
+    return _check_meta(path, arrays.get("meta"))
+
+
+def _read_arrays(path: str) -> dict[str, np.ndarray]:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no model file at {path}")
     try:
-        check_param_shapes(arrays, dims)
-    except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
-    net = DeepNetwork.from_parameters(
-        arrays, activations=acts, l2=meta.get("l2", 0.0), leaky_slope=meta.get("leaky_slope", 0.01)
-    )
-    net.init = meta.get("init", "given")
-    return net
+        with open(path, "rb"):
+            pass
+    except OSError as e:
+        raise ValueError(f"cannot read the model file {path}: {e.strerror}") from None
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a model file written by DeepNetwork.save (not a .npz)")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise ValueError(f"{path} is not a model file written by DeepNetwork.save ({e})") from None
+
+
+def _check_meta(path: str, entry: np.ndarray | None) -> dict[str, Any]:
+    """The parsed 'meta' entry: a JSON object of this format and version, or ValueError."""
+    if entry is None:
+        raise ValueError(f"{path} is not an autograd-dnn model: it has no 'meta' entry")
+    try:
+        meta = json.loads(str(entry))
+    except json.JSONDecodeError:
+        raise ValueError(f"{path}: the 'meta' entry is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f"{path}: the 'meta' entry is a JSON {type(meta).__name__}, expected an object "
+            '{"format": ..., "version": ...}; the file was not written by DeepNetwork.save'
+        )
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{path} is not an autograd-dnn model (format {meta.get('format')!r})")
+    version = meta.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(
+            f"{path}: the format version is {version!r} ({type(version).__name__}), expected "
+            f"the whole number {FORMAT_VERSION}; the file was not written by DeepNetwork.save"
+        )
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} has format version {version}; this autograd_dnn reads version {FORMAT_VERSION}"
+        )
+    return meta

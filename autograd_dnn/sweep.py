@@ -1,7 +1,7 @@
 """Hyperparameter sweeps: one network per point of a grid, trained serially, in local
 processes or on a Dask cluster; the best is chosen on the dev (cross-validation) set.
 
-Hyperparameters are whatever determines the parameters W[l], b[l] (NOTATION.md): the
+Hyperparameters are whatever determines the parameters W[l], b[l] (docs/notation.md): the
 learning rate alpha, the number of iterations, L and n[l] (``layer_dims``), the activations,
 momentum, the mini-batch size and lambda (``l2``). Try values, watch the cost, pick on dev::
 
@@ -31,7 +31,9 @@ import logging
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -85,6 +87,10 @@ class _Outcome:
     row: dict[str, Any]
     history: History | None
     parameters: dict[str, np.ndarray] | None
+
+
+Run = Callable[[Config], _Outcome]
+OnDone = Callable[[_Outcome], None]
 
 
 def configurations(grid: Mapping[str, Sequence[Any]], seed: int = 0) -> list[Config]:
@@ -171,6 +177,40 @@ def sweep(
         A SweepResult. A configuration that raises (TrainingDiverged, ValueError, ...)
         becomes a row whose ``error`` holds the message; the others are unaffected.
     """
+    _check_options(executor, scheduler, n_workers, retries, resume, out)
+    configs = configurations(grid, seed)
+    data = _check_data(X, Y, X_dev, Y_dev)
+    fixed = _check_fixed(fixed, grid, iterations, data[1])
+    store, outcomes = _open_store(out, resume, _manifest(seed, fixed, data), configs)
+    todo = sorted((c for c in configs if c.label not in outcomes), key=lambda c: -_work(c, fixed))
+    bar = _progress_bar(len(configs), len(outcomes), progress)
+
+    def on_done(outcome: _Outcome) -> None:
+        outcomes[outcome.row["label"]] = outcome
+        if store is not None:
+            store.append(outcome)
+        bar.update(1)
+
+    try:
+        run = partial(_train_one, data=data, fixed=fixed)
+        _execute(todo, run, executor, scheduler, n_workers or os.cpu_count() or 1, retries, on_done)
+    finally:
+        bar.close()
+    result = _collect(configs, outcomes, list(grid), data, fixed)
+    if store is not None:
+        result.to_csv(store.path / "table.csv")
+    return result
+
+
+def _check_options(
+    executor: str,
+    scheduler: Any,
+    n_workers: int | None,
+    retries: int,
+    resume: bool,
+    out: str | os.PathLike | None,
+) -> None:
+    """The sweep's own arguments (not the grid's), each checked with a message."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     if scheduler is not None and executor != "dask":
@@ -183,55 +223,64 @@ def sweep(
         raise ValueError(f"retries must be a whole number >= 0, got {retries!r}")
     if resume and out is None:
         raise ValueError("resume=True needs out= (the folder of the sweep to resume)")
-    configs = configurations(grid, seed)
-    data = _check_data(X, Y, X_dev, Y_dev)
-    fixed = _check_fixed(fixed, grid, iterations, data[1])
 
-    store = _Store(out, _manifest(seed, fixed, data), resume) if out is not None else None
-    done = store.load() if store is not None and resume else {}
-    outcomes = {c.label: done[c.label] for c in configs if c.label in done}
-    todo = sorted((c for c in configs if c.label not in outcomes), key=lambda c: -_work(c, fixed))
 
+def _open_store(
+    out: str | os.PathLike | None, resume: bool, manifest: dict[str, Any], configs: list[Config]
+) -> tuple[_Store | None, dict[str, _Outcome]]:
+    """The out folder (None without ``out``) and, with ``resume``, the outcomes it already
+    holds for these configurations, by label."""
+    if out is None:
+        return None, {}
+    store = _Store(out, manifest, resume)
+    done = store.load() if resume else {}
+    return store, {c.label: done[c.label] for c in configs if c.label in done}
+
+
+def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
+    """One tqdm bar over the configurations (disabled: still counts, prints nothing)."""
     from tqdm.auto import tqdm
 
-    bar = tqdm(
-        total=len(configs),
-        initial=len(outcomes),
-        unit="config",
-        disable=not progress,
-        dynamic_ncols=True,
+    return tqdm(
+        total=total, initial=initial, unit="config", disable=not enabled, dynamic_ncols=True
     )
 
-    def on_done(outcome: _Outcome) -> None:
-        outcomes[outcome.row["label"]] = outcome
-        if store is not None:
-            store.append(outcome)
-        bar.update(1)
 
-    run = partial(_train_one, data=data, fixed=fixed)
-    workers = n_workers or os.cpu_count() or 1
-    try:
-        if executor == "serial" or not todo:
-            for config in todo:
-                on_done(run(config))
-        elif executor == "processes":
-            _run_processes(todo, run, workers, retries, on_done)
-        else:
-            _run_dask(todo, run, scheduler, workers, retries, on_done)
-    finally:
-        bar.close()
+def _execute(
+    todo: list[Config],
+    run: Run,
+    executor: str,
+    scheduler: Any,
+    n_workers: int,
+    retries: int,
+    on_done: OnDone,
+) -> None:
+    """Run every configuration of ``todo`` on ``executor``; ``on_done`` gets each outcome."""
+    if executor == "serial" or not todo:
+        for config in todo:
+            on_done(run(config))
+    elif executor == "processes":
+        _run_processes(todo, run, n_workers, retries, on_done)
+    else:
+        _run_dask(todo, run, scheduler, n_workers, retries, on_done)
 
-    result = SweepResult(
+
+def _collect(
+    configs: list[Config],
+    outcomes: Mapping[str, _Outcome],
+    grid_keys: list[str],
+    data: Data,
+    fixed: dict[str, Any],
+) -> SweepResult:
+    """The SweepResult of the finished ``outcomes``, in grid order."""
+    return SweepResult(
         table=[{**outcomes[c.label].row, "index": c.index} for c in configs],
         histories={c.label: h for c in configs if (h := outcomes[c.label].history) is not None},
-        grid_keys=list(grid),
+        grid_keys=grid_keys,
         parameters={c.label: p for c in configs if (p := outcomes[c.label].parameters) is not None},
         _data=data,
         _fixed=fixed,
     )
-    if store is not None:
-        result.to_csv(store.path / "table.csv")
-    return result
 
 
 @dataclass(repr=False)
@@ -419,8 +468,6 @@ def _one_blas_thread() -> contextlib.AbstractContextManager:
 
 
 # ----------------------------------------------------------------------------- executors
-Run = Callable[[Config], _Outcome]
-OnDone = Callable[[_Outcome], None]
 
 
 def _run_processes(
@@ -443,10 +490,13 @@ def _run_processes(
 
 def _pool_round(configs: list[Config], run: Run, n_workers: int, on_done: OnDone) -> list[Config]:
     """Run ``configs`` on a fresh pool; return those lost to a dead worker."""
-    pool = ProcessPoolExecutor(min(n_workers, len(configs)), mp_context=_mp_context())
+    pool = ProcessPoolExecutor(
+        min(n_workers, len(configs)), mp_context=_mp_context(), initializer=_ignore_sigint
+    )
     lost = set()
     try:
-        futures = {pool.submit(run, config): config for config in configs}
+        with _children_deaf_to_ctrl_c():
+            futures = {pool.submit(run, config): config for config in configs}
         for future in as_completed(futures):
             config = futures[future]
             try:
@@ -457,9 +507,52 @@ def _pool_round(configs: list[Config], run: Run, n_workers: int, on_done: OnDone
             except Exception as e:  # e.g. a grid value that cannot be pickled
                 outcome = _failed(config, f"{type(e).__name__}: {e}")
             on_done(outcome)
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return [c for c in configs if c.label in lost]
+
+
+@contextlib.contextmanager
+def _children_deaf_to_ctrl_c() -> Iterator[None]:
+    """Start worker processes (and the fork server) deaf to Ctrl-C, which a terminal sends
+    to the whole process group: they inherit a blocked SIGINT. A Ctrl-C that arrives
+    meanwhile (numpy's BLAS threads may take it for this process) is held back and
+    delivered here when the workers have started, so that they can be stopped."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        yield
+        return
+    held: list[int] = []
+    old_handler = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        signal.signal(signal.SIGINT, old_handler)
+    if held:
+        signal.raise_signal(signal.SIGINT)
+
+
+def _ignore_sigint() -> None:
+    """A worker's initializer: Ctrl-C reaches every process of the terminal's group, and
+    only the main process answers it (no traceback from each worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: cancel what has not started and end the workers now, rather than wait for
+    the running configurations (finished ones are already in ``out``)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API <3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:

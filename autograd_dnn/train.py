@@ -195,6 +195,7 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+        opt.zero_grad()  # the last step's gradients belong to parameters that are gone
         net.training_state = {
             "optimizer": optimizer,
             "optimizer_state": opt.state_dict(),

@@ -44,7 +44,7 @@ def _has_dot() -> bool:
 needs_dot = pytest.mark.skipif(not _has_dot(), reason="Graphviz's dot is not installed")
 
 
-def _env(**extra: str) -> dict[str, str]:
+def cli_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         MPLBACKEND="Agg",
@@ -73,7 +73,7 @@ def run(
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
-        env=env or _env(),
+        env=env or cli_env(),
     )
 
 
@@ -259,7 +259,7 @@ def test_demo_writes_every_file(tmp_path: Path) -> None:
     for view in ("layers", "neurons", "blocks", "compute"):
         assert_svg(out / f"{view}.svg")
     compute = (out / "compute.svg").read_text()
-    assert "after backward" in compute and "dW1" in compute, "compute.svg without gradients"
+    assert "gradients of J" in compute and "dW1" in compute, "compute.svg without gradients"
     assert any(color in compute for color in viz.HEAT_COLORS), "no heat colour in compute.svg"
     net = load_model(out / "model.npz")
     assert net.layer_dims[0] == 2 and net.layer_dims[-1] == 1
@@ -437,7 +437,7 @@ def test_gradcheck_exit_1_when_the_check_fails(tmp_path: Path) -> None:
     plant.mkdir()
     (plant / "sitecustomize.py").write_text(PLANTED_BUG)
     path = os.pathsep.join(filter(None, [str(plant), os.environ.get("PYTHONPATH")]))
-    env = _env(PYTHONPATH=path)
+    env = cli_env(PYTHONPATH=path)
     args = ("gradcheck", "--layers", "2,3,1", "--dataset", "moons", "--m", "8")
     proc = run(*args, "--json", cwd=tmp_path, env=env)
     assert proc.returncode == 1, proc.stderr

@@ -210,7 +210,10 @@ def test_float32_network_stays_float32():
     X, Y = ad.datasets.flower(32, seed=0)
     net.fit(X, Y, learning_rate=0.1, iterations=5, progress=False)
     for p in net.parameters().values():
-        assert p.dtype == np.float32 and p.grad.dtype == np.float32
+        assert p.dtype == np.float32 and p.grad is None  # fit leaves no stale gradient
+    assert all(g.dtype == np.float32 for g in net.gradients(X, Y).values())
+    net.cost(X, Y).backward()
+    assert all(p.grad.dtype == np.float32 for p in net.parameters().values())
     assert net.forward(X).dtype == np.float32
 
 

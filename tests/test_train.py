@@ -588,3 +588,26 @@ def test_an_interrupted_fit_records_the_iterations_it_completed(monkeypatch):
         net.fit(X, Y, iterations=50, progress=False)
     assert net.training_state["iterations"] == 7 and net.training_state["interrupted"]
     assert net.training_state["optimizer_state"]["t"] == 7
+
+
+@pytest.mark.parametrize("optimizer, batch_size", [("adam", None), ("momentum", 32)])
+def test_save_load_and_resume_gives_the_200_iteration_parameters(tmp_path, optimizer, batch_size):
+    """Issue 14, item 3, through a file: 100 iterations + save + load + 100 iterations equal
+    200 iterations bit for bit (the optimizer's buffers and t, the RNG, the iteration count)."""
+    X, Y = D.flower(200, seed=0)
+    kw = dict(optimizer=optimizer, batch_size=batch_size, learning_rate=0.01, progress=False,
+              decay_rate=0.1)  # fmt: skip
+    whole = ad.DeepNetwork([2, 6, 4, 1], seed=0)
+    whole.fit(X, Y, iterations=200, **kw)
+    first = ad.DeepNetwork([2, 6, 4, 1], seed=0)
+    first.fit(X, Y, iterations=100, **kw)
+    first.save(tmp_path / "half.npz")
+    loaded = ad.DeepNetwork.load(tmp_path / "half.npz")
+    assert loaded.training_state["iterations"] == 100
+    loaded.fit(X, Y, iterations=100, resume=True, **kw)
+    for k, v in whole.get_parameters().items():
+        np.testing.assert_array_equal(loaded.get_parameters()[k], v, err_msg=k)
+    plain = tmp_path / "plain.npz"
+    first.save(plain, training_state=False)
+    with pytest.raises(ValueError, match="no training state"):
+        ad.DeepNetwork.load(plain).fit(X, Y, iterations=1, resume=True, **kw)

@@ -128,10 +128,13 @@ def networks(
     from autograd_dnn.nn import DeepNetwork
 
     def build(dims: list[int]) -> st.SearchStrategy[Any]:
-        L = len(dims) - 1
-        return st.tuples(activations(L, hidden, output), parameters(dims)).map(
-            lambda ap: DeepNetwork.from_parameters(ap[1], activations=ap[0])
-        )
+        def with_parameters(acts: list[str]) -> st.SearchStrategy[Any]:
+            d = list(dims)
+            if acts[-1] == "softmax" and d[-1] < 2:
+                d[-1] = 2  # a softmax output has a unit per class: at least two
+            return parameters(d).map(lambda p: DeepNetwork.from_parameters(p, activations=acts))
+
+        return activations(len(dims) - 1, hidden, output).flatmap(with_parameters)
 
     return layer_dims(min_layers, max_layers, min_units, max_units).flatmap(build)
 

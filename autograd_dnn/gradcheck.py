@@ -1308,7 +1308,10 @@ def check_gradients(
     Args:
         fn: called as ``fn(*tensors)``; returns a one-element Tensor.
         inputs: Tensors or arrays; every one is checked (as float64 copies).
-        mode, step, k, seed: as in :func:`gradcheck` (``full`` by default: small inputs).
+        mode: as in :func:`gradcheck` (``full`` by default: small inputs).
+        step: as in :func:`gradcheck`.
+        k: as in :func:`gradcheck`.
+        seed: as in :func:`gradcheck`.
         names: row names (default: the tensors' names, else ``input0, input1, ...``).
         method: ``"auto"`` or ``"central"``: fn runs through the engine, whose Tensors hold
             real numbers, so the complex step is for networks (:func:`gradcheck`) only.

@@ -139,8 +139,10 @@ def fit(
             training samples (also with mini-batches); sets ``net.l2``. None keeps the
             network's own ``l2`` (the constructor's).
         seed: seeds the mini-batch permutations.
-        X_dev, Y_dev: a dev set whose cost is recorded beside the training cost, at test
-            time (``net.evaluation_cost``: no dropout, batch norm's running statistics).
+        X_dev: (n[0], m_dev) inputs of a dev set whose cost is recorded beside the training
+            cost, at test time (``net.evaluation_cost``: no dropout, batch norm's running
+            statistics).
+        Y_dev: (n[L], m_dev) labels of that dev set.
         print_every: record the cost every this many steps (or epochs), and at the end.
         progress: a progress bar with the current cost (tqdm); False: silent.
         decay_rate: learning-rate decay per epoch: during epoch e (from 0) alpha =

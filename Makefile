@@ -30,12 +30,16 @@ demo: $(STAMP) dot
 test: $(STAMP) dot
 	$(PY) -m pytest -n 2 tests
 
+# the frameworks the benchmarks compare with: for benchmarks only, never the package's dependencies
 bench: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check autograd mygrad torch==2.13.0
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.ops
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.train_step
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.overhead
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.gradcheck
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.sweep
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.conv --quick
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.rnn
 
 notebooks: $(STAMP) dot
 	$(PY) notebooks/build.py

@@ -41,6 +41,25 @@ The verdict is "agree within the estimated error": a coordinate passes when
   rounding error carried to the gradient. A sum that cancels therefore gets the tolerance
   its terms call for, not the one its small result suggests.
 
+Models other than DeepNetwork (recurrent, convolutional, your own) are checked when they are
+*checkable*: besides the ``Trainable`` protocol of :mod:`autograd_dnn.train` (``check_X``,
+``check_Y``, ``samples``, ``parameters``, ``batch_cost``) they offer
+
+- ``gradients(X, Y)``: the exact partials by name, ``d<parameter>`` for every parameter and
+  ``<boundary.key>`` for every boundary;
+- ``boundaries(X, Y)``: a list of :class:`Boundary` (a value J depends on, such as ``A[l]`` or
+  ``a<t>``, with ``cost(v)`` giving J with that value replaced, and the layer or time step
+  ``where`` whose backward computes its partial);
+
+and, optionally, ``check_unit`` (``"layer"`` or ``"time step"``), ``parameter_where(name)``
+(the layer of a parameter), ``parameter_group(name)`` (``"gate: f"``), ``parameter_uses(X,
+Y)`` (a shared parameter as used at each time step, with those partials: a failing shared
+parameter is checked again per use, which locates the step), ``astype(dtype)`` (a float64
+copy of a float32 model) and, for :func:`compare_with_textbook`, ``textbook_layers()``.
+``RNNModel`` implements it. Such a model is checked by central differences (no complex
+evaluation of its ops exists; the report's first line says so), every parameter and every
+boundary a row; the analytic value's rounding bound is norm-wise there (see the tolerance).
+
 Kinks (relu, leaky relu, abs, clip, max): in central mode, a coordinate whose step makes an
 entry change side of a kink is re-checked with one-sided differences on each side; the
 analytic value passes when it matches a side, or lies between the two (a valid subgradient).
@@ -1271,8 +1290,12 @@ def gradcheck(
     """Check a network's reverse-mode gradients against a numeric derivative.
 
     Args:
-        net: a DeepNetwork (float32 ones are checked on a float64 copy).
-        X: (n[0], m) inputs.  Y: (n[L], m) labels.
+        net: a DeepNetwork (float32 ones are checked on a float64 copy), or a checkable
+            model (module docstring: an ``RNNModel``, a convolutional model), checked by
+            central differences with rows per parameter and per boundary (``dA[l]``, or
+            ``da<t>``/``dc<t>`` per time step) and, when a shared parameter fails, per use
+            (``Wf<3>``): the summary names the first faulty layer or time step and the gate.
+        X: (n[0], m) inputs.  Y: (n[L], m) labels (a model's own shapes for a model).
         mode: ``"full"`` every coordinate (one complex or ~12 real forward passes each:
             slow for big nets, and it warns); ``"sampled"`` k seeded coordinates per tensor,
             biases too (the row says how many were not checked); ``"directional"`` one
@@ -1837,6 +1860,16 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float | None = None) -
     rounding carried through), times 2 (two computations) and SAFETY. A db that cancels to
     4e-9 from terms of size 1 is therefore judged against ~1e-15, not against 4e-9 x rtol.
     ``rtol`` (optional) also passes a row whose relative difference is below it.
+
+    An ``RNNModel`` is compared with ``textbook.rnn_backward``/``lstm_backward`` (rows per
+    parameter and per ``da<t>``, ``dc<t>``, from the course's cell backward), a model offering
+    ``textbook_layers()`` (a list of ``{"kind": "conv" | "relu" | "maxpool" | "avgpool" |
+    "flatten" | "dense" | "softmax" | "sigmoid", "layer": l, ...}`` with ``W``, ``b``,
+    ``stride``, ``pad`` (an int) or ``f``) with ``textbook.conv_backward``/``pool_backward``
+    per layer (rows ``W[l]``, ``b[l]``, ``dA[l-1]``: the input of layer l's first op). The
+    course's recurrent and convolutional backward passes have no 1/m: they are fed the
+    gradient of the summed loss and compared with m x autodiff for every row (the note says
+    so); their tolerance is the same kind of bound, from a backprop of absolute values.
     """
     from autograd_dnn import textbook as tb
 

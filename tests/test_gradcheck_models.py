@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd_dnn as ad
 from autograd_dnn.conv import Conv2D, flatten, max_pool2d
@@ -129,6 +131,25 @@ def test_correct_recurrent_models_pass(cell, dtype, seed):
     assert textbook.passed, str(textbook)
     assert "m * autodiff" in textbook.notes[-1]
     assert [r.name for r in textbook.rows] == names
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    cell=st.sampled_from(["rnn", "lstm"]),
+    dims=st.tuples(*(st.integers(1, 3) for _ in range(2)), st.integers(2, 3)),
+    m=st.integers(1, 3),
+    T_x=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_recurrent_checks_pass_on_drawn_shapes(cell, dims, m, T_x, seed):
+    n_x, n_a, n_y = dims
+    model = ad.RNNModel(n_x, n_a, n_y, cell=cell, seed=seed)
+    X, Y = sequences(n_x, n_y, m, T_x, seed)
+    report = ad.gradcheck(model, X, Y)
+    assert report.passed, str(report)
+    assert len(report.rows) == len(model.keys) + T_x * (2 if cell == "lstm" else 1)
+    textbook = ad.compare_with_textbook(model, X, Y)
+    assert textbook.passed, str(textbook)
 
 
 def test_full_mode_checks_every_coordinate_of_an_lstm():
@@ -479,3 +500,17 @@ def test_a_gradient_of_the_wrong_shape_is_a_failing_row():
     report = ad.gradcheck(model, X, Y)
     assert not report.row("b2").passed and "shape (4,)" in report.row("b2").note
     assert report.first_faulty_layer == 2
+
+
+def test_the_recurrent_example_in_docs_checks_md_prints_what_the_doc_shows(capsys):
+    """docs/checks.md's section on the new models shows two summaries printed by the code above
+    them: run it and compare."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "checks.md").read_text()
+    section = text.split("## Recurrent and convolutional models", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    shown = re.search(r"prints\n\n```\n(.*?)```", section, re.S).group(1).strip().splitlines()
+    exec(compile(code, "docs/checks.md", "exec"), {})
+    assert capsys.readouterr().out.strip().splitlines() == shown

@@ -216,6 +216,15 @@ class Report:
             else f"failing: {', '.join(r.name for r in bad)}"
         )
         groups = _groups([r for r in bad if r.layer == layer])
+        after = [r.name for r in bad if r.layer is None and not r.group]
+        if self.unit == "time step" and after:  # da<T_x>: only the output sends it back
+            shared = ", ".join(r.name for r in bad if r.layer is None)
+            where = (
+                f"the fault is after the last time step, in the output's backward (failing "
+                f"there: {shared}; {', '.join(after)} come from the output alone)"
+            )
+            groups = _groups([r for r in bad if r.layer is None and r.group == "output layer"])
+            layer = None
         if groups:
             where += f"; {groups}"
         elif layer is not None and any(r.group for r in self.rows):
@@ -1487,8 +1496,7 @@ def _gradcheck_model(
         probes, use_grads = uses(Xt, Yd)
         probes = [b for b in probes if b.of in failing]
         more = [_probe_target(b, use_grads, {}, gamma, noise) for b in probes]
-        rows += _run_targets(more, mode, step, k, seed, counter, max_escalate)
-        targets += more
+        rows += _check_uses(probes, more, mode, step, k, seed, counter, max_escalate)
         for i, b in enumerate(probes):
             axes = b.axes or _default_axes(np.ndim(b.value), True, b.of or "")
             metas.append(_Meta(_order(b.where, 1, i), group_of(b.of) or "", axes))
@@ -1513,6 +1521,29 @@ def _gradcheck_model(
         "backward pass, eps (terms + 4) (|g_i| + max |g|)",
         getattr(model64, "check_unit", "layer"),
     )
+
+
+def _check_uses(
+    probes: list[Boundary], targets: list[_Target], mode: str, step: float | None, k: int,
+    seed: int, counter: _Counter, max_escalate: int,
+) -> list[Row]:  # fmt: skip
+    """Rows for the per-use targets of the failing shared parameters. In ``auto`` mode each use
+    gets one directional check (escalated only when under its noise: a failing directional
+    check is already a failure beyond its estimated error); the first failing use of each
+    parameter (the one nearest the output) is then checked in ``auto`` mode again, escalated
+    elementwise, for its worst index and ratio."""
+    if mode != "auto":
+        return _run_targets(targets, mode, step, k, seed, counter, max_escalate)
+    rows = _run_targets(targets, "directional", step, k, seed, counter, max_escalate)
+    first: dict[str, int] = {}
+    for i, (b, r) in enumerate(zip(probes, rows)):
+        if not r.passed and b.of is not None:
+            best = first.get(b.of)
+            if best is None or (b.where or 0) > (probes[best].where or 0):
+                first[b.of] = i
+    for i in first.values():
+        rows[i] = _run_targets([targets[i]], "auto", step, k, seed, counter, max_escalate)[0]
+    return rows
 
 
 def _order(where: int | None, kind: int, i: int) -> tuple:

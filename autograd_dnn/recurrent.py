@@ -534,7 +534,7 @@ class RNNModel:
         dtype = np.dtype(dtype)
         if dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, got {dtype}")
-        copy = RNNModel.from_parameters(self.get_parameters(), l2=self.l2)
+        copy = type(self).from_parameters(self.get_parameters(), l2=self.l2)
         copy._params = {
             k: Tensor(v.data.astype(dtype), requires_grad=True, name=k)
             for k, v in copy._params.items()

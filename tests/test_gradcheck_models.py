@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_dnn as ad
-from autograd_dnn.conv import Conv2D, flatten, max_pool2d
+from autograd_dnn.conv import Conv2D, avg_pool2d, flatten, max_pool2d
 from autograd_dnn.engine import grad, no_grad
 from autograd_dnn.gradcheck import Boundary, is_checkable
-from autograd_dnn.ops import SoftmaxCrossEntropy
-from autograd_dnn.recurrent import LSTMCell, RNNCell
+from autograd_dnn.ops import Linear, SoftmaxCrossEntropy
+from autograd_dnn.recurrent import LSTMCell, RNNCell, stack_steps
 from autograd_dnn.tensor import Tensor
 
 STEP3 = 2  # the 0-based index of time step t = 3
@@ -209,6 +209,37 @@ def test_tanh_derivative_of_the_wrong_step_is_located_in_an_rnn():
     assert report.row("da<3>").passed and report.row("da<4>").passed
 
 
+class LinearDoubledDA(Linear):
+    op_name = "linear_dA_x2"
+
+    @staticmethod
+    def backward(ctx, g):
+        dW, dA, db = Linear.backward(ctx, g)
+        return dW, None if dA is None else dA * 2, db
+
+
+class OutputBugLSTM(ad.RNNModel):
+    """The softmax layer over every step sends 2 Wy^T dZ back to a<t>."""
+
+    def logits(self, states):
+        a = stack_steps(states, 0, self.n_a)
+        n_a, m, T_x = a.shape
+        p = self.parameters()
+        Z = LinearDoubledDA.apply(p["Wy"], a.reshape(n_a, m * T_x), p["by"])
+        return Z.reshape(self.n_y, m, T_x)
+
+
+def test_a_bug_in_the_output_layer_is_not_blamed_on_a_time_step():
+    model = OutputBugLSTM.from_parameters(rnn_model("lstm", 0).get_parameters())
+    assert not model.replayable
+    X, Y = sequences(3, 3, m=2, T_x=3, seed=0)
+    report = ad.gradcheck(model, X, Y)
+    assert not report.row("da<3>").passed and report.row("Wy").passed
+    summary = report.summary()
+    assert "the fault is after the last time step, in the output's backward" in summary, summary
+    assert "da<3> come from the output alone" in summary
+
+
 # ----------------------------------------------------------------------------- RNN: protocol
 def test_per_step_uses_sum_to_the_parameter_gradient():
     model = rnn_model("lstm", 4)
@@ -272,8 +303,8 @@ class Conv2DDoubledDA(Conv2D):
 
 
 class TinyConvNet:
-    """CONV(f=3, 3 filters, pad 1) -> RELU -> MAXPOOL(2, 2) -> CONV(f=2, 4 filters, pad 1)
-    -> RELU -> MAXPOOL(2, 2) -> FLATTEN -> DENSE(3, softmax), on X (m, 6, 6, 2).
+    """CONV(f=3, 3 filters, pad 1) -> RELU -> POOL(2, 2) -> CONV(f=2, 4 filters, pad 1)
+    -> RELU -> POOL(2, 2) -> FLATTEN -> DENSE(3, softmax), on X (m, 6, 6, 2); POOL max or avg.
 
     The checkable protocol: Trainable's check_X, check_Y, samples, parameters, batch_cost;
     gradients (dW1..db3 and dA0, dA1, dA2: the inputs of layers 1, 2, 3), boundaries,
@@ -283,8 +314,9 @@ class TinyConvNet:
     check_unit = "layer"
     shape = (6, 6, 2)
 
-    def __init__(self, seed: int = 0, dtype=np.float64) -> None:
+    def __init__(self, seed: int = 0, dtype=np.float64, pool: str = "max") -> None:
         rng = np.random.default_rng(seed)
+        self.pool = pool
         shapes = {
             "W1": (3, 3, 2, 3),
             "b1": (1, 1, 1, 3),
@@ -326,7 +358,8 @@ class TinyConvNet:
         if l == 3:
             return p["W3"] @ flatten(A) + p["b3"]  # Z[3]
         Z = self.conv_ops[l].apply(A, p[f"W{l}"], p[f"b{l}"], stride=1, pads=(1, 1, 1, 1))
-        return max_pool2d(Z.relu(), f=2, stride=2)
+        pool = max_pool2d if self.pool == "max" else avg_pool2d
+        return pool(Z.relu(), f=2, stride=2)
 
     def _from(self, l: int, A: Tensor, Y: np.ndarray, keep: list | None = None) -> Tensor:
         for k in range(l, 4):
@@ -371,7 +404,7 @@ class TinyConvNet:
             k: Tensor(v.data.astype(dtype), requires_grad=True, name=k)
             for k, v in self._params.items()
         }
-        copy.conv_ops = dict(self.conv_ops)
+        copy.conv_ops, copy.pool = dict(self.conv_ops), self.pool
         return copy
 
     def textbook_layers(self) -> list[dict]:
@@ -388,7 +421,7 @@ class TinyConvNet:
                     "pad": 1,
                 },
                 {"kind": "relu", "layer": l},
-                {"kind": "maxpool", "layer": l, "f": 2, "stride": 2},
+                {"kind": f"{self.pool}pool", "layer": l, "f": 2, "stride": 2},
             ]
         out += [
             {"kind": "flatten", "layer": 3},
@@ -408,8 +441,9 @@ def images(m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 # ----------------------------------------------------------------------------- conv: checks
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_correct_conv_model_passes(dtype, seed):
-    model = TinyConvNet(seed, dtype)
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_correct_conv_model_passes(dtype, seed, pool):
+    model = TinyConvNet(seed, dtype, pool)
     X, Y = images(2 + seed, seed)
     report = ad.gradcheck(model, X, Y)
     assert report.passed, str(report)

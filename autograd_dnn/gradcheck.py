@@ -103,7 +103,9 @@ class Row:
     analytic / numeric when that ratio is the same on every checked coordinate (2.000: a
     doubled gradient; m: a missing 1/m), else None. ``kinks``: coordinates whose probe
     crossed a kink (checked one-sided); ``at_kink``: coordinates touching a pre-activation
-    exactly at 0.
+    exactly at 0. ``group``: what the tensor belongs to (``"gate: f"``), from a checkable
+    model's ``parameter_group``; ``axes``: the names of the worst index's axes (``"i, h, w,
+    c"``), shown beside it.
     """
 
     name: str
@@ -154,8 +156,8 @@ class Report:
 
     @property
     def first_faulty_layer(self) -> int | None:
-        """The layer nearest the output whose rows fail: errors only flow toward the input,
-        so that is where the faulty backward sits."""
+        """The layer (or time step, ``unit``) nearest the output whose rows fail: errors only
+        flow toward the input, so that is where the faulty backward sits."""
         layers = [r.layer for r in self.failures if r.layer is not None]
         return max(layers) if layers else None
 
@@ -1475,13 +1477,12 @@ def _gradcheck_model(
     for i, (name, p) in enumerate(params.items()):
         where = where_of(name)
         key = f"d{name}"
+        note = note_of.get(key, "")
         targets.append(
-            _analytic_target(
-                name, where, p.data, grads.get(key), cost, note_of.get(key, ""), gamma, noise
-            )  # fmt: skip
+            _analytic_target(name, where, p.data, grads.get(key), cost, note, gamma, noise)
         )
-        metas.append(_Meta(_order(where, 0, i), group_of(name) or "",
-                           _default_axes(p.ndim, True, name)))  # fmt: skip
+        axes = _default_axes(p.ndim, True, name)
+        metas.append(_Meta(_order(where, 0, i), group_of(name) or "", axes))
     if boundaries:
         for i, b in enumerate(model64.boundaries(Xt, Yd)):
             targets.append(_probe_target(b, grads, note_of, gamma, noise))
@@ -1501,9 +1502,10 @@ def _gradcheck_model(
             axes = b.axes or _default_axes(np.ndim(b.value), True, b.of or "")
             metas.append(_Meta(_order(b.where, 1, i), group_of(b.of) or "", axes))
         unit = getattr(model64, "check_unit", "layer")
+        such = f" (rows such as {probes[0].name})" if probes else ""
         notes.append(
-            f"{', '.join(failing)} failed: checked again as used at each {unit} (rows "
-            f"{probes[0].name if probes else '?'} ...) to locate the fault"
+            f"{', '.join(failing)} failed: checked again as used at each {unit}{such}, to "
+            "locate the fault"
         )
     for r, meta in zip(rows, metas):
         r.group, r.axes = meta.group, meta.axes

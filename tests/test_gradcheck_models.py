@@ -12,6 +12,8 @@ at one time step (the op reads its step from ``ctx.kwargs["t"]``, 0-based) or in
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -184,7 +186,7 @@ def test_dc_prev_without_ft_at_step_3_is_located_to_step_3():
     model = rnn_model("lstm", 1)
     model.cell_op = LSTMNoFtInDcPrevAtStep3
     X, Y = sequences(3, 3, m=2, T_x=4, seed=1)
-    report = ad.gradcheck(model, X, Y)
+    report = ad.gradcheck(model, X, Y, mode="directional")  # a failure is not escalated
     assert report.first_faulty_layer == 3
     assert not report.row("dc<2>").passed and report.row("da<2>").passed
     assert report.row("dc<3>").passed and report.row("da<3>").passed
@@ -233,7 +235,7 @@ def test_a_bug_in_the_output_layer_is_not_blamed_on_a_time_step():
     model = OutputBugLSTM.from_parameters(rnn_model("lstm", 0).get_parameters())
     assert not model.replayable
     X, Y = sequences(3, 3, m=2, T_x=3, seed=0)
-    report = ad.gradcheck(model, X, Y)
+    report = ad.gradcheck(model, X, Y, mode="directional")
     assert not report.row("da<3>").passed and report.row("Wy").passed
     summary = report.summary()
     assert "the fault is after the last time step, in the output's backward" in summary, summary
@@ -475,6 +477,9 @@ def test_conv_dW_doubled_in_layer_2_is_located_with_its_index():
     assert row.ratio == pytest.approx(2.0, abs=1e-3) and len(row.worst_index) == 4
     assert "(h, w, c_prev, c) = (" in str(report)
     assert "the first faulty layer is layer 2 (failing there: W2)" in report.summary()
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["unit"] == "layer" and data["first_faulty_layer"] == 2
+    assert next(r for r in data["rows"] if r["name"] == "W2")["axes"] == "h, w, c_prev, c"
     textbook = ad.compare_with_textbook(model, X, Y)
     assert [r.name for r in textbook.failures] == ["W2"]
     assert textbook.row("W2").ratio == pytest.approx(2.0)
@@ -484,7 +489,7 @@ def test_conv_dA_prev_doubled_in_layer_2_is_located_with_its_index():
     model = TinyConvNet(1)
     model.conv_ops[2] = Conv2DDoubledDA
     X, Y = images(2, 1)
-    report = ad.gradcheck(model, X, Y)
+    report = ad.gradcheck(model, X, Y, max_escalate=30)
     assert report.first_faulty_layer == 2
     assert "failing there: dA1" in report.summary()
     row = report.row("dA1")

@@ -77,8 +77,7 @@ class LSTMNoFtInDcPrevAtStep3(LSTMCell):
     def backward(ctx, g):
         out = list(LSTMCell.backward(ctx, g))
         if _at_step3(ctx) and out[1] is not None:
-            _, s_prev, *_ = ctx.saved_arrays
-            n_a = ctx.saved_arrays[2].shape[0]
+            n_a = ctx.saved_arrays[2].shape[0]  # (x, s_prev, Wf, Wi, Wc, Wo, concat, gates)
             ft = ctx.saved_arrays[7][0]
             ds = out[1].copy()
             ds[n_a:] = ds[n_a:] / ft  # dc * ft -> dc

@@ -41,6 +41,25 @@ The verdict is "agree within the estimated error": a coordinate passes when
   rounding error carried to the gradient. A sum that cancels therefore gets the tolerance
   its terms call for, not the one its small result suggests.
 
+Models other than DeepNetwork (recurrent, convolutional, your own) are checked when they are
+*checkable*: besides the ``Trainable`` protocol of :mod:`autograd_dnn.train` (``check_X``,
+``check_Y``, ``samples``, ``parameters``, ``batch_cost``) they offer
+
+- ``gradients(X, Y)``: the exact partials by name, ``d<parameter>`` for every parameter and
+  ``<boundary.key>`` for every boundary;
+- ``boundaries(X, Y)``: a list of :class:`Boundary` (a value J depends on, such as ``A[l]`` or
+  ``a<t>``, with ``cost(v)`` giving J with that value replaced, and the layer or time step
+  ``where`` whose backward computes its partial);
+
+and, optionally, ``check_unit`` (``"layer"`` or ``"time step"``), ``parameter_where(name)``
+(the layer of a parameter), ``parameter_group(name)`` (``"gate: f"``), ``parameter_uses(X,
+Y)`` (a shared parameter as used at each time step, with those partials: a failing shared
+parameter is checked again per use, which locates the step), ``astype(dtype)`` (a float64
+copy of a float32 model) and, for :func:`compare_with_textbook`, ``textbook_layers()``.
+``RNNModel`` implements it. Such a model is checked by central differences (no complex
+evaluation of its ops exists; the report's first line says so), every parameter and every
+boundary a row; the analytic value's rounding bound is norm-wise there (see the tolerance).
+
 Kinks (relu, leaky relu, abs, clip, max): in central mode, a coordinate whose step makes an
 entry change side of a kink is re-checked with one-sided differences on each side; the
 analytic value passes when it matches a side, or lies between the two (a valid subgradient).
@@ -54,7 +73,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -85,7 +104,9 @@ class Row:
     analytic / numeric when that ratio is the same on every checked coordinate (2.000: a
     doubled gradient; m: a missing 1/m), else None. ``kinks``: coordinates whose probe
     crossed a kink (checked one-sided); ``at_kink``: coordinates touching a pre-activation
-    exactly at 0.
+    exactly at 0. ``group``: what the tensor belongs to (``"gate: f"``), from a checkable
+    model's ``parameter_group``; ``axes``: the names of the worst index's axes (``"i, h, w,
+    c"``), shown beside it.
     """
 
     name: str
@@ -105,6 +126,8 @@ class Row:
     note: str = ""
     est_err: float = 0.0
     at_kink: int = 0
+    group: str = ""  # what the tensor belongs to, e.g. "gate: f" (a model's parameter_group)
+    axes: str = ""  # the names of the worst index's axes, e.g. "i, h, w, c"
 
 
 @dataclass
@@ -122,6 +145,7 @@ class Report:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     tolerance: str = ""
+    unit: str = "layer"  # what Row.layer counts: "layer" or "time step"
 
     @property
     def passed(self) -> bool:
@@ -133,8 +157,8 @@ class Report:
 
     @property
     def first_faulty_layer(self) -> int | None:
-        """The layer nearest the output whose rows fail: errors only flow toward the input,
-        so that is where the faulty backward sits."""
+        """The layer (or time step, ``unit``) nearest the output whose rows fail: errors only
+        flow toward the input, so that is where the faulty backward sits."""
         layers = [r.layer for r in self.failures if r.layer is not None]
         return max(layers) if layers else None
 
@@ -148,6 +172,7 @@ class Report:
         return {
             "title": self.title,
             "passed": self.passed,
+            "unit": self.unit,
             "first_faulty_layer": self.first_faulty_layer,
             "step": self.step,
             "tolerance": self.tolerance,
@@ -187,11 +212,26 @@ class Report:
         names = ", ".join(r.name for r in bad if r.layer == layer) if layer else bad[0].name
         worst = max(bad, key=lambda r: r.rel_diff if np.isfinite(r.rel_diff) else np.inf)
         hint = _ratio_hint(worst.ratio)
+        at = f"t = {layer}" if self.unit == "time step" else f"{self.unit} {layer}"
         where = (
-            f"the first faulty layer is layer {layer} (failing there: {names})"
+            f"the first faulty {self.unit} is {at} (failing there: {names})"
             if layer is not None
             else f"failing: {', '.join(r.name for r in bad)}"
         )
+        groups = _groups([r for r in bad if r.layer == layer])
+        after = [r.name for r in bad if r.layer is None and not r.group]
+        if self.unit == "time step" and after:  # da<T_x>: only the output sends it back
+            shared = ", ".join(r.name for r in bad if r.layer is None)
+            where = (
+                f"the fault is after the last time step, in the output's backward (failing "
+                f"there: {shared}; {', '.join(after)} come from the output alone)"
+            )
+            groups = _groups([r for r in bad if r.layer is None and r.group == "output layer"])
+            layer = None
+        if groups:
+            where += f"; {groups}"
+        elif layer is not None and any(r.group for r in self.rows):
+            where += "; no parameter fails there: the gradient it passes back is wrong"
         return (
             f"FAILED: {where}; worst: "
             f"{worst.name}, relative difference {worst.rel_diff:.3g}{hint}. {worst.note}".rstrip()
@@ -200,6 +240,7 @@ class Report:
     def _table(self) -> tuple[list[str], list[list[str]]]:
         """The header and one row of cells per checked tensor: what str() and the HTML show."""
         head = _REPORT_COLUMNS.split(", ")
+        head[1] = "t" if self.unit == "time step" else self.unit  # the layer or time step
         rows = []
         for r in self.rows:
             kinks = str(r.kinks) + (f" ({r.at_kink} at 0)" if r.at_kink else "")
@@ -213,7 +254,7 @@ class Report:
                     f"{r.rel_diff:.2e}",
                     f"{r.max_abs_err:.2e}",
                     f"{r.est_err:.1e}",
-                    "" if r.worst_index is None else str(tuple(int(i) for i in r.worst_index)),
+                    _index_text(r),
                     f"{r.analytic:+.6e}",
                     f"{r.numeric:+.6e}",
                     "" if r.ratio is None else f"{r.ratio:.3f}",
@@ -258,6 +299,27 @@ _REPORT_COLUMNS = (
 )
 
 
+def _index_text(r: Row) -> str:
+    if r.worst_index is None:
+        return ""
+    idx = str(tuple(int(i) for i in r.worst_index))
+    return f"({r.axes}) = {idx}" if r.axes else idx
+
+
+def _groups(rows: list[Row]) -> str:
+    """The rows' groups as one phrase: "gate: f", "gate: f, i", "output layer"."""
+    by_kind: dict[str, list[str]] = {}
+    for r in rows:
+        if not r.group:
+            continue
+        kind, _, label = r.group.partition(": ")
+        labels = by_kind.setdefault(kind if label else "", [])
+        if (label or kind) not in labels:
+            labels.append(label or kind)
+    parts = [f"{k}: {', '.join(v)}" if k else ", ".join(v) for k, v in by_kind.items()]
+    return "; ".join(parts)
+
+
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     """NaN and inf become None, so that to_dict() is strict JSON."""
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
@@ -278,6 +340,80 @@ def _ratio_hint(ratio: float | None) -> str:
     elif 0 < ratio < 0.5 and abs(1 / ratio - round(1 / ratio)) < 1e-3:
         text += f" (a factor 1/{round(1 / ratio)}: an extra 1/m?)"
     return text
+
+
+# ----------------------------------------------------------------------------- checkable models
+class Boundary(NamedTuple):
+    """A value J depends on, offered by a checkable model so a failure can be located.
+
+    ``name``: the report's row (``dA1``, ``da<3>``, ``Wf<3>``); ``key``: the key of its exact
+    partial in the model's gradients (``dA1``, ``da3``, ``dWf3``); ``where``: the layer or
+    time step whose backward computes that partial (None: none in particular); ``value``: its
+    value in the unperturbed forward pass; ``cost(v)``: J (a scalar Tensor or a number) with
+    the value replaced by the array ``v``, the rest of the model rerun from there; ``of``: for
+    one use of a shared parameter (an RNN's ``Wf`` at step t), the parameter's name;
+    ``axes``: the names of the value's axes for the report (``"i, h, w, c"``).
+    """
+
+    name: str
+    key: str
+    where: int | None
+    value: np.ndarray
+    cost: Callable[[np.ndarray], Any]
+    of: str | None = None
+    axes: str = ""
+
+
+CHECKABLE = ("check_X", "check_Y", "samples", "parameters", "batch_cost", "gradients", "boundaries")
+
+
+class FrozenNetwork:
+    """A DeepNetwork with dropout or batch norm as the checkable protocol sees it: the cost
+    ``fit`` descends (training mode: batch norm with the batch's own mu and sigma2), with its
+    dropout masks drawn once (``net.dropout_masks(m, seed)``) and frozen, so every evaluation
+    of J, perturbed or not, drops the same units. The course says gradient checking "doesn't
+    work with dropout"; with the masks frozen it does. Rows: every parameter (``W{l}``,
+    ``b{l}`` or ``gamma{l}``, ``beta{l}``) and every boundary ``dA{l-1}``, by layer.
+    """
+
+    check_unit = "layer"
+    check_kind = "DeepNetwork in training mode, dropout masks frozen"
+
+    def __init__(self, net: Any, m: int, seed: int = 0) -> None:
+        self.net, self.masks = net, net.dropout_masks(m, seed=seed)
+        for name in ("check_X", "check_Y", "samples", "parameters"):
+            setattr(self, name, getattr(net, name))
+
+    def batch_cost(self, X: Tensor, Y: np.ndarray, l2_m: int | None = None) -> Tensor:
+        return self.net.cost_from(1, X, Y, l2_m, training=True, masks=self.masks)
+
+    def gradients(self, X: Any, Y: Any) -> dict[str, np.ndarray]:
+        return self.net.gradients(X, Y, dA0=True, training=True, masks=self.masks)
+
+    def boundaries(self, X: Tensor, Y: np.ndarray) -> list[Boundary]:
+        """A[0] = X .. A[L-1], each what layer l reads (after dropout), and J from there."""
+        cache: list = []
+        with no_grad():
+            self.net.cost_from(1, X, Y, cache=cache, training=True, masks=self.masks)
+        values = [X.data] + [A.data for _, A in cache[:-1]]
+        m = X.shape[1]
+
+        def cost(l: int) -> Callable[[np.ndarray], Tensor]:
+            return lambda v: self.net.cost_from(l, v, Y, m, training=True, masks=self.masks)
+
+        return [Boundary(f"dA{l - 1}", f"dA{l - 1}", l, values[l - 1], cost(l))
+                for l in range(self.net.L, 0, -1)]  # fmt: skip
+
+    def parameter_where(self, name: str) -> int | None:
+        digits = "".join(c for c in name if c.isdigit())
+        return int(digits) if digits else None
+
+
+def is_checkable(model: Any) -> bool:
+    """Whether ``model`` offers the checkable protocol (module :mod:`autograd_dnn.gradcheck`):
+    the ``Trainable`` methods ``check_X``, ``check_Y``, ``samples``, ``parameters``,
+    ``batch_cost`` and ``gradients(X, Y)``, ``boundaries(X, Y)``."""
+    return all(callable(getattr(model, k, None)) for k in CHECKABLE)
 
 
 # ----------------------------------------------------------------------------- targets
@@ -1218,8 +1354,12 @@ def gradcheck(
     """Check a network's reverse-mode gradients against a numeric derivative.
 
     Args:
-        net: a DeepNetwork (float32 ones are checked on a float64 copy).
-        X: (n[0], m) inputs.  Y: (n[L], m) labels.
+        net: a DeepNetwork (float32 ones are checked on a float64 copy), or a checkable
+            model (module docstring: an ``RNNModel``, a convolutional model), checked by
+            central differences with rows per parameter and per boundary (``dA[l]``, or
+            ``da<t>``/``dc<t>`` per time step) and, when a shared parameter fails, per use
+            (``Wf<3>``): the summary names the first faulty layer or time step and the gate.
+        X: (n[0], m) inputs.  Y: (n[L], m) labels (a model's own shapes for a model).
         mode: ``"full"`` every coordinate (one complex or ~12 real forward passes each:
             slow for big nets, and it warns); ``"sampled"`` k seeded coordinates per tensor,
             biases too (the row says how many were not checked); ``"directional"`` one
@@ -1246,6 +1386,15 @@ def gradcheck(
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    if hasattr(net, "cost_from") and not all(layer.plain for layer in net.layers):
+        net = FrozenNetwork(net.copy(np.float64), np.shape(X)[-1], seed)  # dropout, batch norm
+    if not hasattr(net, "cost_from"):  # not a plain DeepNetwork: the checkable protocol
+        _require_checkable(net, "gradcheck")
+        if step is not None and method == "complex":
+            raise ValueError("step= is a central-difference step; method='complex' takes none")
+        return _gradcheck_model(net, X, Y, mode, step, k, seed, boundaries, max_escalate, method)
     start = time.perf_counter()
     net64, notes = _float64_copy(net)
     plan, use_complex, why_not = _choose_method(method, net64)
@@ -1269,6 +1418,205 @@ def gradcheck(
         notes,
         tolerance,
     )
+
+
+# ----------------------------------------------------------------------------- checkable models
+def _model64(model: Any) -> tuple[Any, list[str]]:
+    """The model itself when its parameters are float64, else its ``astype(np.float64)``."""
+    dtypes = {np.dtype(p.dtype) for p in model.parameters().values()}
+    if dtypes <= {np.dtype(np.float64)}:
+        return model, []
+    if not callable(getattr(model, "astype", None)):
+        raise ValueError(
+            f"{type(model).__name__} has {', '.join(map(str, sorted(dtypes, key=str)))} "
+            "parameters; the checker works in float64: give the model an astype(dtype) method "
+            "returning a float64 copy (same ops), or pass a float64 model"
+        )
+    what = ", ".join(str(d) for d in sorted(dtypes, key=str) if d != np.float64)
+    return model.astype(np.float64), [f"the model is {what}; checked on a float64 copy"]
+
+
+def _scalar(J: Any) -> float:
+    value = np.asarray(J.data if isinstance(J, Tensor) else J, dtype=np.float64)
+    if value.size != 1:
+        raise ValueError(f"a cost must be a scalar, got shape {value.shape}")
+    return float(value.reshape(()))
+
+
+def _model_gradients(fn: Callable[[], dict]) -> tuple[dict, dict[str, str]]:
+    """The model's gradients, or ({}, the note naming the tensor whose backward failed)."""
+    try:
+        return dict(fn()), {}
+    except RuntimeError as e:  # a backward that returns a wrong shape: name the tensor
+        bad = getattr(e, "tensor_name", None)
+        if not bad:
+            raise
+        return {}, {f"d{bad}": str(e)}
+
+
+def _default_axes(ndim: int, parameter: bool, name: str = "") -> str:
+    """The course's axis names of a 4-D tensor: W (h, w, c_prev, c), b (1, 1, 1, c), a
+    volume (i, h, w, c) with i the sample."""
+    if ndim != 4:
+        return ""
+    if not parameter:
+        return "i, h, w, c"
+    return "-, -, -, c" if name.lstrip("d").startswith("b") else "h, w, c_prev, c"
+
+
+@dataclass
+class _Meta:
+    order: tuple
+    group: str
+    axes: str
+
+
+def _probe_target(
+    b: Any, grads: dict, note_of: dict[str, str], gamma: float, noise: float
+) -> _Target:
+    vals = np.array(b.value, dtype=np.float64)
+
+    def ev(b: Any = b, vals: np.ndarray = vals) -> tuple[float, list]:
+        return _with_kinks(lambda: _scalar(b.cost(vals)))
+
+    return _analytic_target(b.name, b.where, vals, grads.get(b.key), ev, note_of.get(b.key, ""),
+                            gamma, noise)  # fmt: skip
+
+
+def _analytic_target(
+    name: str, where: int | None, vals: np.ndarray, g: Any, ev: Callable, note: str,
+    gamma: float, noise: float,
+) -> _Target:  # fmt: skip
+    """A target; a missing gradient or one of the wrong shape makes a failing row."""
+    if g is not None:
+        g = np.asarray(g, dtype=np.float64)
+        if g.shape != vals.shape:
+            note = f"the gradient has shape {g.shape}, the tensor {vals.shape}"
+            g = None
+    elif not note:
+        note = f"the model's gradients give no d{name.lstrip('d')}"
+    bound = None if g is None else gamma * (np.abs(g) + np.max(np.abs(g), initial=0.0))
+    return _Target(name, where, vals, g, ev, None, note, None, bound, noise)
+
+
+def _gradcheck_model(
+    model: Any, X: Any, Y: Any, mode: str, step: float | None, k: int, seed: int,
+    boundaries: bool, max_escalate: int, method: str,
+) -> Report:  # fmt: skip
+    """gradcheck of a checkable model (module docstring): central differences per tensor."""
+    start = time.perf_counter()
+    kind = getattr(model, "check_kind", type(model).__name__)
+    why = f"{type(model).__name__} offers no complex evaluation of its ops"
+    if method == "complex":
+        raise ValueError(
+            f"method='complex' needs a complex evaluation of every op; {why}. Use "
+            "method='central' (or 'auto', which chooses it)."
+        )
+    model64, notes = _model64(model)
+    Xt = model64.check_X(X)
+    m = model64.samples(Xt)
+    Yd = np.asarray(model64.check_Y(Y, m), dtype=np.float64)
+    grads, note_of = _model_gradients(lambda: model64.gradients(Xt, Yd))
+    params = model64.parameters()
+    j0 = _with_kinks(lambda: _scalar(model64.batch_cost(Xt, Yd)))[0]
+    n_terms = sum(p.size for p in params.values()) + Yd.size
+    gamma = EPS * (n_terms + 4)
+    noise = 4 * gamma * abs(j0)  # the rounding of J: a sum of about n_terms terms
+    where_of = getattr(model64, "parameter_where", lambda name: None)
+    group_of = getattr(model64, "parameter_group", lambda name: "")
+
+    def cost() -> tuple[float, list]:
+        return _with_kinks(lambda: _scalar(model64.batch_cost(Xt, Yd)))
+
+    targets, metas = [], []
+    for i, (name, p) in enumerate(params.items()):
+        where = where_of(name)
+        key = f"d{name}"
+        note = note_of.get(key, "")
+        targets.append(
+            _analytic_target(name, where, p.data, grads.get(key), cost, note, gamma, noise)
+        )
+        axes = _default_axes(p.ndim, True, name)
+        metas.append(_Meta(_order(where, 0, i), group_of(name) or "", axes))
+    if boundaries:
+        for i, b in enumerate(model64.boundaries(Xt, Yd)):
+            targets.append(_probe_target(b, grads, note_of, gamma, noise))
+            axes = b.axes or _default_axes(np.ndim(b.value), False)
+            metas.append(_Meta(_order(b.where, 2, i), "", axes))
+    counter = _Counter()
+    counter.passes = 2
+    rows = _run_targets(targets, mode, step, k, seed, counter, max_escalate)
+    failing = [r.name for r in rows if not r.passed and r.name in params and r.layer is None]
+    uses = getattr(model64, "parameter_uses", None)
+    if failing and callable(uses):
+        probes, use_grads = uses(Xt, Yd)
+        probes = [b for b in probes if b.of in failing]
+        more = [_probe_target(b, use_grads, {}, gamma, noise) for b in probes]
+        rows += _check_uses(probes, more, mode, step, k, seed, counter, max_escalate)
+        for i, b in enumerate(probes):
+            axes = b.axes or _default_axes(np.ndim(b.value), True, b.of or "")
+            metas.append(_Meta(_order(b.where, 1, i), group_of(b.of) or "", axes))
+        unit = getattr(model64, "check_unit", "layer")
+        such = f" (rows such as {probes[0].name})" if probes else ""
+        notes.append(
+            f"{', '.join(failing)} failed: checked again as used at each {unit}{such}, to "
+            "locate the fault"
+        )
+    for r, meta in zip(rows, metas):
+        r.group, r.axes = meta.group, meta.axes
+    order = sorted(range(len(rows)), key=lambda i: metas[i].order)
+    how, _ = _describe(False, step, why if method == "auto" else "")
+    return Report(
+        f"gradcheck mode={mode} ({kind})",
+        [rows[i] for i in order],
+        how,
+        counter.passes,
+        time.perf_counter() - start,
+        notes,
+        "agree within the estimated error: Richardson's error estimate, the rounding noise of J "
+        f"(a sum of about {n_terms} terms) over h, and a norm-wise rounding bound of the "
+        "backward pass, eps (terms + 4) (|g_i| + max |g|)",
+        getattr(model64, "check_unit", "layer"),
+    )
+
+
+def _check_uses(
+    probes: list[Boundary], targets: list[_Target], mode: str, step: float | None, k: int,
+    seed: int, counter: _Counter, max_escalate: int,
+) -> list[Row]:  # fmt: skip
+    """Rows for the per-use targets of the failing shared parameters. In ``auto`` mode each use
+    gets one directional check (escalated only when under its noise: a failing directional
+    check is already a failure beyond its estimated error); the first failing use of each
+    parameter (the one nearest the output) is then checked in ``auto`` mode again, escalated
+    elementwise, for its worst index and ratio."""
+    if mode != "auto":
+        return _run_targets(targets, mode, step, k, seed, counter, max_escalate)
+    rows = _run_targets(targets, "directional", step, k, seed, counter, max_escalate)
+    first: dict[str, int] = {}
+    for i, (b, r) in enumerate(zip(probes, rows)):
+        if not r.passed and b.of is not None:
+            best = first.get(b.of)
+            if best is None or (b.where or 0) > (probes[best].where or 0):
+                first[b.of] = i
+    for i in first.values():
+        rows[i] = _run_targets([targets[i]], "auto", step, k, seed, counter, max_escalate)[0]
+    return rows
+
+
+def _order(where: int | None, kind: int, i: int) -> tuple:
+    """Rows in backward order: shared tensors (where None) first, then layer (or step) L, ...
+    down to 1; within one, parameters, then their uses, then boundaries."""
+    return (0, 0, kind, i) if where is None else (1, -where, kind, i)
+
+
+def _require_checkable(model: Any, what: str) -> None:
+    missing = [k for k in CHECKABLE if not callable(getattr(model, k, None))]
+    if missing:
+        raise TypeError(
+            f"{what} checks a DeepNetwork or a checkable model; {type(model).__name__} lacks "
+            f"{', '.join(missing)} (the protocol: the Trainable methods, gradients(X, Y) and "
+            "boundaries(X, Y); see docs/checks.md)"
+        )
 
 
 def _warn_full(net: Any, X: Any, Y: Any, boundaries: bool, use_complex: bool) -> None:
@@ -1603,9 +1951,28 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float | None = None) -
     rounding carried through), times 2 (two computations) and SAFETY. A db that cancels to
     4e-9 from terms of size 1 is therefore judged against ~1e-15, not against 4e-9 x rtol.
     ``rtol`` (optional) also passes a row whose relative difference is below it.
+
+    An ``RNNModel`` is compared with ``textbook.rnn_backward``/``lstm_backward`` (rows per
+    parameter and per ``da<t>``, ``dc<t>``, from the course's cell backward), a model offering
+    ``textbook_layers()`` (a list of ``{"kind": "conv" | "relu" | "maxpool" | "avgpool" |
+    "flatten" | "dense" | "softmax" | "sigmoid", "layer": l, ...}`` with ``W``, ``b``,
+    ``stride``, ``pad`` (an int) or ``f``) with ``textbook.conv_backward``/``pool_backward``
+    per layer (rows ``W[l]``, ``b[l]``, ``dA[l-1]``: the input of layer l's first op). The
+    course's recurrent and convolutional backward passes have no 1/m: they are fed the
+    gradient of the summed loss and compared with m x autodiff for every row (the note says
+    so); their tolerance is the same kind of bound, from a backprop of absolute values.
     """
     from autograd_dnn import textbook as tb
 
+    if hasattr(net, "cell_keys") and hasattr(net, "cell"):  # an RNNModel
+        return _compare_recurrent(net, X, Y, rtol)
+    if hasattr(net, "textbook_layers"):
+        return _compare_layers(net, X, Y, rtol)
+    if not hasattr(net, "output_activation") or not hasattr(net, "get_parameters"):
+        raise TypeError(
+            f"compare_with_textbook checks a DeepNetwork, an RNNModel, or a model offering "
+            f"textbook_layers() (docs/checks.md); got {type(net).__name__}"
+        )
     start = time.perf_counter()
     if net.output_activation != "sigmoid":
         raise ValueError(
@@ -1649,8 +2016,9 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float | None = None) -
 
 
 def _compare_row(
-    name: str, layer: int, a: np.ndarray, c: np.ndarray, bound: np.ndarray, rtol: float | None
-) -> Row:
+    name: str, layer: int | None, a: np.ndarray, c: np.ndarray, bound: np.ndarray,
+    rtol: float | None,
+) -> Row:  # fmt: skip
     shape = tuple(a.shape)
     if a.shape != c.shape:
         return Row(
@@ -1678,3 +2046,232 @@ def _compare_row(
         float(c[worst]) if c.size else 0.0, ratio, 0, passed, "ok" if passed else "BUG",
         est_err=float(allowed[worst]) if a.size else 0.0,
     )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- textbook: models
+def _textbook_report(
+    rows: list[Row], start: float, notes: list[str], rtol: float | None, unit: str, what: str
+) -> Report:
+    extra = f", or a relative difference below rtol {rtol:g}" if rtol is not None else ""
+    return Report(
+        "compare_with_textbook",
+        rows,
+        f"method closed form (the course's {what}) against autodiff",
+        1,
+        time.perf_counter() - start,
+        notes,
+        "agree within the rounding error each sum can carry: 2 x SAFETY x eps (summation "
+        f"length + 8 depth) x the sum of |terms| (an absolute-value backprop){extra}",
+        unit,
+    )
+
+
+def _softmax_columns(Z: np.ndarray) -> np.ndarray:
+    e = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _compare_recurrent(model: Any, X: Any, Y: Any, rtol: float | None) -> Report:
+    """RNNModel against textbook.rnn_backward / lstm_backward, fed the gradient of the summed
+    loss: rows per parameter and per da<t> (dc<t>), all compared with m x autodiff."""
+    from autograd_dnn import textbook as tb
+
+    start = time.perf_counter()
+    model64, notes = _model64(model)
+    Xt = model64.check_X(X)
+    m, T = Xt.shape[1], Xt.shape[2]
+    Yd = np.asarray(model64.check_Y(Y, m, T), dtype=np.float64)
+    x = Xt.data
+    p = model64.get_parameters()
+    n_a, lstm, out = model64.n_a, model64.cell == "lstm", model64.output_key
+    a0 = np.zeros((n_a, m))
+    if lstm:
+        a, y_hat, _, caches = tb.lstm_forward(x, a0, p)
+    else:
+        a, y_hat, caches = tb.rnn_forward(x, a0, p)
+    dy = y_hat * Yd.sum(axis=0, keepdims=True) - Yd  # d(summed loss)/dZ<t>; 0 without target
+    da = np.einsum("yn,ymt->nmt", p[out], dy)  # the course's da: what each y_hat<t> sends a<t>
+    course = dict(tb.lstm_backward(da, caches) if lstm else tb.rnn_backward(da, caches))
+    course[f"d{out}"] = np.einsum("ymt,nmt->yn", dy, a)
+    course["dby"] = dy.sum(axis=(1, 2))[:, None]
+    if model64.l2:  # (lambda / 2m) ||W||^2 of the averaged cost, times m
+        for k in p:
+            if k.startswith("W"):
+                course[f"d{k}"] = course[f"d{k}"] + model64.l2 * p[k]
+    # the gradient arriving at each step, from the course's own cell backward
+    carry_a, carry_c = np.zeros((n_a, m)), np.zeros((n_a, m))
+    cells = caches[0]
+    for t in range(T - 1, -1, -1):
+        course[f"da{t + 1}"] = da[:, :, t] + carry_a
+        if lstm:
+            course[f"dc{t + 1}"] = carry_c
+            g = tb.lstm_cell_backward(course[f"da{t + 1}"], carry_c, cells[t])
+            carry_a, carry_c = g["da_prev"], g["dc_prev"]
+        else:
+            carry_a = tb.rnn_cell_backward(course[f"da{t + 1}"], cells[t])["da_prev"]
+    bounds = _recurrent_magnitudes(model64, p, cells, x, a, y_hat, Yd)
+    gamma = EPS * (m * T + T * (n_a + model64.n_x + model64.n_y + 8))
+    auto = model64.gradients(Xt, Yd)
+    notes.append(
+        "the course's rnn_backward/lstm_backward have no 1/m: fed da of the summed loss "
+        "(Wy^T (y_hat - y), no 1/m), their values are compared with m * autodiff for every row"
+    )
+    rows = []
+    for k in model64.keys:
+        key = f"d{k}"
+        row = _compare_row(k, None, auto[key] * m, course[key], gamma * bounds[key], rtol)
+        row.group = model64.parameter_group(k)
+        rows.append(row)
+    for t in range(T, 0, -1):
+        for part in ("a", "c") if lstm else ("a",):
+            key = f"d{part}{t}"
+            where = t + 1 if t < T else None
+            rows.append(
+                _compare_row(
+                    f"d{part}<{t}>", where, auto[key] * m, course[key], gamma * bounds[key], rtol
+                )  # fmt: skip
+            )
+    return _textbook_report(rows, start, notes, rtol, "time step", f"{model64.cell}_backward")
+
+
+def _recurrent_magnitudes(
+    model: Any, p: dict, cells: list, x: np.ndarray, a: np.ndarray, y_hat: np.ndarray,
+    Y: np.ndarray,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """The sum of |terms| of every textbook derivative (summed loss): backprop through time
+    with absolute values, each derivative factor replaced by the magnitude of its terms
+    (1 - a^2 -> 1 + a^2, s (1 - s) -> s (1 + s))."""
+    n_a, m, T = a.shape
+    lstm = model.cell == "lstm"
+    out = model.output_key
+    Mdy = y_hat * np.abs(Y).sum(axis=0, keepdims=True) + np.abs(Y)
+    Mda = np.einsum("yn,ymt->nmt", np.abs(p[out]), Mdy)
+    M = {f"d{out}": np.einsum("ymt,nmt->yn", Mdy, np.abs(a)), "dby": Mdy.sum(axis=(1, 2))[:, None]}
+    for k in model.cell_keys:
+        M[f"d{k}"] = np.zeros_like(p[k])
+    carry_a, carry_c = np.zeros((n_a, m)), np.zeros((n_a, m))
+    for t in range(T - 1, -1, -1):
+        da_next = Mda[:, :, t] + carry_a
+        M[f"da{t + 1}"] = da_next
+        if not lstm:
+            a_next, a_prev, xt, _ = cells[t]
+            d = (1 + a_next**2) * da_next
+            M["dWax"] += d @ np.abs(xt).T
+            M["dWaa"] += d @ np.abs(a_prev).T
+            M["dba"] += d.sum(axis=1, keepdims=True)
+            carry_a = np.abs(p["Waa"]).T @ d
+            continue
+        M[f"dc{t + 1}"] = carry_c
+        _, c_next, a_prev, c_prev, ft, it, cct, ot, xt, _ = cells[t]
+        th = np.tanh(c_next)
+        dc = carry_c + da_next * ot * (1 + th**2)
+        gates = {
+            "f": dc * np.abs(c_prev) * ft * (1 + ft),
+            "i": dc * np.abs(cct) * it * (1 + it),
+            "c": dc * it * (1 + cct**2),
+            "o": da_next * np.abs(th) * ot * (1 + ot),
+        }
+        concat = np.abs(np.concatenate((a_prev, xt), axis=0))
+        carry_a = np.zeros((n_a, m))
+        for g, dg in gates.items():
+            M[f"dW{g}"] += dg @ concat.T
+            M[f"db{g}"] += dg.sum(axis=1, keepdims=True)
+            carry_a += np.abs(p[f"W{g}"][:, :n_a]).T @ dg
+        carry_c = dc * ft
+    if model.l2:
+        for k in p:
+            if k.startswith("W"):
+                M[f"d{k}"] = M[f"d{k}"] + model.l2 * np.abs(p[k])
+    return M
+
+
+def _compare_layers(model: Any, X: Any, Y: Any, rtol: float | None) -> Report:
+    """A model offering ``textbook_layers()`` against the course's conv_forward/conv_backward,
+    pool_forward/pool_backward and the dense layers' closed form, per layer."""
+    from autograd_dnn import textbook as tb
+
+    start = time.perf_counter()
+    model64, notes = _model64(model)
+    Xt = model64.check_X(X)
+    m = model64.samples(Xt)
+    Yd = np.asarray(model64.check_Y(Y, m), dtype=np.float64)
+    spec = list(model64.textbook_layers())
+    A = Xt.data.astype(np.float64)
+    caches = []
+    longest = 1
+    for op in spec:  # the forward pass of the course's functions
+        kind, l = op["kind"], op["layer"]
+        if kind == "conv":
+            hp = {"stride": op["stride"], "pad": op["pad"]}
+            A, cache = tb.conv_forward(A, op["W"], op["b"], hp)
+            f, _, n_C_prev, _ = op["W"].shape
+            longest = max(longest, m * A.shape[1] * A.shape[2], f * f * n_C_prev)
+        elif kind == "relu":
+            cache, A = A, np.maximum(A, 0)
+        elif kind in ("maxpool", "avgpool"):
+            hp = {"f": op["f"], "stride": op["stride"]}
+            A, cache = tb.pool_forward(A, hp, mode="max" if kind == "maxpool" else "average")
+        elif kind == "flatten":
+            cache, A = A.shape, A.reshape(A.shape[0], -1).T
+        elif kind == "dense":
+            cache, A = A, op["W"] @ A + op["b"]
+            longest = max(longest, m, op["W"].shape[0], op["W"].shape[1])
+        elif kind in ("softmax", "sigmoid"):
+            cache, A = A, _softmax_columns(A) if kind == "softmax" else 1 / (1 + np.exp(-A))
+        else:
+            raise ValueError(
+                f"textbook_layers(): unknown kind {kind!r} (layer {l}); known: conv, relu, "
+                "maxpool, avgpool, flatten, dense, softmax, sigmoid"
+            )
+        caches.append(cache)
+    if spec[-1]["kind"] not in ("softmax", "sigmoid"):
+        raise ValueError("textbook_layers() must end with the output: softmax or sigmoid")
+    dA = A - Yd if spec[-1]["kind"] == "sigmoid" else A * Yd.sum(axis=0, keepdims=True) - Yd
+    M = A + np.abs(Yd) if spec[-1]["kind"] == "sigmoid" else A * Yd.sum(axis=0) + np.abs(Yd)
+    course, mag = {}, {}
+    for op, cache in zip(reversed(spec[:-1]), reversed(caches[:-1])):  # the course's backward
+        kind, l = op["kind"], op["layer"]
+        if kind == "conv":
+            dA, course[f"dW{l}"], course[f"db{l}"] = tb.conv_backward(dA, cache)
+            A_prev, W, b, hp = cache
+            M, mag[f"dW{l}"], mag[f"db{l}"] = tb.conv_backward(
+                M, (np.abs(A_prev), np.abs(W), np.abs(b), hp)
+            )
+        elif kind == "relu":
+            dA, M = dA * (cache > 0), M * (cache > 0)
+        elif kind in ("maxpool", "avgpool"):
+            mode = "max" if kind == "maxpool" else "average"
+            dA, M = tb.pool_backward(dA, cache, mode=mode), tb.pool_backward(M, cache, mode=mode)
+        elif kind == "flatten":
+            dA, M = dA.T.reshape(cache), M.T.reshape(cache)
+        else:  # dense
+            course[f"dW{l}"], course[f"db{l}"] = dA @ cache.T, dA.sum(axis=1, keepdims=True)
+            mag[f"dW{l}"], mag[f"db{l}"] = M @ np.abs(cache).T, M.sum(axis=1, keepdims=True)
+            dA, M = op["W"].T @ dA, np.abs(op["W"]).T @ M
+        if op is next(o for o in spec if o["layer"] == l):  # the first op of layer l
+            course[f"dA{l - 1}"], mag[f"dA{l - 1}"] = dA, M
+    l2 = float(getattr(model64, "l2", 0.0) or 0.0)
+    if l2:
+        for op in spec:
+            if "W" in op:
+                course[f"dW{op['layer']}"] = course[f"dW{op['layer']}"] + l2 * op["W"]
+                mag[f"dW{op['layer']}"] = mag[f"dW{op['layer']}"] + l2 * np.abs(op["W"])
+    gamma = EPS * (longest + 8 * len(spec))
+    auto = model64.gradients(Xt, Yd)
+    notes.append(
+        "the course's conv_backward and pool_backward have no 1/m: fed dZ of the summed loss "
+        "(y_hat - y), their values are compared with m * autodiff for every row"
+    )
+    rows = []
+    for l in sorted({op["layer"] for op in spec}, reverse=True):
+        for key in (f"dW{l}", f"db{l}", f"dA{l - 1}"):
+            if key not in course:
+                continue
+            if key not in auto:
+                raise ValueError(f"the model's gradients(X, Y) give no {key}")
+            name = key[1:] if key[1] in "Wb" else key
+            row = _compare_row(name, l, np.asarray(auto[key]) * m, course[key],
+                               gamma * mag[key], rtol)  # fmt: skip
+            row.axes = _default_axes(course[key].ndim, key[1] in "Wb", key)
+            rows.append(row)
+    return _textbook_report(rows, start, notes, rtol, "layer", "conv_backward/pool_backward")

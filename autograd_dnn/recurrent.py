@@ -26,13 +26,14 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd_dnn import losses
-from autograd_dnn.engine import enable_grad, grad, no_grad
+from autograd_dnn.engine import Function, enable_grad, grad, no_grad
+from autograd_dnn.gradcheck import Boundary
 from autograd_dnn.recurrent_ops import (
     LSTMCell,
     RNNCell,
@@ -134,7 +135,16 @@ class RNNModel:
     Parameters (:meth:`parameters`, the course's keys): RNN ``Wax (n_a, n_x)``, ``Waa (n_a,
     n_a)``, ``Wya (n_y, n_a)``, ``ba (n_a, 1)``, ``by (n_y, 1)``; LSTM ``Wf, Wi, Wc, Wo (n_a,
     n_a + n_x)``, ``bf, bi, bc, bo (n_a, 1)``, ``Wy (n_y, n_a)``, ``by (n_y, 1)``.
+
+    ``cell_op`` is the Function run at every step (:class:`RNNCell` or :class:`LSTMCell`);
+    assign your own (a subclass with your backward) to have it checked by
+    :func:`autograd_dnn.gradcheck.gradcheck`, which locates the first faulty time step and gate.
+    The model is *checkable* (see :mod:`autograd_dnn.gradcheck`): :meth:`boundaries`,
+    :meth:`parameter_uses`, :meth:`parameter_group` and :meth:`astype`.
     """
+
+    #: what :attr:`Boundary.where` counts in this model's reports
+    check_unit = "time step"
 
     def __init__(
         self,
@@ -194,6 +204,7 @@ class RNNModel:
         if not np.isfinite(l2) or l2 < 0:
             raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
         self.cell = cell
+        self.cell_op: type[Function] = RNNCell if cell == "rnn" else LSTMCell
         self.l2 = float(l2)
         self._params = {k: Tensor(v, requires_grad=True, name=k) for k, v in arrays.items()}
         W_in = self._params["Wax" if cell == "rnn" else "Wf"]
@@ -206,6 +217,17 @@ class RNNModel:
     def keys(self) -> tuple[str, ...]:
         """The parameter keys, in the course's order."""
         return RNN_KEYS if self.cell == "rnn" else LSTM_KEYS
+
+    @property
+    def cell_keys(self) -> tuple[str, ...]:
+        """The keys of the cell's parameters, in the order the cell op takes them: ``Wax, Waa,
+        ba`` (RNN) or ``Wf, bf, Wi, bi, Wc, bc, Wo, bo`` (LSTM)."""
+        return ("Wax", "Waa", "ba") if self.cell == "rnn" else LSTM_KEYS[:8]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The parameters' dtype."""
+        return self._params[self.output_key].dtype
 
     @property
     def output_key(self) -> str:
@@ -228,6 +250,8 @@ class RNNModel:
         """Whether ``fit`` may replay a recorded step (``autograd_dnn.tape``): True unless a
         subclass or the instance overrides the forward pass or the cost."""
         methods = ("states", "batch_cost", "logits")
+        if self.cell_op is not (RNNCell if self.cell == "rnn" else LSTMCell):
+            return False
         return not any(
             getattr(type(self), k) is not getattr(RNNModel, k) or k in vars(self) for k in methods
         )
@@ -290,10 +314,33 @@ class RNNModel:
     def states(self, X: Tensor) -> list[Tensor]:
         """The recorded state of every step: ``a<t>`` (n_a, m) for the RNN, ``[a<t>; c<t>]``
         (2 n_a, m) for the LSTM, t = 1..T_x, from zero initial states. X: checked."""
-        p = self._params
-        if self.cell == "rnn":
-            return rnn_steps(X, None, p["Wax"], p["Waa"], p["ba"])
-        return lstm_steps(X, None, *(p[k] for k in LSTM_KEYS[:8]))
+        return self._unroll(X)
+
+    def _unroll(
+        self,
+        X: Tensor,
+        weights_at: Callable[[int, list[Tensor]], list[Tensor]] | None = None,
+        start: int = 0,
+        s: Tensor | None = None,
+    ) -> list[Tensor]:
+        """The states of steps ``start + 1 .. T_x`` (one ``cell_op`` node each) from the state
+        ``s`` of step ``start`` (None: zeros). ``weights_at(t, weights)`` may give other cell
+        weights for the step of 0-based index t."""
+        weights = [self._params[k] for k in self.cell_keys]
+        states = []
+        for t in range(start, X.shape[2]):
+            ws = weights if weights_at is None else weights_at(t, weights)
+            s = self.cell_op.apply(X, s, *ws, t=t)
+            states.append(s)
+        return states
+
+    def _cost_of(self, states: list[Tensor], Y: np.ndarray, m: int) -> Tensor:
+        """J (with the L2 term) from the states of every step."""
+        J = sequence_cost(self.logits(states), Y)
+        if self.l2:
+            weights = (t for k, t in self._params.items() if k.startswith("W"))
+            J = J + losses.l2_penalty(weights, self.l2, m)
+        return J
 
     def logits(self, states: list[Tensor]) -> Tensor:
         """``Z<t> = W a<t> + by`` for every step: (n_y, m, T_x)."""
@@ -351,10 +398,7 @@ class RNNModel:
             if x.ndim != 2 or x.shape[0] != self.n_x:
                 raise ValueError(f"xt must have shape (n_x, m) = ({self.n_x}, m), got {x.shape}")
             s = None if state is None else Tensor(state)
-            if self.cell == "rnn":
-                s_next = RNNCell.apply(x, s, p["Wax"], p["Waa"], p["ba"])
-            else:
-                s_next = LSTMCell.apply(x, s, *(p[k] for k in LSTM_KEYS[:8]))
+            s_next = self.cell_op.apply(x, s, *(p[k] for k in self.cell_keys))
             a = s_next.data[: self.n_a]
             z = p[self.output_key].data @ a + p["by"].data
         e = np.exp(z - z.max(axis=0, keepdims=True))
@@ -380,10 +424,7 @@ class RNNModel:
         X_in = Tensor(Xt.data, requires_grad=dx, name="X")
         with enable_grad():
             states = self.states(X_in)
-            J = sequence_cost(self.logits(states), Yd)
-            if self.l2:
-                weights = (t for k, t in self._params.items() if k.startswith("W"))
-                J = J + losses.l2_penalty(weights, self.l2, m)
+            J = self._cost_of(states, Yd, m)
         wanted = [f"d{k}" for k in self._params]
         tensors = list(self._params.values()) + states + ([X_in] if dx else [])
         values = [v.data for v in grad(J, tensors)]
@@ -398,6 +439,109 @@ class RNNModel:
         if dx:
             out["dx"] = values[-1]
         return out
+
+    # -- the checkable protocol (autograd_dnn.gradcheck) ----------------------------------
+    def _checked(self, X: Any, Y: Any) -> tuple[Tensor, np.ndarray, int, int]:
+        Xt = self.check_X(X)
+        m, T_x = Xt.shape[1], Xt.shape[2]
+        return Xt, self.check_Y(Y, m, T_x), m, T_x
+
+    def _state_parts(self) -> list[tuple[str, slice]]:
+        """The parts of a step's state: ``a`` (RNN); ``a`` and ``c`` rows (LSTM)."""
+        if self.cell == "rnn":
+            return [("a", slice(None))]
+        return [("a", slice(0, self.n_a)), ("c", slice(self.n_a, 2 * self.n_a))]
+
+    def boundaries(self, X: Any, Y: Any) -> list[Boundary]:
+        """The time-step boundaries ``a<t>`` (and ``c<t>``), t = T_x .. 1, for a gradient check.
+
+        Each :class:`~autograd_dnn.gradcheck.Boundary` holds the state's value (n_a, m), the
+        key of its exact partial in :meth:`gradients` (``da3``, ``dc3``), and a function giving
+        J with that state replaced (the output at that step and the steps after it rerun).
+        ``where`` is the step whose backward computes the partial: ``da<t-1>`` and ``dc<t-1>``
+        are step t's ``da_prev`` and ``dc_prev`` (as ``dA[l-1]`` is layer l's), and ``da<T_x>``,
+        ``dc<T_x>`` come from the output alone (``where`` None).
+        """
+        Xt, Yd, m, T_x = self._checked(X, Y)
+        with no_grad():
+            base = [s.data.copy() for s in self.states(Xt)]
+        out = []
+        for t in range(T_x, 0, -1):
+            for part, rows in self._state_parts():
+
+                def cost(v: np.ndarray, t: int = t, rows: slice = rows) -> Tensor:
+                    s = base[t - 1].copy()
+                    s[rows] = v
+                    states = [Tensor(b) for b in base[: t - 1]] + [Tensor(s)]
+                    states += self._unroll(Xt, start=t, s=states[-1])
+                    return self._cost_of(states, Yd, m)
+
+                where = t + 1 if t < T_x else None
+                value = base[t - 1][rows].copy()
+                out.append(Boundary(f"d{part}<{t}>", f"d{part}{t}", where, value, cost))
+        return out
+
+    def parameter_uses(self, X: Any, Y: Any) -> tuple[list[Boundary], dict[str, np.ndarray]]:
+        """The cell's parameters as used at each step, for locating a faulty time step.
+
+        Returns the probes ``Wf<t>`` (one per cell parameter and step t; ``of`` names the
+        parameter, ``where`` is t) and their exact partials ``dWf3``, ...: the gradient of J
+        with respect to the copy of the parameter that step t uses (the parameter's gradient
+        is their sum over t), computed by the same ``cell_op`` backward on untied copies.
+        """
+        Xt, Yd, m, T_x = self._checked(X, Y)
+        keys = self.cell_keys
+        copies = [
+            [Tensor(self._params[k].data, requires_grad=True, name=f"{k}<{t + 1}>") for k in keys]
+            for t in range(T_x)
+        ]
+        with enable_grad():
+            J = self._cost_of(self._unroll(Xt, lambda t, _: copies[t]), Yd, m)
+        flat = [c for step in copies for c in step]
+        values = grad(J, flat)
+        grads = {
+            f"d{k}{t + 1}": values[t * len(keys) + j].data
+            for t in range(T_x)
+            for j, k in enumerate(keys)
+        }
+        probes = []
+        for t in range(T_x, 0, -1):
+            for j, k in enumerate(keys):
+
+                def cost(v: np.ndarray, t: int = t, j: int = j) -> Tensor:
+                    def at(s: int, ws: list[Tensor]) -> list[Tensor]:
+                        if s != t - 1:
+                            return ws
+                        return [Tensor(v) if i == j else w for i, w in enumerate(ws)]
+
+                    return self._cost_of(self._unroll(Xt, at), Yd, m)
+
+                value = self._params[k].data.copy()
+                probes.append(Boundary(f"{k}<{t}>", f"d{k}{t}", t, value, cost, of=k))
+        return probes, grads
+
+    def parameter_group(self, name: str) -> str:
+        """What a parameter belongs to, for the checker's summary: ``gate: f`` (LSTM ``Wf``,
+        ``bf``), ..., ``cell`` (RNN ``Wax``, ``Waa``, ``ba``) or ``output layer``."""
+        if name in (self.output_key, "by"):
+            return "output layer"
+        if self.cell == "rnn":
+            return "cell"
+        return f"gate: {name[1:]}"
+
+    def astype(self, dtype: Any) -> RNNModel:
+        """A copy with parameters of ``dtype`` (float64 or float32), the same ``cell_op``."""
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float64, np.float32):
+            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+        copy = type(self).from_parameters(self.get_parameters(), l2=self.l2)
+        copy._params = {
+            k: Tensor(v.data.astype(dtype), requires_grad=True, name=k)
+            for k, v in copy._params.items()
+        }
+        copy.cell_op = self.cell_op
+        copy.seed, copy.init = self.seed, self.init
+        return copy
 
     # -- training -----------------------------------------------------------------------
     def fit(self, X: Any, Y: Any, **options: Any) -> History:

@@ -681,10 +681,12 @@ def _panels(runs: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {"": dict(runs)}
 
 
-def _masked(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Values with zeros as NaN (a log axis cannot show 0), and how many were zero."""
-    zeros = int(np.sum(values == 0))
-    return np.where(values == 0, np.nan, values), zeros
+def _masked(values: np.ndarray, key: str) -> tuple[np.ndarray, int]:
+    """Values with zeros as NaN (a log axis cannot show 0), and how many were zero; for
+    ``dc`` the last step is not counted (``dc<T_x> = 0`` always: ``c<T_x>`` feeds nothing)."""
+    zeros = values == 0
+    counted = zeros[:-1] if key == "dc" else zeros
+    return np.where(zeros, np.nan, values), int(np.sum(counted))
 
 
 def plot_gradient_over_time(
@@ -706,7 +708,7 @@ def plot_gradient_over_time(
             ``{panel title: {label: grads}}``: one panel per group.
         histories: optional ``{label: History}`` from ``fit`` (for example without clipping,
             with ``clip=5``, with ``clip=5, clip_norm=True``): one more panel with their
-            cost curves.
+            cost curves. A label used in ``runs`` too keeps its colour here.
         path: if given, the figure is saved there (PNG, SVG or PDF by the suffix).
         title: the figure's title.
 
@@ -721,21 +723,24 @@ def plot_gradient_over_time(
         p: {str(label): gradient_norms(_run_grads(str(label), run)) for label, run in group.items()}
         for p, group in panels.items()
     }
+    # one colour per label across the figure: a run and its History share it
+    labels = [lab for group in data.values() for lab in group] + [str(k) for k in histories or {}]
+    colors = {lab: f"C{k % 10}" for k, lab in enumerate(dict.fromkeys(labels))}
     n = len(data) + (1 if histories else 0)
     Figure = figure_class()
     fig = Figure(figsize=(5.4 * n, 4.2), dpi=100)
     axes = fig.subplots(1, n, squeeze=False)[0]
     for ax, (panel, group) in zip(axes, data.items()):
-        for k, (label, norms) in enumerate(group.items()):
-            color = f"C{k % 10}"
+        for label, norms in group.items():
+            color = colors[label]
             for key, style in (("da", "-"), ("dc", "--")):
                 if key not in norms:
                     continue
-                values, zeros = _masked(norms[key])
+                values, zeros = _masked(norms[key], key)
                 t = np.arange(1, values.size + 1)
                 name = f"{label}: ||{key}<t>||" if "dc" in norms else label
                 if zeros:
-                    name += f" (= 0 at {zeros} steps)"
+                    name += f" (= 0 at {zeros} step{'s' if zeros > 1 else ''})"
                 ax.plot(t, values, style, color=color, lw=1.7, label=name)
         ax.set_yscale("log")
         ax.set_xlabel("time step t")
@@ -745,9 +750,11 @@ def plot_gradient_over_time(
         ax.legend(frameon=False, fontsize=7)
     if histories:
         ax = axes[-1]
-        for k, (label, h) in enumerate(histories.items()):
+        for label, h in histories.items():
             its = np.asarray(getattr(h, "iterations", []) or range(len(h.costs)), dtype=float)
-            ax.plot(its, np.asarray(h.costs, dtype=float), color=f"C{k % 10}", lw=1.7, label=label)
+            ax.plot(
+                its, np.asarray(h.costs, dtype=float), color=colors[str(label)], lw=1.7, label=label
+            )
         unit = getattr(next(iter(histories.values())), "unit", "iteration")
         ax.set_xlabel(f"{unit}s")
         ax.set_ylabel("cost J")

@@ -329,3 +329,18 @@ def test_gradient_norms_errors(adding) -> None:
         viz.plot_gradient_over_time({"a": {"da1": np.ones((2, 1))}, "b": {"c": {}}})
     with pytest.raises(ValueError, match="at least one run"):
         viz.plot_gradient_over_time({})
+
+
+def test_unrolled_view_shows_the_gradient_norms(adding) -> None:
+    X, Y = adding  # T_x = 12: steps 1, 2, fold 3..10, 11, 12
+    lstm = ad.RNNModel(2, 5, 4, cell="lstm", seed=1)
+    grads = lstm.gradients(X, Y)
+    lab = labels(viz.unrolled_graph(lstm, T_x=12, grads=grads))
+    da, dc = norms_by_hand(grads, "da", 12), norms_by_hand(grads, "dc", 12)
+    for t in (1, 2, 11, 12):
+        assert f"||da<{t}>|| = {da[t - 1]:.2e}" in lab[f"cell{t}"]
+        assert f"||dc<{t}>|| = {dc[t - 1]:.2e}" in lab[f"cell{t}"]
+    folded = da[2:10]
+    assert f"||da<t>|| from {folded.min():.2e} to {folded.max():.2e}" in lab["fold"]
+    with pytest.raises(ValueError, match="da1..da12 but T_x = 13"):
+        viz.unrolled_graph(lstm, T_x=13, grads=grads)

@@ -174,8 +174,30 @@ def _state_edges(cell: str, t: int) -> list[tuple[str, str]]:
     return [("c", f" c<{t}> "), *states] if cell == "lstm" else states
 
 
+def _norm_text(norms: dict[str, np.ndarray] | None, first: int, last: int) -> str:
+    """``||da<t>|| = ...`` (and ``||dc<t>||``) of step ``first`` (== last), or their range over
+    steps first..last, as extra label lines; empty without norms."""
+    if norms is None:
+        return ""
+    lines = []
+    for key, values in norms.items():
+        part = values[first - 1 : last]
+        if first == last:
+            lines.append(f"||{key}<{first}>|| = {part[0]:.2e}")
+        else:
+            lines.append(f"||{key}<t>|| from {part.min():.2e} to {part.max():.2e}")
+    return "\n" + "\n".join(lines)
+
+
 def _unrolled(
-    cell: str, n_x: int, n_a: int, n_y: int, T_x: int, max_steps: int, m: str
+    cell: str,
+    n_x: int,
+    n_a: int,
+    n_y: int,
+    T_x: int,
+    max_steps: int,
+    m: str,
+    norms: dict[str, np.ndarray] | None = None,
 ) -> nx.DiGraph:
     steps = shown_steps(T_x, max_steps)
     folded = T_x - sum(1 for t in steps if t is not None)
@@ -188,6 +210,8 @@ def _unrolled(
     if folded:
         first = steps[steps.index(None) - 1] + 1
         title += f"\nsteps {first}–{first + folded - 1} folded into one node"
+    if norms is not None:
+        title += "\n||da<t>||: the gradient of J reaching a<t> (model.gradients)"
     g = _base_graph("unrolled", title, "BT", nodesep=0.35, ranksep=0.45)
     rx, rc, ry = (_row_set(g, f"rank_{r}") for r in ("x", "cells", "y"))
     out_w = "Wya" if cell == "rnn" else "Wy"
@@ -226,7 +250,7 @@ def _unrolled(
                 subgraph=rc,
                 dot={
                     "label": f"… {folded} more steps …\nt = {prev_t + 1}, …, {last}\n"
-                    f"the same cell, the same {weights}",
+                    f"the same cell, the same {weights}" + _norm_text(norms, prev_t + 1, last),
                     "fillcolor": COLORS["folded"],
                     "shape": "box3d",
                     "style": "filled",
@@ -250,7 +274,11 @@ def _unrolled(
             kind="cell",
             t=t,
             subgraph=rc,
-            dot={"label": _cell_text(cell, t), "fillcolor": COLORS["hidden"], "penwidth": 1.5},
+            dot={
+                "label": _cell_text(cell, t) + _norm_text(norms, t, t),
+                "fillcolor": COLORS["hidden"],
+                "penwidth": 1.5,
+            },
         )
         g.add_node(
             y,
@@ -573,6 +601,7 @@ def unrolled_graph(
     view: str = "unrolled",
     max_steps: int = 4,
     m: str = "m",
+    grads: Mapping[str, Any] | None = None,
 ) -> Diagram:
     """Draw a recurrent model over time (``view="unrolled"``) or one of its cells (``"cell"``).
 
@@ -588,6 +617,9 @@ def unrolled_graph(
         view: ``"unrolled"`` or ``"cell"`` (the same as :func:`cell_graph`).
         max_steps: the most steps drawn (>= 2); the rest fold into one node.
         m: how the number of sequences is written in shapes.
+        grads: optional, what ``model.gradients(X, Y)`` returns for sequences of ``T_x``
+            steps: each drawn cell then shows ``||da<t>||`` (and ``||dc<t>||``), the folded
+            node their smallest and largest values over its steps.
 
     Returns:
         A :class:`viz.Diagram` (``.source``, ``.to_networkx()``, ``.render(path)``).
@@ -603,7 +635,13 @@ def unrolled_graph(
     if T_x is None:
         raise ValueError("the unrolled view needs T_x, the number of time steps: T_x=50")
     cell, n_x, n_a, n_y = _spec(model)
-    g = _unrolled(cell, n_x, n_a, n_y, T_x, max_steps, str(m))
+    norms = None if grads is None else gradient_norms(grads)
+    if norms is not None and norms["da"].size != T_x:
+        raise ValueError(
+            f"grads has da1..da{norms['da'].size} but T_x = {T_x}: pass the gradients of "
+            f"sequences of T_x = {T_x} steps"
+        )
+    g = _unrolled(cell, n_x, n_a, n_y, T_x, max_steps, str(m), norms)
     g.graph.update(cell=cell, view="unrolled", T_x=int(T_x), dims=(n_x, n_a, n_y))
     return Diagram(g)
 

@@ -1,10 +1,12 @@
 # Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+# `make notebooks` executes notebooks/*.ipynb again from notebooks/build.py, `make docs`
+# builds the documentation site into build/site (strict), `make dist` the wheel and sdist.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench lint format dot clean
+.PHONY: demo test bench lint format dot clean notebooks docs dist
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,13 +37,26 @@ bench: $(STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.gradcheck
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m benchmarks.sweep
 
+notebooks: $(STAMP) dot
+	$(PY) notebooks/build.py
+
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict
+
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
+LINTED := autograd_dnn viz tests benchmarks examples notebooks/build.py
+
 lint: $(STAMP)
-	$(PY) -m ruff check autograd_dnn viz tests benchmarks examples
-	$(PY) -m ruff format --check autograd_dnn viz tests benchmarks examples
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
 
 format: $(STAMP)
-	$(PY) -m ruff format autograd_dnn viz tests benchmarks examples
-	$(PY) -m ruff check --fix autograd_dnn viz tests benchmarks examples
+	$(PY) -m ruff format $(LINTED)
+	$(PY) -m ruff check --fix $(LINTED)
 
 clean:
-	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) out build dist *.egg-info .pytest_cache .hypothesis

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from autograd_dnn import losses, ops
+from autograd_dnn.display import html_table
 from autograd_dnn.engine import collect_kinks, grad, no_grad
 from autograd_dnn.tensor import Tensor
 
@@ -196,24 +197,10 @@ class Report:
             f"{worst.name}, relative difference {worst.rel_diff:.3g}{hint}. {worst.note}".rstrip()
         )
 
-    def __str__(self) -> str:
-        head = [
-            "tensor",
-            "layer",
-            "shape",
-            "method",
-            "checked",
-            "rel diff",
-            "max abs err",
-            "est err",
-            "worst index",
-            "analytic",
-            "numeric",
-            "ratio",
-            "kinks",
-            "verdict",
-        ]
-        rows = [head]
+    def _table(self) -> tuple[list[str], list[list[str]]]:
+        """The header and one row of cells per checked tensor: what str() and the HTML show."""
+        head = _REPORT_COLUMNS.split(", ")
+        rows = []
         for r in self.rows:
             kinks = str(r.kinks) + (f" ({r.at_kink} at 0)" if r.at_kink else "")
             rows.append(
@@ -234,6 +221,11 @@ class Report:
                     r.verdict,
                 ]
             )
+        return head, rows
+
+    def __str__(self) -> str:
+        head, cells = self._table()
+        rows = [head, *cells]
         widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
         lines = [self.header, f"{self.forward_passes} forward passes, {self.seconds:.2f} s"]
         lines += [f"note: {n}" for n in self.notes]
@@ -246,6 +238,24 @@ class Report:
             lines += ["row notes:", *notes]
         lines.append(self.summary())
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        verdict = "passed" if self.passed else f"FAILED at layer {self.first_faulty_layer}"
+        return f"Report({self.title!r}, {len(self.rows)} rows, {verdict})"
+
+    def _repr_html_(self) -> str:
+        """The report as an HTML table in Jupyter, failing rows shaded red."""
+        head, cells = self._table()
+        bad = [k for k, r in enumerate(self.rows) if not r.passed]
+        notes = [f"note: {n}" for n in self.notes]
+        notes += [f"{r.name}: {r.note}" for r in self.rows if r.note]
+        return html_table(head, cells, self.header, [*notes, self.summary()], highlight=bad)
+
+
+_REPORT_COLUMNS = (
+    "tensor, layer, shape, method, checked, rel diff, max abs err, est err, worst index, "
+    "analytic, numeric, ratio, kinks, verdict"
+)
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -1298,7 +1308,10 @@ def check_gradients(
     Args:
         fn: called as ``fn(*tensors)``; returns a one-element Tensor.
         inputs: Tensors or arrays; every one is checked (as float64 copies).
-        mode, step, k, seed: as in :func:`gradcheck` (``full`` by default: small inputs).
+        mode: as in :func:`gradcheck` (``full`` by default: small inputs).
+        step: as in :func:`gradcheck`.
+        k: as in :func:`gradcheck`.
+        seed: as in :func:`gradcheck`.
         names: row names (default: the tensors' names, else ``input0, input1, ...``).
         method: ``"auto"`` or ``"central"``: fn runs through the engine, whose Tensors hold
             real numbers, so the complex step is for networks (:func:`gradcheck`) only.

@@ -40,10 +40,18 @@ def _shape_hint(shape: tuple[int, ...]) -> str:
 
 
 class Dense:
-    """One layer l: ``Z[l] = W[l] A[l-1] + b[l]``, ``A[l] = g[l](Z[l])``.
+    """One layer l: ``Z[l] = W[l] A[l-1] + b[l]``, ``A[l] = g[l](Z[l])``; with batch norm
+    ``Z[l] = W[l] A[l-1]`` (no b[l]), ``Z_tilde[l] = gamma[l] * Z_norm[l] + beta[l]`` and
+    ``A[l] = g[l](Z_tilde[l])``; with dropout (training only) ``A[l] = g(..) * D[l] / keep_prob``.
 
     Attributes:
-        W: Tensor (n[l], n[l-1]), named ``W{l}``.  b: Tensor (n[l], 1), named ``b{l}``.
+        W: Tensor (n[l], n[l-1]), named ``W{l}``.  b: Tensor (n[l], 1), named ``b{l}``, or
+            None with batch norm.
+        gamma, beta: Tensors (n[l], 1) named ``gamma{l}``, ``beta{l}`` with batch norm, else None.
+        running: the batch-norm layer's :class:`~autograd_dnn.ops.RunningStats` (test-time
+            mu and sigma2), else None.  eps, momentum: batch norm's eps and beta.
+        keep_prob: the dropout keep probability (1: no dropout).
+        rng: the ``np.random.Generator`` dropout masks are drawn from (the network's).
         activation: g[l] by name.  l: the layer index (1..L).
         linear_fn: the Function computing Z = W A + b (default ``ops.Linear``).
         activation_fn: a Function computing A = g(Z), or None for the built-in one.
@@ -56,36 +64,116 @@ class Dense:
     activation_fn: type | None = None
 
     def __init__(
-        self, W: np.ndarray, b: np.ndarray, activation: str, l: int, slope: float = 0.01
+        self,
+        W: np.ndarray,
+        b: np.ndarray | None,
+        activation: str,
+        l: int,
+        slope: float = 0.01,
+        keep_prob: float = 1.0,
+        gamma: np.ndarray | None = None,
+        beta: np.ndarray | None = None,
+        rng: np.random.Generator | None = None,
     ) -> None:
         self.l = l
         self.W = Tensor(W, requires_grad=True, name=f"W{l}")
-        self.b = Tensor(b, requires_grad=True, name=f"b{l}")
-        self.W.layer = self.b.layer = l
+        self.W.layer = l
+        self.b = self.gamma = self.beta = self.running = None
+        if gamma is None:
+            self.b = Tensor(b, requires_grad=True, name=f"b{l}")
+            self.b.layer = l
+        else:
+            self.gamma = Tensor(gamma, requires_grad=True, name=f"gamma{l}")
+            self.beta = Tensor(beta, requires_grad=True, name=f"beta{l}")
+            self.gamma.layer = self.beta.layer = l
+            self.running = ops.RunningStats(self.W.shape[0], self.W.dtype)
+        self.eps, self.momentum = 1e-8, 0.9
+        self.keep_prob = float(keep_prob)
+        self.rng = rng if rng is not None else np.random.default_rng(0)
         self.activation = activation
         self.slope = slope
         self.z_name, self.a_name = f"Z{l}", f"A{l}"
 
+    @property
+    def batch_norm(self) -> bool:
+        """Whether this layer normalizes Z[l] (and has gamma, beta instead of b)."""
+        return self.gamma is not None
+
+    @property
+    def plain(self) -> bool:
+        """Neither dropout nor batch norm: forward(A_prev) is the whole story."""
+        return self.gamma is None and self.keep_prob == 1.0
+
+    def parameters(self) -> dict[str, Tensor]:
+        """This layer's parameters by name: ``W{l}, b{l}`` or ``W{l}, gamma{l}, beta{l}``."""
+        if self.gamma is None:
+            return {self.W.name: self.W, self.b.name: self.b}
+        return {self.W.name: self.W, self.gamma.name: self.gamma, self.beta.name: self.beta}
+
     def linear(self, A_prev: Tensor) -> Tensor:
-        """Z[l] = W[l] A[l-1] + b[l]: (n[l-1], m) -> (n[l], m), named ``Z{l}``."""
+        """Z[l] = W[l] A[l-1] + b[l] (with batch norm, W[l] A[l-1]): (n[l-1], m) -> (n[l], m),
+        named ``Z{l}``."""
         prev, modes.layer = modes.layer, self.l  # layer_scope(l), without a generator
         try:
-            Z = self.linear_fn.apply(self.W, A_prev, self.b)
+            if self.b is not None:
+                Z = self.linear_fn.apply(self.W, A_prev, self.b)
+            elif self.linear_fn is ops.Linear:
+                Z = ops.MatMul.apply(self.W, A_prev)
+            else:  # your own linear Function, with a b of 0
+                Z = self.linear_fn.apply(self.W, A_prev, 0.0)
         finally:
             modes.layer = prev
         Z.name = self.z_name
         return Z
 
-    def forward(self, A_prev: Tensor) -> tuple[Tensor, Tensor]:
-        """A[l-1] (n[l-1], m) -> (Z[l], A[l]), both (n[l], m), named ``Z{l}``, ``A{l}``."""
+    def forward(
+        self,
+        A_prev: Tensor,
+        training: bool = False,
+        mask: np.ndarray | None = None,
+        update_running: bool = False,
+        named: dict[str, Tensor] | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        """A[l-1] (n[l-1], m) -> (Z[l], A[l]), both (n[l], m), named ``Z{l}``, ``A{l}``.
+
+        Args:
+            training: dropout on (mask ``mask``, else drawn from ``rng``) and batch norm with
+                the batch's statistics; False (test time): no dropout, running statistics.
+            update_running: fold the batch's mu and sigma2 into ``running`` (fit's steps).
+            named: a dict that receives ``Z_tilde{l}`` (batch norm) and ``g(Z{l})`` (the
+                activation before dropout), if given.
+        """
         Z = self.linear(A_prev)
         prev, modes.layer = modes.layer, self.l
         try:
+            Zt = Z
+            if self.gamma is not None:
+                use_running = update_running or not training
+                Zt = ops.BatchNorm.apply(
+                    Z,
+                    self.gamma,
+                    self.beta,
+                    eps=self.eps,
+                    running=self.running if use_running else None,
+                    momentum=self.momentum,
+                    training=training,
+                )
+                Zt.name = f"Z_tilde{self.l}"
+                if named is not None:
+                    named[Zt.name] = Zt
             if self.activation_fn is not None:
-                A = self.activation_fn.apply(Z)
+                A = self.activation_fn.apply(Zt)
             else:
-                A = ops.activate(self.activation, Z, self.slope)
-            if A is not Z:
+                A = ops.activate(self.activation, Zt, self.slope)
+            if A is not Zt:
+                A.name = self.a_name
+            if training and self.keep_prob < 1.0:
+                if named is not None:
+                    named[f"g({Zt.name})"] = A
+                if A is not Zt:
+                    A.name = f"g({Zt.name})"
+                seed = self.rng if mask is None else None
+                A = ops.Dropout.apply(A, keep_prob=self.keep_prob, mask=mask, seed=seed)
                 A.name = self.a_name
         finally:
             modes.layer = prev
@@ -93,7 +181,9 @@ class Dense:
 
     def __repr__(self) -> str:
         n, n_prev = self.W.shape
-        return f"Dense(l={self.l}, W{self.l}=({n}, {n_prev}), g={self.activation})"
+        extra = ", batch_norm" if self.gamma is not None else ""
+        extra += f", keep_prob={self.keep_prob:g}" if self.keep_prob < 1 else ""
+        return f"Dense(l={self.l}, W{self.l}=({n}, {n_prev}), g={self.activation}{extra})"
 
 
 class DeepNetwork:
@@ -111,10 +201,28 @@ class DeepNetwork:
         activations: the L activations by name, overriding hidden/output.
         l2: L2 regularization strength lambda, added to the cost.
         leaky_slope: slope of leaky_relu for z < 0.
+        keep_prob: inverted dropout on the hidden layers 1..L-1 (never the input, never the
+            output): one probability of keeping a unit for all, or a list of L - 1. 1 (the
+            default) turns it off. Dropout acts only in training (``fit``, ``gradients``),
+            never in ``predict``, ``cost`` or ``accuracy``.
+        batch_norm: batch norm on the hidden layers: ``b[l]`` is dropped (it is redundant)
+            and ``gamma[l]`` (ones), ``beta[l]`` (zeros) are parameters; test time uses the
+            running averages of mu and sigma2 over the training mini-batches.
+
+    Modes: *training* (``fit``'s steps, and ``gradients`` by default) draws dropout masks
+    and normalizes with each batch's statistics; *evaluation* (``forward``, ``predict``,
+    ``cost``, ``accuracy``, the dev cost of ``fit``) applies no dropout and normalizes with
+    the running statistics. ``cost_from(..., training=...)`` is the one definition of both.
+
+    Dropout masks are drawn from the network's own ``rng`` (``np.random.default_rng(seed)``),
+    so ``fit`` is deterministic. To evaluate with fixed ("frozen") masks, as a gradient check
+    must, draw them with :meth:`dropout_masks` and pass them back: ``gradients(X, Y,
+    masks=masks)``, ``cost_from(..., training=True, masks=masks)``.
 
     Attributes:
         training_state: what the last ``fit`` left for ``fit(..., resume=True)`` (None
             before any training).
+        rng: the ``np.random.Generator`` of the dropout masks.
 
     Example:
         >>> net = DeepNetwork([2, 3, 5, 4, 2, 1], seed=0)
@@ -135,6 +243,8 @@ class DeepNetwork:
         activations: Sequence[str] | None = None,
         l2: float = 0.0,
         leaky_slope: float = 0.01,
+        keep_prob: float | Sequence[float] = 1.0,
+        batch_norm: bool = False,
     ) -> None:
         dims = _check_layer_dims(layer_dims)
         L = len(dims) - 1
@@ -146,7 +256,14 @@ class DeepNetwork:
         if dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, got {dtype}")
         params = initialize(dims, init, seed, dtype.type)
-        self._build(params, list(activations), l2, leaky_slope)
+        if not isinstance(batch_norm, (bool, np.bool_)):
+            raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
+        if batch_norm:
+            for l in range(1, L):  # hidden layers: b[l] is redundant with beta[l]
+                n = params.pop(f"b{l}").shape[0]
+                params[f"gamma{l}"] = np.ones((n, 1), dtype=dtype)
+                params[f"beta{l}"] = np.zeros((n, 1), dtype=dtype)
+        self._build(params, list(activations), l2, leaky_slope, keep_prob, seed)
         self.init = init
         self.seed = seed
 
@@ -157,23 +274,45 @@ class DeepNetwork:
         activations: Sequence[str] | None = None,
         l2: float = 0.0,
         leaky_slope: float = 0.01,
+        keep_prob: float | Sequence[float] = 1.0,
+        seed: int = 0,
     ) -> DeepNetwork:
         """A network with given parameters ``{"W1": (n[1], n[0]), "b1": (n[1], 1), ...}``.
 
-        The arrays are copied. ``activations`` defaults to relu ... relu, sigmoid.
+        A hidden layer with ``gamma{l}`` and ``beta{l}`` (n[l], 1) instead of ``b{l}`` uses
+        batch norm. The arrays are copied. ``activations`` defaults to relu ... relu, sigmoid;
+        ``keep_prob`` and ``seed`` (of the dropout masks) are as in the constructor.
         """
-        layers = sorted(int(k[1:]) for k in params if k[:1] in "Wb" and k[1:].isdigit())
-        if not layers:
+        layers = sorted(
+            int(k[len(p) :])
+            for k in params
+            for p in ("W", "b", "gamma", "beta")
+            if k.startswith(p) and k[len(p) :].isdigit()
+        )
+        if "W1" not in params:
             raise ValueError("params has no W1: expected keys W1, b1, ..., WL, bL")
         L = layers[-1]
+        expected = []
         for l in range(1, L + 1):
-            for key in (f"W{l}", f"b{l}"):
+            bn = f"gamma{l}" in params or f"beta{l}" in params
+            if bn and l == L:
+                raise ValueError(
+                    f"params has gamma{L}/beta{L}: batch norm acts on the hidden layers "
+                    f"1..L-1 only; the output layer keeps b{L}"
+                )
+            keys = (f"W{l}", f"gamma{l}", f"beta{l}") if bn else (f"W{l}", f"b{l}")
+            for key in keys:
                 if key not in params:
-                    raise ValueError(f"params is missing {key} (expected W1, b1, ..., W{L}, b{L})")
-        extra = sorted(set(params) - {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"})
+                    raise ValueError(
+                        f"params is missing {key} (expected W1, b1, ..., W{L}, b{L}; a batch-norm "
+                        "layer has gamma{l}, beta{l} instead of b{l})"
+                    )
+            expected += keys
+        extra = sorted(set(params) - set(expected))
         if extra:
             raise ValueError(
-                f"params has unexpected keys {extra}; expected W1, b1, ..., W{L}, b{L}"
+                f"params has unexpected keys {extra}; expected W1, b1, ..., W{L}, b{L} (a "
+                "batch-norm layer: gamma{l}, beta{l} instead of b{l})"
             )
         arrays = {k: np.array(as_array(params[k]), copy=True) for k in params}
         for k, v in arrays.items():
@@ -192,15 +331,21 @@ class DeepNetwork:
         if activations is None:
             activations = ["relu"] * (L - 1) + ["sigmoid"]
         net = cls.__new__(cls)
-        net._build(arrays, list(activations), l2, leaky_slope)
+        net._build(arrays, list(activations), l2, leaky_slope, keep_prob, seed)
         net.init = "given"
         net.seed = None
         return net
 
     def _build(
-        self, params: dict[str, np.ndarray], activations: list[str], l2: float, slope: float
+        self,
+        params: dict[str, np.ndarray],
+        activations: list[str],
+        l2: float,
+        slope: float,
+        keep_prob: Any = 1.0,
+        seed: int = 0,
     ) -> None:
-        L = len(params) // 2
+        L = sum(1 for k in params if k[:1] == "W")
         if len(activations) != L:
             raise ValueError(
                 f"activations has {len(activations)} entries, the network has L = {L} layers"
@@ -220,8 +365,20 @@ class DeepNetwork:
             raise TypeError(f"l2 (lambda) must be a number, got {l2!r}")
         if l2 < 0 or not np.isfinite(l2):
             raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
+        probs = _check_keep_probs(keep_prob, L)
+        self.rng = np.random.default_rng(seed)
         self.layers = [
-            Dense(params[f"W{l}"], params[f"b{l}"], activations[l - 1], l, slope)
+            Dense(
+                params[f"W{l}"],
+                params.get(f"b{l}"),
+                activations[l - 1],
+                l,
+                slope,
+                keep_prob=probs[l - 1],
+                gamma=params.get(f"gamma{l}"),
+                beta=params.get(f"beta{l}"),
+                rng=self.rng,
+            )
             for l in range(1, L + 1)
         ]
         self.l2 = float(l2)
@@ -250,13 +407,61 @@ class DeepNetwork:
     def dtype(self) -> np.dtype:
         return self.layers[0].W.dtype
 
+    @property
+    def rng(self) -> np.random.Generator:
+        """The ``np.random.Generator`` dropout masks are drawn from (every layer shares it);
+        assigning a new one hands it to every layer."""
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: np.random.Generator) -> None:
+        if not isinstance(value, np.random.Generator):
+            raise TypeError(f"rng must be a np.random.Generator, got {type(value).__name__}")
+        self._rng = value
+        for layer in getattr(self, "layers", []):
+            layer.rng = value
+
+    @property
+    def keep_prob(self) -> list[float]:
+        """The dropout keep probability of each hidden layer 1..L-1 (1: no dropout)."""
+        return [layer.keep_prob for layer in self.layers[:-1]]
+
+    @property
+    def batch_norm(self) -> bool:
+        """Whether the hidden layers use batch norm (gamma[l], beta[l] instead of b[l])."""
+        return any(layer.gamma is not None for layer in self.layers)
+
     def parameters(self) -> dict[str, Tensor]:
-        """``{"W1": Tensor, "b1": Tensor, ..., "WL", "bL"}`` (the live tensors)."""
+        """``{"W1": Tensor, "b1": Tensor, ..., "WL", "bL"}`` (the live tensors); a batch-norm
+        layer l has ``W{l}, gamma{l}, beta{l}`` instead."""
         out: dict[str, Tensor] = {}
         for layer in self.layers:
-            out[layer.W.name] = layer.W
-            out[layer.b.name] = layer.b
+            out.update(layer.parameters())
         return out
+
+    def copy(self, dtype: Any = None) -> DeepNetwork:
+        """An independent copy (of ``dtype``, default the network's): parameters, activations,
+        l2, leaky slope, keep_prob, batch norm's eps, momentum and running statistics, the
+        dropout RNG's state, and each layer's own ``linear_fn``/``activation_fn``. What a
+        gradient check evaluates (a float64 copy) without touching the network."""
+        dtype = np.dtype(self.dtype if dtype is None else dtype)
+        if dtype not in (np.float64, np.float32):
+            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+        params = {k: v.astype(dtype) for k, v in self.get_parameters().items()}
+        net = DeepNetwork.from_parameters(
+            params,
+            activations=self.activations,
+            l2=self.l2,
+            leaky_slope=self.leaky_slope,
+            keep_prob=self.keep_prob,
+        )
+        net.rng.bit_generator.state = self.rng.bit_generator.state
+        net.init, net.seed = self.init, self.seed
+        for src, dst in zip(self.layers, net.layers):
+            dst.linear_fn, dst.activation_fn = src.linear_fn, src.activation_fn
+            dst.eps, dst.momentum = src.eps, src.momentum
+        net.set_running_statistics(self.running_statistics())
+        return net
 
     def get_parameters(self) -> dict[str, np.ndarray]:
         """The same keys, as numpy copies."""
@@ -267,6 +472,9 @@ class DeepNetwork:
         live = self.parameters()
         arrays = {k: np.asarray(as_array(v)) for k, v in params.items()}
         check_param_shapes({**{k: t.data for k, t in live.items()}, **arrays}, self.layer_dims)
+        unknown = sorted(set(arrays) - set(live))
+        if unknown:
+            raise ValueError(f"unknown parameters {unknown}; this network has {list(live)}")
         for k, v in arrays.items():
             live[k].data = v.astype(self.dtype, copy=True)
 
@@ -320,12 +528,82 @@ class DeepNetwork:
                 )
         return data.astype(self.dtype, copy=False)
 
-    def forward(self, X: Any) -> Tensor:
-        """A[L] = the prediction, a Tensor (n[L], m). X: ndarray or Tensor (n[0], m)."""
+    def forward(self, X: Any, training: bool = False, masks: Mapping | None = None) -> Tensor:
+        """A[L] = the prediction, a Tensor (n[L], m). X: ndarray or Tensor (n[0], m).
+
+        Evaluation mode by default (no dropout, batch norm's running statistics);
+        ``training=True`` as in :meth:`cost_from` (running statistics are not updated)."""
         A = self.check_X(X)
+        masks = self.check_masks(masks, A.shape[1]) if training else None
         for layer in self.layers:
-            _, A = layer.forward(A)
+            _, A = self._layer_forward(layer, A, training, masks, False, None)
         return A
+
+    def dropout_masks(self, m: int, seed: int | None = None) -> dict[str, np.ndarray]:
+        """Draw one set of dropout masks for a batch of m samples: ``{"D1": (n[1], m), ...}``,
+        booleans ``rand < keep_prob``, for each hidden layer with keep_prob < 1, in layer order.
+
+        ``seed``: None draws from the network's ``rng`` (as ``fit`` does, advancing it); an
+        int draws from ``np.random.default_rng(seed)`` (the same masks every time). Pass the
+        result back as ``masks=`` to evaluate with these masks frozen."""
+        rng = self.rng if seed is None else np.random.default_rng(seed)
+        dims = self.layer_dims
+        return {
+            f"D{layer.l}": ops.draw_mask((dims[layer.l], m), layer.keep_prob, rng)
+            for layer in self.layers[:-1]
+            if layer.keep_prob < 1.0
+        }
+
+    def check_masks(self, masks: Mapping | None, m: int) -> dict[str, np.ndarray] | None:
+        """Validate frozen dropout masks ``{"D1": (n[1], m), ...}`` for a batch of m samples:
+        one boolean (or 0/1) array per hidden layer with dropout, of A[l]'s shape."""
+        if masks is None:
+            return None
+        if not isinstance(masks, Mapping):
+            raise TypeError(
+                f"masks must be a dict {{'D1': array, ...}}, got {type(masks).__name__}"
+            )
+        dims = self.layer_dims
+        wanted = [f"D{ly.l}" for ly in self.layers[:-1] if ly.keep_prob < 1.0]
+        extra = sorted(set(masks) - set(wanted))
+        if extra:
+            raise ValueError(
+                f"masks has keys {extra} for layers without dropout; expected {wanted} "
+                f"(keep_prob = {self.keep_prob})"
+            )
+        out = {}
+        for key in wanted:
+            if key not in masks:
+                raise ValueError(f"masks is missing {key}: expected one mask per layer {wanted}")
+            D = np.asarray(as_array(masks[key]))
+            l = int(key[1:])
+            if D.shape != (dims[l], m):
+                raise ValueError(
+                    f"mask {key} has shape {D.shape}; D[{l}] has the shape of A[{l}], "
+                    f"(n[{l}], m) = ({dims[l]}, {m})"
+                )
+            if D.dtype != bool:
+                if not np.all((D == 0) | (D == 1)):
+                    raise ValueError(f"mask {key} must hold only 0/1 (True/False) values")
+                D = D.astype(bool)
+            out[key] = D
+        return out
+
+    @staticmethod
+    def _layer_forward(
+        layer: Dense,
+        A: Tensor,
+        training: bool,
+        masks: Mapping | None,
+        update_running: bool,
+        named: dict | None,
+    ) -> tuple[Tensor, Tensor]:
+        """One layer's forward: ``forward(A)`` for a plain layer (so a Dense subclass with its
+        own ``forward(A_prev)`` keeps working), the mode for dropout and batch norm."""
+        if layer.plain:
+            return layer.forward(A)
+        mask = masks.get(f"D{layer.l}") if masks else None
+        return layer.forward(A, training, mask, update_running, named)
 
     def cost_from(
         self,
@@ -334,6 +612,10 @@ class DeepNetwork:
         Y: np.ndarray,
         l2_m: int | None = None,
         cache: list | None = None,
+        training: bool = False,
+        masks: Mapping | None = None,
+        update_running: bool = False,
+        named: dict | None = None,
     ) -> Tensor:
         """J computed from layer l on, given A[l-1] (n[l-1], m): the one definition of the cost.
 
@@ -342,10 +624,22 @@ class DeepNetwork:
         L2 term covers every W[1..L] with ``l2_m`` as its m (default A[l-1]'s m): pass the
         whole training set's m for a mini-batch, so the penalty does not grow as batches
         shrink. Unchecked: Y must come from :meth:`check_Y`.
+
+        Args:
+            training: False (evaluation): no dropout, batch norm with the running statistics.
+                True: dropout (the ``masks``, else masks drawn from ``rng``) and batch norm
+                with this batch's mu and sigma2.
+            masks: frozen dropout masks ``{"D1": (n[1], m), ...}`` (see :meth:`dropout_masks`).
+            update_running: also fold this batch's mu, sigma2 into the running averages
+                (what ``fit``'s steps do, through :meth:`batch_cost`).
+            named: a dict receiving the intermediate tensors ``Z_tilde{k}`` (batch norm) and
+                ``g(Z{k})`` (an activation before dropout).
         """
         A = A_prev if isinstance(A_prev, Tensor) else Tensor(A_prev)
+        if training and masks is not None:
+            masks = self.check_masks(masks, A.shape[1])
         for layer in self.layers[l - 1 : -1]:
-            Z, A = layer.forward(A)
+            Z, A = self._layer_forward(layer, A, training, masks, update_running, named)
             if cache is not None:
                 cache.append((Z, A))
         last = self.layers[-1]
@@ -372,16 +666,27 @@ class DeepNetwork:
 
     def batch_cost(self, X: Tensor, Y: np.ndarray, l2_m: int | None = None) -> Tensor:
         """J of a batch already checked by :meth:`check_X` and :meth:`check_Y`: what ``fit``
-        records at each step (``l2_m``: the training set's m, see :meth:`cost_from`)."""
+        records at each step (``l2_m``: the training set's m, see :meth:`cost_from`), in
+        training mode: dropout masks drawn from ``rng``, batch norm with the batch's
+        statistics, folded into the running averages."""
+        return self.cost_from(1, X, Y, l2_m, training=True, update_running=True)
+
+    def evaluation_cost(self, X: Tensor, Y: np.ndarray, l2_m: int | None = None) -> Tensor:
+        """J of a checked batch at test time (no dropout, batch norm's running statistics):
+        what ``fit`` records as the dev cost. The same as :meth:`batch_cost` for a network
+        with neither dropout nor batch norm."""
         return self.cost_from(1, X, Y, l2_m)
 
-    def cost(self, X: Any, Y: Any) -> Tensor:
+    def cost(self, X: Any, Y: Any, training: bool = False, masks: Mapping | None = None) -> Tensor:
         """J, a scalar Tensor: the output's cost (see ``losses``) plus L2 if ``l2`` is set.
 
-        Backward from it reaches every W[l], b[l].
+        Evaluation mode by default; ``training=True`` (with frozen ``masks`` if given) is the
+        cost ``fit`` descends, without touching the running statistics. Backward from it
+        reaches every parameter.
         """
         Xt = self.check_X(X)
-        return self.batch_cost(Xt, self.check_Y(Y, Xt.shape[1]))
+        Yd = self.check_Y(Y, Xt.shape[1])
+        return self.cost_from(1, Xt, Yd, training=training, masks=masks)
 
     @property
     def replayable(self) -> bool:
@@ -404,7 +709,14 @@ class DeepNetwork:
             )
         )
 
-    def gradients(self, X: Any, Y: Any, dA0: bool = True) -> dict[str, np.ndarray]:
+    def gradients(
+        self,
+        X: Any,
+        Y: Any,
+        dA0: bool = True,
+        training: bool = True,
+        masks: Mapping | None = None,
+    ) -> dict[str, np.ndarray]:
         """Exact partial derivatives of the cost J by reverse-mode autodiff.
 
         Returns ``{"dW1".., "db1".., "dZ1".., "dA0".., "dA(L-1)"}`` as numpy arrays, each of
@@ -412,32 +724,84 @@ class DeepNetwork:
         dJ/dA[l]: the course's dZ[l] and dA[l] (derivatives of the summed loss) are m times
         dJ/dZ[l] and m times dJ/dA[l] (docs/notation.md). Parameters' ``.grad`` are left as
         they were. ``dA0=False`` skips dA0 (X then does not require grad).
+
+        A batch-norm layer l gives ``dgamma{l}``, ``dbeta{l}`` (no ``db{l}``) and
+        ``dZ_tilde{l}``; its ``dZ{l}`` is the derivative with respect to ``Z[l] = W[l]
+        A[l-1]``, before the normalization.
+
+        Args:
+            training: the cost ``fit`` descends (default): dropout on, batch norm with this
+                batch's statistics (the running ones are not touched). False: the test-time
+                cost (``cost``).
+            masks: the dropout masks ``{"D1": (n[1], m), ...}`` to apply (frozen). By default
+                ``dropout_masks(m, seed=0)``: the same masks at every call, so the gradients
+                are a function of the parameters and a gradient check can replay them.
+
+        With dropout, ``dA{l}`` is the derivative with respect to the layer's output ``A[l] =
+        g(Z[l]) * D[l] / keep_prob`` (what layer l+1 reads); the course's
+        ``backward_propagation_with_dropout`` reports ``dA[l] * D[l] / keep_prob``, the
+        derivative with respect to ``g(Z[l])``.
         """
         Xt = self.check_X(X)
-        Yd = self.check_Y(Y, Xt.shape[1])
+        m = Xt.shape[1]
+        Yd = self.check_Y(Y, m)
+        if training and masks is None:
+            masks = self.dropout_masks(m, seed=0)
         X_in = Tensor(Xt.data, requires_grad=dA0, name="X")
         X_in.layer = 0
         cache: list[tuple[Tensor, Tensor | None]] = []
+        named: dict[str, Tensor] = {}
         with enable_grad():  # gradients() works inside a user's no_grad block too
-            J = self.cost_from(1, X_in, Yd, cache=cache)
+            J = self.cost_from(
+                1, X_in, Yd, cache=cache, training=training, masks=masks, named=named
+            )
         wanted: list[tuple[str, Tensor]] = []
         for layer in self.layers:
-            wanted += [(f"dW{layer.l}", layer.W), (f"db{layer.l}", layer.b)]
+            wanted += [(f"d{k}", t) for k, t in layer.parameters().items()]
         for l, (Z, A) in enumerate(cache, start=1):
             wanted.append((f"dZ{l}", Z))
+            if f"Z_tilde{l}" in named:
+                wanted.append((f"dZ_tilde{l}", named[f"Z_tilde{l}"]))
             if l < self.L:
                 wanted.append((f"dA{l}", A))
         if dA0:
             wanted.append(("dA0", X_in))
         values = grad(J, [t for _, t in wanted])
         out = {k: v.data for (k, _), v in zip(wanted, values)}
-        order = (
-            [f"dW{l}" for l in range(1, self.L + 1)]
-            + [f"db{l}" for l in range(1, self.L + 1)]
-            + [f"dZ{l}" for l in range(1, self.L + 1)]
-            + [f"dA{l}" for l in range(0 if dA0 else 1, self.L)]
-        )
-        return {k: out[k] for k in order}
+        order = [f"dW{l}" for l in range(1, self.L + 1)]
+        for kind in ("b", "gamma", "beta"):
+            order += [f"d{kind}{l}" for l in range(1, self.L + 1)]
+        order += [f"dZ{l}" for l in range(1, self.L + 1)]
+        order += [f"dZ_tilde{l}" for l in range(1, self.L + 1)]
+        order += [f"dA{l}" for l in range(0 if dA0 else 1, self.L)]
+        return {k: out[k] for k in order if k in out}
+
+    def running_statistics(self) -> dict[str, Any]:
+        """The batch-norm layers' running averages, for saving: ``{"mu1": (n[1], 1),
+        "sigma2_1": (n[1], 1), "t1": updates, "decay1": beta^t, ...}`` (copies; empty
+        without batch norm). :meth:`set_running_statistics` restores them."""
+        out: dict[str, Any] = {}
+        for layer in self.layers:
+            if layer.running is not None:
+                st = layer.running.state()
+                l = layer.l
+                out.update(
+                    {f"mu{l}": st["mu"], f"sigma2_{l}": st["sigma2"]}
+                    | {f"t{l}": st["t"], f"decay{l}": st["decay"]}
+                )
+        return out
+
+    def set_running_statistics(self, stats: Mapping[str, Any]) -> None:
+        """Restore :meth:`running_statistics` (every batch-norm layer's four entries)."""
+        for layer in self.layers:
+            if layer.running is None:
+                continue
+            l = layer.l
+            keys = {"mu": f"mu{l}", "sigma2": f"sigma2_{l}", "t": f"t{l}", "decay": f"decay{l}"}
+            missing = [k for k in keys.values() if k not in stats]
+            if missing:
+                raise ValueError(f"running statistics are missing {missing} for layer {l}")
+            layer.running.load({k: stats[v] for k, v in keys.items()})
 
     # -- training and evaluation ----------------------------------------------------------
     def fit(self, X: Any, Y: Any, **options: Any) -> History:
@@ -508,7 +872,7 @@ class DeepNetwork:
         Columns: l, n[l], g[l], W[l] (n[l], n[l-1]), b[l] (n[l], 1), Z[l] and A[l] (n[l], m),
         parameters. dW, db, dZ and dA have the shapes of W, b, Z and A.
         """
-        rows = [_SUMMARY_HEADER, *self._summary_rows(m)]
+        rows = [self._summary_header(), *self._summary_rows(m)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
 
         def fmt(r: tuple[str, ...]) -> str:
@@ -523,27 +887,54 @@ class DeepNetwork:
     def _summary_title(self) -> str:
         return f"DeepNetwork layer_dims={self.layer_dims}  L={self.L}"
 
+    def _summary_header(self) -> tuple[str, ...]:
+        header = _SUMMARY_HEADER
+        if self.batch_norm:
+            header = (*header[:4], "b[l] or gamma[l], beta[l]", *header[5:])
+        if any(p < 1 for p in self.keep_prob):
+            header = (*header[:-1], "keep_prob", header[-1])
+        return header
+
     def _summary_rows(self, m: int | str) -> list[tuple[str, ...]]:
         dims = self.layer_dims
-        rows = [("0", str(dims[0]), "input", "", "", f"A[0] = X ({dims[0]}, {m})", "0")]
+        dropout = any(p < 1 for p in self.keep_prob)
+        rows = [("0", str(dims[0]), "input", "", "", f"A[0] = X ({dims[0]}, {m})")]
+        rows[0] += ("", "0") if dropout else ("0",)
         for layer in self.layers:
             l, n, n_prev = layer.l, dims[layer.l], dims[layer.l - 1]
-            row = (str(l), str(n), layer.activation, f"({n}, {n_prev})", f"({n}, 1)")
-            rows.append((*row, f"({n}, {m})", f"{n * n_prev + n:,}"))
+            bias = f"({n}, 1)" if layer.b is not None else f"gamma, beta ({n}, 1) each"
+            row = (str(l), str(n), layer.activation, f"({n}, {n_prev})", bias, f"({n}, {m})")
+            if dropout:
+                row += (f"{layer.keep_prob:g}" if layer.keep_prob < 1 else "",)
+            count = sum(t.size for t in layer.parameters().values())
+            rows.append((*row, f"{count:,}"))
         return rows
 
     def _summary_footer(self) -> list[str]:
         l2 = f" + L2 (lambda={self.l2})" if self.l2 else ""
-        return [
+        lines = [
             f"total parameters: {self.num_parameters():,}   "
             f"cost: {_cost_name(self.output_activation)}{l2}",
             "dW[l], db[l], dZ[l], dA[l] have the shapes of W[l], b[l], Z[l], A[l].",
         ]
+        if self.batch_norm:
+            lines.append(
+                "batch norm: Z_tilde[l] = gamma[l] * Z_norm[l] + beta[l] (no b[l]); dgamma[l], "
+                "dbeta[l] (n[l], 1); test time uses the running mu[l], sigma2[l]."
+            )
+        if any(p < 1 for p in self.keep_prob):
+            lines.append(
+                "dropout (training only): A[l] = g(Z[l]) * D[l] / keep_prob, D[l] (n[l], m)."
+            )
+        return lines
 
     def _repr_html_(self) -> str:
         """The summary as an HTML table, for Jupyter."""
         return html_table(
-            _SUMMARY_HEADER, self._summary_rows("m"), self._summary_title(), self._summary_footer()
+            self._summary_header(),
+            self._summary_rows("m"),
+            self._summary_title(),
+            self._summary_footer(),
         )
 
     def __str__(self) -> str:
@@ -551,8 +942,13 @@ class DeepNetwork:
         hidden = f"{acts[0]} x{len(acts) - 1} -> " if len(acts) > 1 else ""
         if len(set(acts[:-1])) > 1:
             hidden = ", ".join(acts[:-1]) + " -> "
+        extra = ", batch norm" if self.batch_norm else ""
+        probs = self.keep_prob
+        if any(p < 1 for p in probs):
+            kp = f"{probs[0]:g}" if len(set(probs)) == 1 else str([float(p) for p in probs])
+            extra += f", keep_prob={kp}"
         return (
-            f"DeepNetwork({self.layer_dims}, {hidden}{acts[-1]}, "
+            f"DeepNetwork({self.layer_dims}, {hidden}{acts[-1]}{extra}, "
             f"{self.num_parameters():,} parameters)"
         )
 
@@ -629,16 +1025,43 @@ def _check_layer_dims(layer_dims: Any) -> list[int]:
 
 
 def check_param_shapes(arrays: Mapping[str, np.ndarray], dims: list[int]) -> None:
-    """Raise a ValueError naming the first W[l] or b[l] whose shape breaks the rules."""
+    """Raise a ValueError naming the first W[l], b[l], gamma[l] or beta[l] whose shape breaks
+    the rules."""
     for l in range(1, len(dims)):
-        W, b = np.asarray(arrays[f"W{l}"]), np.asarray(arrays[f"b{l}"])
+        W = np.asarray(arrays[f"W{l}"])
         expect_W = (dims[l], dims[l - 1])
         if W.shape != expect_W:
             raise ValueError(
                 f"W[{l}] must have shape (n[{l}], n[{l - 1}]) = {expect_W}, got {W.shape}"
             )
-        if b.shape != (dims[l], 1):
-            hint = " (a rank-1 array: use b.reshape(-1, 1))" if b.ndim == 1 else ""
+        for name in ("b", "gamma", "beta"):
+            if f"{name}{l}" not in arrays:
+                continue
+            v = np.asarray(arrays[f"{name}{l}"])
+            if v.shape != (dims[l], 1):
+                hint = f" (a rank-1 array: use {name}.reshape(-1, 1))" if v.ndim == 1 else ""
+                raise ValueError(
+                    f"{name}[{l}] must have shape (n[{l}], 1) = ({dims[l]}, 1), got {v.shape}{hint}"
+                )
+
+
+def _check_keep_probs(keep_prob: Any, L: int) -> list[float]:
+    """One keep_prob per layer 1..L (the output's always 1), from a number or a list of L - 1."""
+    if isinstance(keep_prob, (list, tuple, np.ndarray)):
+        probs = list(keep_prob)
+        if len(probs) != L - 1:
             raise ValueError(
-                f"b[{l}] must have shape (n[{l}], 1) = ({dims[l]}, 1), got {b.shape}{hint}"
+                f"keep_prob has {len(probs)} entries; give one per hidden layer, L - 1 = {L - 1} "
+                "(dropout never acts on the input or the output layer), or one number"
             )
+    else:
+        probs = [keep_prob] * (L - 1)
+    for l, p in enumerate(probs, start=1):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
+            raise TypeError(f"keep_prob of layer {l} must be a number in (0, 1], got {p!r}")
+        if not 0 < p <= 1:
+            raise ValueError(
+                f"keep_prob of layer {l} must be in (0, 1] (the probability of KEEPING a unit; "
+                f"1 turns dropout off), got {p}"
+            )
+    return [float(p) for p in probs] + [1.0]

@@ -644,3 +644,186 @@ class Concatenate(Function):
             grads.append(g[tuple(index)])
             start = stop
         return tuple(grads)
+
+
+# ---------------------------------------------------------------- dropout and batch norm
+def draw_mask(shape: tuple[int, ...], keep_prob: float, seed: Any = None) -> np.ndarray:
+    """``D = rand(*shape) < keep_prob``: a boolean dropout mask, the course's draw.
+
+    ``seed``: a ``np.random.Generator`` (its ``random``: what a network passes, its own
+    seeded stream), an int (``np.random.RandomState(seed).rand``: bit for bit the course's
+    ``np.random.seed(seed); np.random.rand(...)``), or None (numpy's global ``np.random.rand``,
+    which the course seeds with ``np.random.seed``).
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed.random(shape) < keep_prob
+    if seed is None:
+        return np.random.rand(*shape) < keep_prob
+    return np.random.RandomState(seed).rand(*shape) < keep_prob
+
+
+class Dropout(Function):
+    """Inverted dropout: ``A * D / keep_prob`` with the mask ``D = rand < keep_prob``.
+
+    Shapes: A, D (n[l], m). The mask is drawn in forward (options ``seed``, see
+    :func:`draw_mask`) unless given (``mask``), and recorded on the node: ``ctx.mask``, and
+    saved for backward, which applies the SAME mask: ``dA = g * D / keep_prob``. A replayed
+    step (the tape) calls forward again, so it draws a new mask from the same Generator.
+    """
+
+    op_name = "dropout"
+
+    @staticmethod
+    def forward(ctx, A, keep_prob=0.5, mask=None, seed=None):
+        D = draw_mask(A.shape, keep_prob, seed) if mask is None else mask
+        ctx.save_for_backward(D)
+        ctx.mask = D
+        return A * D / keep_prob
+
+    @staticmethod
+    def backward(ctx, g):
+        (D,) = ctx.saved_arrays  # a constant: also right under create_graph
+        return g * D / ctx.kwargs["keep_prob"]
+
+
+class RunningStats:
+    """The exponentially weighted averages of one batch-norm layer's mu and sigma2 over the
+    training mini-batches, with the course's bias correction.
+
+    Each training step ``update(mu, sigma2, beta)`` does ``v = beta v + (1 - beta) mu`` (the
+    same for sigma2), v starting at 0; :meth:`estimates` divides by ``1 - beta^t`` (t updates;
+    with a beta that varies, by 1 minus the product of the betas), so the first steps are not
+    biased toward 0. Before any update the estimates are mu = 0, sigma2 = 1 (no
+    normalization). Arrays (n[l], 1).
+
+    Attributes:
+        mu, sigma2: the raw averages v (n[l], 1).  t: updates so far.
+        decay: the product of the betas so far (beta^t).
+    """
+
+    def __init__(self, n: int, dtype: Any = np.float64) -> None:
+        self.mu = np.zeros((n, 1), dtype=dtype)
+        self.sigma2 = np.zeros((n, 1), dtype=dtype)
+        self.t = 0
+        self.decay = 1.0
+
+    def update(self, mu: np.ndarray, sigma2: np.ndarray, beta: float) -> None:
+        """Fold one mini-batch's mu and sigma2 (n[l], 1) into the averages."""
+        self.mu = beta * self.mu + (1 - beta) * mu
+        self.sigma2 = beta * self.sigma2 + (1 - beta) * sigma2
+        self.t += 1
+        self.decay *= beta
+
+    def estimates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mu, sigma2) for test time, bias-corrected; (0, 1) before any update."""
+        if self.t == 0:
+            return np.zeros_like(self.mu), np.ones_like(self.sigma2)
+        c = 1.0 - self.decay
+        if c <= 0:  # beta = 1 throughout: nothing was averaged in
+            return np.zeros_like(self.mu), np.ones_like(self.sigma2)
+        return self.mu / c, self.sigma2 / c
+
+    def state(self) -> dict[str, Any]:
+        """Copies of the state, for saving: ``{"mu", "sigma2", "t", "decay"}``."""
+        return {
+            "mu": self.mu.copy(),
+            "sigma2": self.sigma2.copy(),
+            "t": self.t,
+            "decay": self.decay,
+        }
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state` (shapes must match)."""
+        for key in ("mu", "sigma2"):
+            value = np.asarray(state[key], dtype=self.mu.dtype)
+            if value.shape != self.mu.shape:
+                raise ValueError(
+                    f"running statistics: {key} must have shape {self.mu.shape}, got {value.shape}"
+                )
+            setattr(self, key, value.copy())
+        self.t, self.decay = int(state["t"]), float(state["decay"])
+
+    def __repr__(self) -> str:
+        return f"RunningStats(n={self.mu.shape[0]}, t={self.t})"
+
+
+def _sqrt(a: Any) -> Any:
+    return a.sqrt() if isinstance(a, Tensor) else np.sqrt(a)
+
+
+def batch_statistics(Z: Any, eps: float) -> tuple[Any, Any, Any, Any]:
+    """mu, sigma2 (1/m, not 1/(m-1)), s = sqrt(sigma2 + eps) and Z_norm = (Z - mu) / s over
+    the m columns of Z (n[l], m); on arrays or on Tensors (recorded), one rule for both."""
+    m = Z.shape[1]
+    mu = Z.sum(axis=1, keepdims=True) * (1.0 / m)
+    d = Z - mu
+    sigma2 = (d * d).sum(axis=1, keepdims=True) * (1.0 / m)
+    s = _sqrt(sigma2 + eps)
+    return mu, sigma2, s, d / s
+
+
+class BatchNorm(Function):
+    """Batch norm of one layer: ``Z_tilde = gamma * Z_norm + beta``, Z_norm = (Z - mu) / s.
+
+    Shapes: Z (n[l], m); gamma, beta (n[l], 1). In training mode mu and sigma2 are the
+    batch's (over the m columns), and with ``running`` (a :class:`RunningStats`) they are also
+    folded into its averages with ``momentum``; in evaluation mode (``training=False``) they
+    are ``running``'s estimates, constants. s = sqrt(sigma2 + eps).
+
+    Backward, one closed-form VJP (exact partials, sums over the columns, keepdims)::
+
+        dbeta   = sum(g)                     dgamma = sum(g * Z_norm)
+        dZ_norm = gamma * g
+        dZ      = (m dZ_norm - sum(dZ_norm) - Z_norm sum(dZ_norm * Z_norm)) / (m s)
+
+    (evaluation mode: dZ = dZ_norm / s). On arrays it reuses forward's Z_norm and s; under
+    ``create_graph`` it recomputes them from the input Tensor Z with recorded ops, so the VJP
+    is differentiable again (second derivatives).
+    """
+
+    op_name = "batch_norm"
+
+    @staticmethod
+    def forward(ctx, Z, gamma, beta, eps=1e-8, running=None, momentum=0.9, training=True):
+        if training:
+            if Z.shape[1] < 2:
+                raise ValueError(
+                    f"batch norm in training mode needs m >= 2 samples (columns) to normalize "
+                    f"over; got m = {Z.shape[1]} (sigma2 of one sample is 0). Use a larger "
+                    "(mini-)batch, or evaluation mode with running statistics"
+                )
+            mu, sigma2, s, Z_norm = batch_statistics(Z, eps)
+            if running is not None:
+                running.update(mu, sigma2, momentum)
+        else:
+            mu, sigma2 = running.estimates()
+            s = np.sqrt(sigma2 + eps)
+            Z_norm = (Z - mu) / s
+        ctx.save_for_backward(Z_norm, s, gamma, mu)
+        return gamma * Z_norm + beta
+
+    @staticmethod
+    def backward(ctx, g):
+        Z_norm, s, gamma, mu = ctx.saved_arrays
+        training = ctx.kwargs.get("training", True)
+        if isinstance(g, Tensor):  # create_graph: Z_norm and s as functions of Z, recorded
+            Z, gamma = ctx.inputs[0], ctx.inputs[1]
+            if training:
+                _, _, s, Z_norm = batch_statistics(Z, ctx.kwargs.get("eps", 1e-8))
+            else:
+                Z_norm = (Z - mu) / s
+        need_z, need_gamma, need_beta = ctx.needs_input_grad
+        dbeta = g.sum(axis=1, keepdims=True) if need_beta else None
+        dgamma = (g * Z_norm).sum(axis=1, keepdims=True) if need_gamma else None
+        if not need_z:
+            return None, dgamma, dbeta
+        dZ_norm = gamma * g
+        if not training:
+            return dZ_norm / s, dgamma, dbeta
+        m = g.shape[1]
+        dZ = (
+            dZ_norm * m
+            - dZ_norm.sum(axis=1, keepdims=True)
+            - Z_norm * (dZ_norm * Z_norm).sum(axis=1, keepdims=True)
+        ) / (s * m)
+        return dZ, dgamma, dbeta

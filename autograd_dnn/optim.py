@@ -1,4 +1,16 @@
-"""Optimizers: gradient descent, momentum and Adam, each a small class with ``step()``.
+"""Optimizers: gradient descent, momentum, RMSprop and Adam, each a small class with ``step()``.
+
+The formulas are the course's (``autograd_dnn.textbook.update_parameters_with_*`` is the
+oracle they are tested against), for every parameter W[l], b[l], gamma[l], beta[l]::
+
+    momentum  v = beta v + (1 - beta) dW                     W -= alpha v
+    RMSprop   s = beta2 s + (1 - beta2) dW^2                 W -= alpha dW / (sqrt(s) + eps)
+    Adam      v, s as above (beta1, beta2); t counts updates from 1
+              W -= alpha (v / (1 - beta1^t)) / (sqrt(s / (1 - beta2^t)) + eps)
+
+Learning-rate decay (:meth:`Optimizer.decay`, once per epoch): during epoch e, counted from
+0, alpha = alpha0 / (1 + decay_rate * e) (the course's ``update_lr``), or with a
+``time_interval`` alpha0 / (1 + decay_rate * floor(e / time_interval)) (``schedule_lr_decay``).
 
 Each optimizer computes the amount to subtract from every parameter and installs
 ``W[l] - delta`` as a new array: the array of the previous step is never written to, so
@@ -16,7 +28,7 @@ import numpy as np
 
 from autograd_dnn.tensor import Tensor
 
-OPTIMIZERS = ("gd", "momentum", "adam")
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
 
 class Optimizer(ABC):
@@ -26,6 +38,8 @@ class Optimizer(ABC):
         learning_rate: alpha > 0.
         decay_rate: learning-rate decay; after :meth:`decay` (epoch), alpha =
             alpha0 / (1 + decay_rate * epoch). 0 turns it off.
+        time_interval: None for that continuous decay; an int k > 0 for the scheduled one,
+            alpha0 / (1 + decay_rate * floor(epoch / k)): alpha changes every k epochs.
     """
 
     def __init__(
@@ -33,11 +47,22 @@ class Optimizer(ABC):
         params: Mapping[str, Tensor] | Iterable[Tensor],
         learning_rate: float = 0.0075,
         decay_rate: float = 0.0,
+        time_interval: int | None = None,
     ) -> None:
         if not np.isfinite(learning_rate) or learning_rate <= 0:
             raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
         if decay_rate < 0:
             raise ValueError(f"decay_rate must be >= 0, got {decay_rate}")
+        if time_interval is not None and (
+            isinstance(time_interval, bool)
+            or not isinstance(time_interval, (int, np.integer))
+            or time_interval < 1
+        ):
+            raise ValueError(
+                f"time_interval must be a whole number of epochs >= 1 (or None), got "
+                f"{time_interval!r}"
+            )
+        self.time_interval = None if time_interval is None else int(time_interval)
         if isinstance(params, Mapping):
             self.names = list(params)
             self.params = list(params.values())
@@ -86,6 +111,7 @@ class Optimizer(ABC):
             "learning_rate": self.learning_rate,
             "initial_learning_rate": self.initial_learning_rate,
             "decay_rate": self.decay_rate,
+            "time_interval": self.time_interval,
             "buffers": {
                 b: {n: a.copy() for n, a in zip(self.names, getattr(self, b))} for b in self.buffers
             },
@@ -110,13 +136,17 @@ class Optimizer(ABC):
         self.learning_rate = float(state["learning_rate"])
         self.initial_learning_rate = float(state["initial_learning_rate"])
         self.decay_rate = float(state["decay_rate"])
+        self.time_interval = state.get("time_interval")
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
 
     def decay(self, epoch: int) -> None:
-        """alpha = alpha0 / (1 + decay_rate * epoch)."""
+        """Set alpha for ``epoch`` (counted from 0): alpha0 / (1 + decay_rate * epoch), or with
+        ``time_interval`` alpha0 / (1 + decay_rate * floor(epoch / time_interval))."""
+        if self.time_interval is not None:
+            epoch = epoch // self.time_interval
         self.learning_rate = self.initial_learning_rate / (1.0 + self.decay_rate * epoch)
 
 
@@ -132,8 +162,10 @@ class Momentum(Optimizer):
 
     buffers = ("v",)
 
-    def __init__(self, params, learning_rate=0.0075, beta=0.9, decay_rate=0.0) -> None:
-        super().__init__(params, learning_rate, decay_rate)
+    def __init__(
+        self, params, learning_rate=0.0075, beta=0.9, decay_rate=0.0, time_interval=None
+    ) -> None:
+        super().__init__(params, learning_rate, decay_rate, time_interval)
         if not 0 <= beta < 1:
             raise ValueError(f"momentum beta must be in [0, 1), got {beta}")
         self.beta = beta
@@ -146,6 +178,35 @@ class Momentum(Optimizer):
         return v * self.learning_rate
 
 
+class RMSprop(Optimizer):
+    """RMSprop: s := beta2 s + (1 - beta2) dW^2;  W := W - alpha dW / (sqrt(s) + epsilon)."""
+
+    buffers = ("s",)
+
+    def __init__(
+        self,
+        params,
+        learning_rate=0.001,
+        beta2=0.999,
+        epsilon=1e-8,
+        decay_rate=0.0,
+        time_interval=None,
+    ) -> None:
+        super().__init__(params, learning_rate, decay_rate, time_interval)
+        if not 0 <= beta2 < 1:
+            raise ValueError(f"beta2 must be in [0, 1), got {beta2}")
+        if epsilon <= 0:
+            raise ValueError(f"epsilon must be > 0, got {epsilon}")
+        self.beta2, self.epsilon = beta2, epsilon
+        self.s = [np.zeros_like(p._data) for p in self.params]
+
+    def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
+        s = self.s[i]
+        s *= self.beta2
+        s += (1 - self.beta2) * (g * g)
+        return self.learning_rate * g / (np.sqrt(s) + self.epsilon)
+
+
 class Adam(Optimizer):
     """Adam with bias correction: v, s moving averages of dW and dW^2;
     W := W - alpha v_hat / (sqrt(s_hat) + epsilon)."""
@@ -153,9 +214,16 @@ class Adam(Optimizer):
     buffers = ("v", "s")
 
     def __init__(
-        self, params, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, decay_rate=0.0
+        self,
+        params,
+        learning_rate=0.001,
+        beta1=0.9,
+        beta2=0.999,
+        epsilon=1e-8,
+        decay_rate=0.0,
+        time_interval=None,
     ) -> None:
-        super().__init__(params, learning_rate, decay_rate)
+        super().__init__(params, learning_rate, decay_rate, time_interval)
         for name, b in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= b < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {b}")
@@ -185,14 +253,19 @@ def make_optimizer(
     beta2: float = 0.999,
     epsilon: float = 1e-8,
     decay_rate: float = 0.0,
+    time_interval: int | None = None,
 ) -> Optimizer:
-    """Build an optimizer by name: ``"gd"``, ``"momentum"`` or ``"adam"``."""
+    """Build an optimizer by name: ``"gd"``, ``"momentum"``, ``"rmsprop"`` (beta2, epsilon)
+    or ``"adam"``."""
+    decay = {"decay_rate": decay_rate, "time_interval": time_interval}
     if name == "gd":
-        return GD(params, learning_rate, decay_rate=decay_rate)
+        return GD(params, learning_rate, **decay)
     if name == "momentum":
-        return Momentum(params, learning_rate, beta=momentum, decay_rate=decay_rate)
+        return Momentum(params, learning_rate, beta=momentum, **decay)
+    if name == "rmsprop":
+        return RMSprop(params, learning_rate, beta2, epsilon, **decay)
     if name == "adam":
-        return Adam(params, learning_rate, beta1, beta2, epsilon, decay_rate=decay_rate)
+        return Adam(params, learning_rate, beta1, beta2, epsilon, **decay)
     raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
 
 

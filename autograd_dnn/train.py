@@ -117,6 +117,7 @@ def fit(
     print_every: int = 100,
     progress: bool = True,
     decay_rate: float = 0.0,
+    time_interval: int | None = None,
     print_cost: bool = False,
     track_gradients: bool = True,
     resume: bool = False,
@@ -129,17 +130,25 @@ def fit(
         learning_rate: alpha > 0.
         iterations: optimizer steps when ``batch_size`` is None (full batch); EPOCHS (passes
             over the m samples) with mini-batches.
-        optimizer: "gd", "momentum" (beta = ``momentum``) or "adam" (beta1, beta2, epsilon).
-        batch_size: None for full batch; else 1..m (a seeded permutation each epoch, the last
-            partial batch kept).
+        optimizer: "gd", "momentum" (beta = ``momentum``), "rmsprop" (beta2, epsilon) or
+            "adam" (beta1, beta2, epsilon); the course's formulas, Adam's t counted from 1.
+        batch_size: None for full batch; else 1..m: each epoch one seeded permutation of the
+            m columns cut into batches of ``batch_size``, the last one smaller when
+            ``batch_size`` does not divide m (the course's ``random_mini_batches``).
         l2: lambda of the L2 penalty (lambda / 2m) sum ||W[l]||_F^2, m the number of
             training samples (also with mini-batches); sets ``net.l2``. None keeps the
             network's own ``l2`` (the constructor's).
         seed: seeds the mini-batch permutations.
-        X_dev, Y_dev: a dev set whose cost is recorded beside the training cost.
+        X_dev: (n[0], m_dev) inputs of a dev set whose cost is recorded beside the training
+            cost, at test time (``net.evaluation_cost``: no dropout, batch norm's running
+            statistics).
+        Y_dev: (n[L], m_dev) labels of that dev set.
         print_every: record the cost every this many steps (or epochs), and at the end.
         progress: a progress bar with the current cost (tqdm); False: silent.
-        decay_rate: learning-rate decay per epoch: alpha0 / (1 + decay_rate * epoch).
+        decay_rate: learning-rate decay per epoch: during epoch e (from 0) alpha =
+            alpha0 / (1 + decay_rate * e), the course's ``update_lr``.
+        time_interval: with ``decay_rate``, the course's scheduled decay
+            (``schedule_lr_decay``): alpha0 / (1 + decay_rate * floor(e / time_interval)).
         print_cost: also print "Cost after iteration i: J" at each recorded point.
         track_gradients: record each layer's ||dW[l]|| / ||W[l]|| and ||dA[l]|| at each
             recorded point (``History.weight_ratios``, ``History.activation_grads``; drawn by
@@ -154,8 +163,12 @@ def fit(
             save, load and 100 more give the parameters of 200 iterations bit for bit.
             Iterations are numbered on from the last one.
 
+    The training cost is the cost of the training steps (``net.batch_cost``: with dropout, the
+    masks of that step; with batch norm, each batch's own statistics).
+
     After training (also when interrupted), ``net.training_state`` holds what ``resume``
-    needs: the optimizer's name and state, the iterations done and the mini-batch RNG.
+    needs: the optimizer's name and state, the iterations done, the mini-batch RNG and, for a
+    network with its own ``rng`` (dropout masks), that RNG's state.
 
     Returns:
         History with costs, dev_costs and iterations.
@@ -172,7 +185,15 @@ def fit(
     if l2 is not None:
         net.l2 = float(l2)
     opt = make_optimizer(
-        optimizer, net.parameters(), learning_rate, momentum, beta1, beta2, epsilon, decay_rate
+        optimizer,
+        net.parameters(),
+        learning_rate,
+        momentum,
+        beta1,
+        beta2,
+        epsilon,
+        decay_rate,
+        time_interval,
     )
     history = History(
         unit="iteration" if batch_size is None else "epoch", learning_rate=float(learning_rate)
@@ -208,6 +229,8 @@ def fit(
             "rng": rng.bit_generator.state,
             "interrupted": done < first + iterations,
         }
+        if isinstance(getattr(net, "rng", None), np.random.Generator):
+            net.training_state["model_rng"] = net.rng.bit_generator.state
     history.seconds = time.perf_counter() - start
     return history
 
@@ -227,6 +250,8 @@ def _resume(net: Any, opt: Optimizer, optimizer: str, rng: np.random.Generator) 
         )
     opt.load_state_dict(state["optimizer_state"])
     rng.bit_generator.state = state["rng"]
+    if "model_rng" in state and isinstance(getattr(net, "rng", None), np.random.Generator):
+        net.rng.bit_generator.state = state["model_rng"]
     return int(state["iterations"])
 
 
@@ -268,6 +293,12 @@ class Trainable(Protocol):
       term (if any) with ``l2_m`` as m;
     - ``replayable``: False when user code runs in the forward pass (every step recorded);
     - ``l2``: the L2 strength lambda (``fit(l2=...)`` sets it).
+
+    Optional: ``evaluation_cost(X, Y, l2_m) -> Tensor``, the cost at test time when it
+    differs from the training cost (dropout off, batch norm's running statistics): ``fit``
+    records the dev cost with it, else with ``batch_cost`` under ``no_grad``; and ``rng``, a
+    ``np.random.Generator`` the model draws from in training (dropout masks), whose state
+    ``fit`` keeps in ``training_state`` for ``resume``.
     """
 
     l2: float
@@ -373,8 +404,9 @@ def _record(net, history: History, i: int, J: float, dev, print_cost: bool, bar,
     history.costs.append(J)
     line = f"Cost after {history.unit} {i}: {J:.6f}"
     if dev is not None:
+        cost = getattr(net, "evaluation_cost", None) or net.batch_cost
         with no_grad():
-            dc = float(net.batch_cost(*dev, l2_m=m).data)  # the same L2 term as the train cost
+            dc = float(cost(*dev, l2_m=m).data)  # the same L2 term as the train cost
         history.dev_costs.append(dc)
         line += f"  dev: {dc:.6f}"
     if bar is not None:

@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 from benchmarks.common import table
-from benchmarks.train_step import _short, floor_step, make_data, numpy_step, ours_step
+from benchmarks.train_step import floor_step, make_data, numpy_step, ours_step, short_dims
 
 DIMS, M = [2] * 50 + [1], 2
 STEPS = {"numpy": numpy_step, "no-engine floor": floor_step, "autograd_dnn": ours_step}
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         _child(args.child[0], int(args.child[1]))
         return
     valgrind = None if args.no_valgrind else shutil.which("valgrind")
-    print(f"network {_short(DIMS)}, m={M}, float32, one step")
+    print(f"network {short_dims(DIMS)}, m={M}, float32, one step")
     if valgrind is None and not args.no_valgrind:
         print("(valgrind not found: bytecodes only)")
     header = ["step", "bytecodes", "Python calls"] + (["CPU instructions"] if valgrind else [])

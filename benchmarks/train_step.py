@@ -9,6 +9,13 @@ timed step right after an untimed one of its own; the table prints, for each fra
 the median over rounds of its time / numpy's time in the same round (for autograd_dnn also
 the quartiles: the spread on a shared machine).
 
+Two cases add Course 2's layers to the mid net: ``mid-dropout`` (inverted dropout,
+keep_prob 0.8, on both hidden layers) and ``mid-bn`` (batch norm on both hidden layers, no
+b[l]). Their numpy step writes the same formulas by hand (the mask ``rand < keep_prob``
+drawn from a ``np.random.Generator`` with the network's seed, so both draw the same masks;
+batch norm's closed-form backward and its running averages); PyTorch uses its own
+``dropout`` and ``batch_norm``. HIPS autograd, mygrad and the floor skip them.
+
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks.train_step [--quick]
 """
 
@@ -41,20 +48,45 @@ CASES = {
     "mid": ([784, 256, 128, 10], 256),
     "wide": ([1024, 2048, 2048, 1], 512),
     "deep": ([64] * 50 + [1], 128),
+    "mid-dropout": ([784, 256, 128, 10], 256, {"keep_prob": 0.8}),
+    "mid-bn": ([784, 256, 128, 10], 256, {"batch_norm": True}),
 }
 LR = 0.01
+EPS = 1e-8  # batch norm's
+#: the step kinds that run the Course 2 cases (options keep_prob, batch_norm)
+WITH_OPTIONS = ("numpy", "autograd_dnn", "pytorch")
 
 
-def make_data(dims: list[int], m: int, dtype) -> tuple[dict, np.ndarray, np.ndarray]:
+def case_of(name: str) -> tuple[list[int], int, dict]:
+    """(layer_dims, m, options) of a case; options may hold keep_prob and batch_norm."""
+    dims, m, *rest = CASES[name]
+    return dims, m, (rest[0] if rest else {})
+
+
+def make_data(
+    dims: list[int], m: int, dtype, batch_norm: bool = False, **_: object
+) -> tuple[dict, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     X = rng.standard_normal((dims[0], m)).astype(dtype)
     Y = (rng.random((dims[-1], m)) > 0.5).astype(dtype)
     params = ad.init.initialize(dims, "he", seed=1, dtype=dtype)
+    if batch_norm:  # the hidden layers: gamma, beta instead of b
+        for l in range(1, len(dims) - 1):
+            n = params.pop(f"b{l}").shape[0]
+            params[f"gamma{l}"] = np.ones((n, 1), dtype=dtype)
+            params[f"beta{l}"] = np.zeros((n, 1), dtype=dtype)
     return params, X, Y
 
 
-def numpy_step(params: dict, X: np.ndarray, Y: np.ndarray):
-    """The textbook step in plain numpy, updating ``params`` in place."""
+def _layers(params: dict) -> int:
+    return sum(1 for k in params if k[0] == "W")
+
+
+def numpy_step(params: dict, X: np.ndarray, Y: np.ndarray, keep_prob: float = 1.0, **opts):
+    """The textbook step in plain numpy, updating ``params`` in place (with dropout or batch
+    norm: :func:`numpy_course2_step`)."""
+    if keep_prob < 1.0 or opts.get("batch_norm"):
+        return numpy_course2_step(params, X, Y, keep_prob)
     L = len(params) // 2
     m = X.shape[1]
 
@@ -80,6 +112,80 @@ def numpy_step(params: dict, X: np.ndarray, Y: np.ndarray):
                 dZ = dA * (Z > 0)
             W -= LR * dW
             params[f"b{l}"] -= LR * db
+        return cost
+
+    return step
+
+
+def numpy_course2_step(params: dict, X: np.ndarray, Y: np.ndarray, keep_prob: float):
+    """The textbook step with inverted dropout and/or batch norm on the hidden layers, in plain
+    numpy (course convention: dZ[L] = A[L] - Y, dW = dZ A^T / m):
+
+    - dropout: ``D = rng.random(A.shape) < keep_prob``, ``A = A * D / keep_prob``; backward
+      ``dA = dA * D / keep_prob``; the masks come from ``np.random.default_rng(0)``, layer by
+      layer, as the network's (``seed=0``) do;
+    - batch norm: ``Z = W A``, mu, sigma2 over the columns, ``Z_norm = (Z - mu) / s``,
+      ``Z_tilde = gamma Z_norm + beta``, running averages of mu and sigma2 (beta 0.9);
+      backward ``dgamma = sum(dZ_tilde Z_norm) / m``, ``dbeta = sum(dZ_tilde) / m``,
+      ``dZ = (m dZ_norm - sum(dZ_norm) - Z_norm sum(dZ_norm Z_norm)) / (m s)``.
+    """
+    L = _layers(params)
+    m = X.shape[1]
+    bn = "gamma1" in params
+    rng = np.random.default_rng(0)
+    running = {l: [0.0, 0.0] for l in range(1, L)}
+
+    def step():
+        A = X
+        cache = []
+        for l in range(1, L):
+            Z = params[f"W{l}"] @ A
+            if bn:
+                mu = Z.sum(axis=1, keepdims=True) / m
+                d = Z - mu
+                sigma2 = (d * d).sum(axis=1, keepdims=True) / m
+                s = np.sqrt(sigma2 + EPS)
+                Z_norm = d / s
+                Z = params[f"gamma{l}"] * Z_norm + params[f"beta{l}"]
+                r = running[l]
+                r[0], r[1] = 0.9 * r[0] + 0.1 * mu, 0.9 * r[1] + 0.1 * sigma2
+            else:
+                Z += params[f"b{l}"]
+                Z_norm = s = None
+            A_next = np.maximum(Z, 0)
+            D = None
+            if keep_prob < 1.0:
+                D = rng.random(A_next.shape) < keep_prob
+                A_next = A_next * D / keep_prob
+            cache.append((A, Z, D, Z_norm, s))
+            A = A_next
+        ZL = params[f"W{L}"] @ A + params[f"b{L}"]
+        AL = 1 / (1 + np.exp(-ZL))
+        cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m
+        dZ = AL - Y
+        A_prev = A
+        for l in range(L, 0, -1):
+            W = params[f"W{l}"]
+            if l == L or not bn:
+                params[f"b{l}"] -= LR * (dZ.sum(axis=1, keepdims=True) / m)
+            else:
+                dZ_tilde, (_, _, _, Z_norm, s) = dZ, cache[l - 1]
+                dZ_norm = params[f"gamma{l}"] * dZ_tilde
+                params[f"gamma{l}"] -= LR * ((dZ_tilde * Z_norm).sum(axis=1, keepdims=True) / m)
+                params[f"beta{l}"] -= LR * (dZ_tilde.sum(axis=1, keepdims=True) / m)
+                dZ = (
+                    m * dZ_norm
+                    - dZ_norm.sum(axis=1, keepdims=True)
+                    - Z_norm * (dZ_norm * Z_norm).sum(axis=1, keepdims=True)
+                ) / (m * s)
+            dW = dZ @ A_prev.T / m
+            if l > 1:
+                dA = W.T @ dZ
+                A_prev, Z, D, _, _ = cache[l - 2]
+                if D is not None:
+                    dA = dA * D / keep_prob
+                dZ = dA * (Z > 0)
+            W -= LR * dW
         return cost
 
     return step
@@ -133,8 +239,8 @@ def floor_step(params: dict, X: np.ndarray, Y: np.ndarray):
     return step
 
 
-def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
-    net = ad.DeepNetwork.from_parameters(params)
+def ours_step(params: dict, X: np.ndarray, Y: np.ndarray, keep_prob: float = 1.0, **_: object):
+    net = ad.DeepNetwork.from_parameters(params, keep_prob=keep_prob, seed=0)  # bn: by gamma
     opt = ad.optim.GD(net.parameters(), LR)
     Xt = ad.Tensor(X, name="X")
     stepper = Stepper(net, opt, X.shape[1])  # as fit(): records two steps, tapes the second
@@ -145,18 +251,35 @@ def ours_step(params: dict, X: np.ndarray, Y: np.ndarray):
     return step
 
 
-def torch_step(params: dict, X: np.ndarray, Y: np.ndarray):
+def torch_step(params: dict, X: np.ndarray, Y: np.ndarray, keep_prob: float = 1.0, **_: object):
     import torch
 
-    L = len(params) // 2
+    F = torch.nn.functional
+    L = _layers(params)
     P = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-    loss_fn = torch.nn.functional.binary_cross_entropy_with_logits
+    loss_fn = F.binary_cross_entropy_with_logits
+    torch.manual_seed(0)
+    stats = {
+        l: (torch.zeros(P[f"W{l}"].shape[0], dtype=Xt.dtype),
+            torch.ones(P[f"W{l}"].shape[0], dtype=Xt.dtype))
+        for l in range(1, L)
+    }  # fmt: skip
+
+    def hidden(l: int, A):
+        if f"gamma{l}" in P:  # torch normalizes over dim 0: samples as rows, so Z.T
+            Z = P[f"W{l}"] @ A
+            g, b = P[f"gamma{l}"].view(-1), P[f"beta{l}"].view(-1)
+            Z = F.batch_norm(Z.T, *stats[l], g, b, training=True, momentum=0.1, eps=EPS).T
+        else:
+            Z = P[f"W{l}"] @ A + P[f"b{l}"]
+        A = torch.relu(Z)
+        return F.dropout(A, 1 - keep_prob, training=True) if keep_prob < 1 else A
 
     def step():
         A = Xt
         for l in range(1, L):
-            A = torch.relu(P[f"W{l}"] @ A + P[f"b{l}"])
+            A = hidden(l, A)
         J = loss_fn(P[f"W{L}"] @ A + P[f"b{L}"], Yt)
         for p in P.values():
             p.grad = None
@@ -235,7 +358,7 @@ def rounds_for(dims: list[int], m: int, quick: bool) -> int:
     return max(5, r // 4) if quick else r
 
 
-def _short(dims: list[int]) -> str:
+def short_dims(dims: list[int]) -> str:
     """[64, 64 x49, 1] rather than fifty-one numbers."""
     if len(dims) <= 8:
         return str(dims)
@@ -250,8 +373,10 @@ def alone(name: str, cases: list[str], steps: int = 60) -> None:
 
     make = {"numpy": numpy_step, "autograd_dnn": ours_step, "floor": floor_step}[name]
     for case in cases:
-        dims, m = CASES[case]
-        step = make(*make_data(dims, m, np.float64))
+        dims, m, opts = case_of(case)
+        if opts and name not in WITH_OPTIONS:
+            continue
+        step = make(*make_data(dims, m, np.float64, **opts), **opts)
         for _ in range(5):
             step()
         times, faults = [], []
@@ -318,12 +443,14 @@ def main(argv: list[str] | None = None) -> None:
     rows = [header]
     dtypes = [np.float64] if args.quick else [np.float64, np.float32]
     for case in args.cases.split(","):
-        dims, m = CASES[case]
+        dims, m, opts = case_of(case)
         for dtype in dtypes:
             fns = {}
             for name, make in frameworks.items():
-                params, X, Y = make_data(dims, m, dtype)
-                fns[name] = make(params, X, Y)
+                if opts and name not in WITH_OPTIONS:
+                    continue  # no dropout or batch norm written for it here
+                params, X, Y = make_data(dims, m, dtype, **opts)
+                fns[name] = make(params, X, Y, **opts) if opts else make(params, X, Y)
             per_round = 20 if case == "tiny" else 1
             faults: dict[str, list[float]] = {}
             s = interleaved_samples(
@@ -334,9 +461,11 @@ def main(argv: list[str] | None = None) -> None:
                 lead_in=1,
             )
             t = {k: statistics.median(v) for k, v in s.items()}
-            row = [f"{case} {_short(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
+            row = [f"{case} {short_dims(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
             for k in frameworks:
-                if k != "numpy":
+                if k != "numpy" and k not in fns:
+                    row.append("-")
+                elif k != "numpy":
                     q1, q2, q3 = ratio_quartiles(s, k, "numpy")
                     row.append(
                         f"{q2:.2f} ({q1:.2f}-{q3:.2f})" if k == "autograd_dnn" else f"{q2:.2f}"

@@ -25,6 +25,23 @@ def test_the_timed_steps_compute_the_same_thing(dims, m, dtype):
         np.testing.assert_allclose(costs[name], costs["numpy"], rtol=rel, err_msg=name)
 
 
+@pytest.mark.parametrize(
+    "opts", [{"keep_prob": 0.7}, {"batch_norm": True}, {"keep_prob": 0.8, "batch_norm": True}]
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_course2_steps_compute_the_same_thing(opts, dtype):
+    """mid-dropout and mid-bn: the hand-written numpy step draws the network's masks (the same
+    seed, the same order) and writes batch norm's closed form; the costs agree step by step."""
+    steps = {}
+    for name, make in (("numpy", ts.numpy_step), ("ours", ts.ours_step)):
+        params, X, Y = ts.make_data([5, 6, 4, 1], 9, dtype, **opts)
+        steps[name] = make(params, X * 3.0, Y, **opts)
+    costs = {k: [float(s()) for _ in range(5)] for k, s in steps.items()}
+    assert costs["numpy"][0] != pytest.approx(costs["numpy"][-1], rel=1e-4)  # it learns
+    rel = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(costs["ours"], costs["numpy"], rtol=rel)
+
+
 def test_interleaved_rounds_vary_who_runs_before_whom_and_lead_in_each_timed_call():
     from benchmarks.common import interleaved_samples
 

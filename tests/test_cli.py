@@ -522,7 +522,7 @@ def test_layers_not_matching_the_dataset(tmp_path: Path) -> None:
 def test_library_value_error_is_one_line(tmp_path: Path) -> None:
     proc = run("train", "--layers", "2,4,1", "--optimizer", "sgd", "--iterations", "2",
                cwd=tmp_path)  # fmt: skip
-    assert_bad_input(proc, "sgd", "gd, momentum, adam")
+    assert_bad_input(proc, "sgd", "gd, momentum, rmsprop, adam")
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ TESTED = {
     "gradient_checking",  # tested in test_example_gradient_checking.py
     "gradient_flow",
     "gradient_over_time",
+    "regularization",
 }
 
 
@@ -181,3 +182,24 @@ def viz_has_dot() -> bool:
     import viz
 
     return viz.find_dot() is not None
+
+
+def test_regularization(tmp_path: Path) -> None:
+    """Without regularization the big net fits the training set (100%) while its dev cost
+    climbs; L2 and dropout each end with a lower dev cost, and a PNG of the curves is written."""
+    png = tmp_path / "curves.png"
+    out = run_example("regularization", "--quick", "--out", png, cwd=tmp_path).stdout
+    row = re.compile(
+        r"^(.+?)\s+train accuracy\s+([\d.]+)%\s+dev accuracy\s+([\d.]+)%\s+final cost ([\d.]+)"
+        r"\s+dev cost ([\d.]+)$",
+        re.M,
+    )
+    runs = {m.group(1): [float(x) for x in m.groups()[1:]] for m in row.finditer(out)}
+    assert set(runs) == {"no regularization", "L2, lambda = 0.1", "dropout, keep_prob = 0.7"}, out
+    plain = runs["no regularization"]
+    assert plain[0] == 100.0, out
+    for label in ("L2, lambda = 0.1", "dropout, keep_prob = 0.7"):
+        assert runs[label][3] < plain[3], f"{label}: dev cost not below the plain run's\n{out}"
+        assert runs[label][2] > plain[2], f"{label}: training cost not above (less overfit)\n{out}"
+    assert f"wrote {png}" in out
+    assert_png(png)

@@ -1249,3 +1249,18 @@ def test_a_pass_that_cannot_resolve_small_bugs_says_so():
         assert float(share) > 1e-3, r.note
     exact = gradcheck(net, X, Y, mode="full", method="complex")
     assert exact.passed and "Weak" not in exact.summary(), str(exact)
+
+
+def test_a_report_displays_as_html_with_failing_rows_highlighted():
+    """Issue 14, item 15: the last line of a Jupyter cell shows a table, not Report(rows=...)."""
+    X, Y = ad.datasets.flower(32, seed=0)
+    net = ad.DeepNetwork([2, 3, 1], seed=0)
+    report = ad.gradcheck(net, X, Y)
+    assert repr(report) == "Report('gradcheck mode=auto', 6 rows, passed)"
+    page = report._repr_html_()
+    assert page.count("<tr") == 1 + len(report.rows) and "background:#fdd" not in page
+    net.layers[1].linear_fn = planted.DoubledDW
+    bad = ad.gradcheck(net, X, Y)
+    assert repr(bad) == "Report('gradcheck mode=auto', 6 rows, FAILED at layer 2)"
+    shaded = bad._repr_html_().count("background:#fdd")
+    assert shaded == len(bad.failures) >= 1

@@ -57,6 +57,8 @@ OP_NOTES = {
     "linear": "Z = W A + b",
     "bce_with_logits": "J = cross-entropy(sigmoid(Z), Y)",
     "softmax_cross_entropy": "J = cross-entropy(softmax(Z), Y)",
+    "batch_norm": "Z̃ = γ (Z − μ) / √(σ² + ε) + β",
+    "dropout": "A · D / keep_prob (mask D)",
 }
 # what a constant argument is, by (op, position): the labels of a cost given as an array
 CONSTANT_NAMES = {("bce_with_logits", 1): "Y", ("softmax_cross_entropy", 1): "Y"}

@@ -8,6 +8,11 @@ is optional and, when present, its shapes must agree with ``layer_dims``.
 - ``"layers"``: one table per layer with the shapes of W[l], b[l], A[l];
 - ``"blocks"``: the course's picture of one gradient-descent iteration (forward blocks,
   caches, backward blocks, update).
+
+Course 2's layers show where they act, read from ``net.layers`` (each layer's
+``keep_prob`` and ``gamma``) when the network has them: batch norm (γ[l], β[l] instead of
+b[l]; μ[l], σ²[l] of the batch, Z̃[l] = γ[l] Z_norm[l] + β[l]) and inverted dropout
+(the mask D[l] = rand < keep_prob, A[l] · D[l] / keep_prob, in training only).
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ __all__ = ["VIEWS", "layer_graph"]
 
 VIEWS = ("neurons", "layers", "blocks")
 RANKDIRS = ("LR", "TB", "RL", "BT")
+
+#: one layer's Course 2 features: (keep_prob, batch norm)
+Feature = tuple[float, bool]
+PLAIN: Feature = (1.0, False)
 
 
 # ----------------------------------------------------------------------------- the network
@@ -64,17 +73,73 @@ def _spec(net: Any) -> tuple[list[int], list[str]]:
     return dims, acts
 
 
-def _n_params(dims: list[int]) -> int:
-    return sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
+def _features(net: Any, L: int) -> list[Feature]:
+    """(keep_prob, batch norm) of layers 1..L, from ``net.layers`` when it has them."""
+    layers = getattr(net, "layers", None)
+    if not isinstance(layers, (list, tuple)) or len(layers) != L:
+        return [PLAIN] * L
+    out = []
+    for layer in layers:
+        kp = getattr(layer, "keep_prob", 1.0)
+        out.append(
+            (
+                float(kp) if isinstance(kp, (int, float)) else 1.0,
+                getattr(layer, "gamma", None) is not None,
+            )
+        )
+    return out
 
 
-def _title(dims: list[int], acts: list[str], view: str) -> str:
+def _layer_params(dims: list[int], l: int, feat: Feature = PLAIN) -> int:
+    """W[l] and b[l], or W[l], gamma[l] and beta[l] with batch norm."""
+    return dims[l] * (dims[l - 1] + (2 if feat[1] else 1))
+
+
+def _n_params(dims: list[int], feats: list[Feature] | None = None) -> int:
+    feats = feats or [PLAIN] * (len(dims) - 1)
+    return sum(_layer_params(dims, l, feats[l - 1]) for l in range(1, len(dims)))
+
+
+def _title(dims: list[int], acts: list[str], view: str, feats: list[Feature] | None = None) -> str:
     L = len(dims) - 1
-    return f"L = {L}, layer_dims = {dims}, {_n_params(dims):,} parameters ({view} view)"
+    text = f"L = {L}, layer_dims = {dims}, {_n_params(dims, feats):,} parameters ({view} view)"
+    extra = _course2_title(feats or [])
+    return f"{text}\n{extra}" if extra else text
+
+
+def _course2_title(feats: list[Feature]) -> str:
+    """ "batch norm in layers 1, 2; dropout keep_prob 0.8 in layers 1, 2", or ""."""
+    parts = []
+    bn = [l for l, f in enumerate(feats, start=1) if f[1]]
+    if bn:
+        parts.append(f"batch norm in layer{'s' if len(bn) > 1 else ''} {_ranges(bn)}")
+    drop = [(l, f[0]) for l, f in enumerate(feats, start=1) if f[0] < 1]
+    if drop:
+        probs = {kp for _, kp in drop}
+        where = _ranges([l for l, _ in drop])
+        kp = f"{probs.pop():g}" if len(probs) == 1 else "/".join(f"{kp:g}" for _, kp in drop)
+        parts.append(f"dropout keep_prob {kp} in layer{'s' if len(drop) > 1 else ''} {where}")
+    return "; ".join(parts)
+
+
+def _ranges(ls: list[int]) -> str:
+    """[1, 2, 3, 5] -> "1–3, 5": layer numbers, runs of three or more as a range."""
+    out, k = [], 0
+    while k < len(ls):
+        j = k
+        while j + 1 < len(ls) and ls[j + 1] == ls[j] + 1:
+            j += 1
+        out += [f"{ls[k]}–{ls[j]}"] if j - k >= 2 else [str(x) for x in ls[k : j + 1]]
+        k = j + 1
+    return ", ".join(out)
 
 
 def _spans(
-    dims: list[int], acts: list[str], collapse: bool, max_layers: int | None
+    dims: list[int],
+    acts: list[str],
+    collapse: bool,
+    max_layers: int | None,
+    feats: list[Feature] | None = None,
 ) -> list[tuple[int, int]]:
     """The layers drawn as one column each: ``(first, last)``; first < last draws a run once.
 
@@ -83,9 +148,15 @@ def _spans(
     so any depth fits a slide.
     """
     L = len(dims) - 1
+    feats = feats or [PLAIN] * L
 
     def same(l: int, k: int) -> bool:
-        return (dims[l], dims[l - 1], acts[l - 1]) == (dims[k], dims[k - 1], acts[k - 1])
+        return (dims[l], dims[l - 1], acts[l - 1], feats[l - 1]) == (
+            dims[k],
+            dims[k - 1],
+            acts[k - 1],
+            feats[k - 1],
+        )
 
     spans: list[tuple[int, int]] = []
     l = 1
@@ -252,21 +323,51 @@ def _input_table(dims: list[int]) -> dict[str, Any]:
     return {"kind": "layer", "layer": 0, "units": n0, "n_params": 0, "dot": {"label": label}}
 
 
-def _layer_table(dims: list[int], acts: list[str], l: int) -> dict[str, Any]:
-    """Node of layer l: a table of W[l], b[l], Z[l], g[l], A[l] and the parameter count."""
+def _bn_rows(l: Any, n: Any, shape: str) -> list[str]:
+    """The rows of batch norm in layer l: gamma, beta, mu, sigma^2 and Z~."""
+    return [
+        _row(f"γ[{l}], β[{l}]", f"(n[{l}], 1) each", shape),
+        _row(f"μ[{l}], σ²[{l}]", esc("mean, variance of Z over the m columns"), colspan_last=2),
+        _row(f"Z̃[{l}]", esc(f"γ[{l}] (Z[{l}] − μ[{l}]) / √(σ²[{l}] + ε) + β[{l}]"), colspan_last=2),
+    ]
+
+
+def _dropout_rows(l: Any, n: Any, keep: str) -> list[str]:
+    """The rows of inverted dropout in layer l: the mask D and the scaled activation."""
+    return [
+        _row(f"D[{l}]", esc(f"rand(n[{l}], m) < keep_prob = {keep}"), colspan_last=2),
+        _row(
+            "dropout", esc(f"A[{l}] := A[{l}] · D[{l}] / keep_prob (training only)"), colspan_last=2
+        ),
+    ]
+
+
+def _layer_table(dims: list[int], acts: list[str], l: int, feat: Feature = PLAIN) -> dict[str, Any]:
+    """Node of layer l: a table of W[l], b[l], Z[l], g[l], A[l] and the parameter count;
+    with batch norm γ[l], β[l], μ[l], σ²[l], Z̃[l] instead of b[l]; with dropout D[l]."""
     L = len(dims) - 1
     n, n_prev = dims[l], dims[l - 1]
     role = "output" if l == L else "hidden"
-    k = n * (n_prev + 1)
-    rows = [
-        _row(f"W[{l}]", f"(n[{l}], n[{l - 1}])", f"({n}, {n_prev})"),
-        _row(f"b[{l}]", f"(n[{l}], 1)", f"({n}, 1)"),
-        _row(f"Z[{l}]", esc(f"W[{l}] A[{l - 1}] + b[{l}]"), colspan_last=2),
-        _row(f"g[{l}]", esc(acts[l - 1]), colspan_last=2),
+    keep, bn = feat
+    k = _layer_params(dims, l, feat)
+    rows = [_row(f"W[{l}]", f"(n[{l}], n[{l - 1}])", f"({n}, {n_prev})")]
+    if bn:
+        rows.append(_row(f"Z[{l}]", esc(f"W[{l}] A[{l - 1}]  (no b[{l}])"), colspan_last=2))
+        rows += _bn_rows(l, n, f"({n}, 1)")
+        rows.append(_row(f"g[{l}]", esc(f"{acts[l - 1]}, A[{l}] = g[{l}](Z̃[{l}])"), colspan_last=2))
+        count = f"{n}·{n_prev} + 2·{n} = {k:,}"
+    else:
+        rows.append(_row(f"b[{l}]", f"(n[{l}], 1)", f"({n}, 1)"))
+        rows.append(_row(f"Z[{l}]", esc(f"W[{l}] A[{l - 1}] + b[{l}]"), colspan_last=2))
+        rows.append(_row(f"g[{l}]", esc(acts[l - 1]), colspan_last=2))
+        count = f"{n}·{n_prev} + {n} = {k:,}"
+    if keep < 1:
+        rows += _dropout_rows(l, n, f"{keep:g}")
+    rows += [
         _row(f"A[{l}]", f"(n[{l}], m)", f"({n}, m)"),
-        _row("parameters", f"{n}·{n_prev} + {n} = {k:,}", colspan_last=2),
+        _row("parameters", count, colspan_last=2),
     ]
-    return {
+    node = {
         "kind": "layer",
         "layer": l,
         "units": n,
@@ -274,13 +375,22 @@ def _layer_table(dims: list[int], acts: list[str], l: int) -> dict[str, Any]:
         "n_params": k,
         "dot": {"label": _table(f"layer {l} ({role})", COLORS[role], rows)},
     }
+    if bn:
+        node["batch_norm"] = True
+    if keep < 1:
+        node["keep_prob"] = keep
+    return node
 
 
-def _folded_table(dims: list[int], acts: list[str], a: int, b: int) -> dict[str, Any]:
-    """Node of layers a..b drawn once: their common shapes, or n[a-1..b] when they differ."""
+def _folded_table(
+    dims: list[int], acts: list[str], a: int, b: int, feats: list[Feature] | None = None
+) -> dict[str, Any]:
+    """Node of layers a..b drawn once: their common shapes, or n[a-1..b] when they differ;
+    batch norm and dropout rows for the layers among them that have them."""
     L = len(dims) - 1
     k = b - a + 1
-    counts = [dims[l] * (dims[l - 1] + 1) for l in range(a, b + 1)]
+    feats = feats or [PLAIN] * L
+    counts = [_layer_params(dims, l, feats[l - 1]) for l in range(a, b + 1)]
     same = len({(dims[l], dims[l - 1]) for l in range(a, b + 1)}) == 1
     g_names = sorted(set(acts[a - 1 : b]), key=acts[a - 1 : b].index)
     n, n_prev = dims[a], dims[a - 1]
@@ -296,7 +406,33 @@ def _folded_table(dims: list[int], acts: list[str], a: int, b: int) -> dict[str,
         shape_row("A[l]", "(n[l], m)", f"({n}, m)"),
         _row("l", f"{a}, …, {b}", colspan_last=2),
     ]
-    total = f"{k} × ({n}·{n_prev} + {n}) = {sum(counts):,}" if same else f"{sum(counts):,}"
+    bn = [l for l in range(a, b + 1) if feats[l - 1][1]]
+    if bn:
+        if len(bn) == k:
+            rows[1:3] = [_row("Z[l]", esc("W[l] A[l-1]  (no b[l])"), colspan_last=2)]
+        else:
+            which = "l = " + _ranges(bn)
+            rows[1:3] = [
+                _row("b[l]", esc(f"(n[l], 1); none where batch norm ({which})"), colspan_last=2),
+                _row("Z[l]", esc("W[l] A[l-1] (+ b[l] without batch norm)"), colspan_last=2),
+            ]
+        at = 2 if len(bn) == k else 3
+        rows[at:at] = _bn_rows("l", n, f"({n}, 1)" if same else "")[:-1] + [
+            _row("Z̃[l]", esc("γ[l] Z_norm[l] + β[l]; A[l] = g[l](Z̃[l])"), colspan_last=2)
+        ]
+    drop = [(l, feats[l - 1][0]) for l in range(a, b + 1) if feats[l - 1][0] < 1]
+    if drop:
+        keeps = sorted({kp for _, kp in drop})
+        keep = f"{keeps[0]:g}" if len(keeps) == 1 else ", ".join(f"{kp:g}" for kp in keeps)
+        rows += _dropout_rows("l", n, keep)
+        if len(drop) < k:
+            rows.append(_row("dropout in", "l = " + _ranges([l for l, _ in drop]), colspan_last=2))
+    if same and not bn:
+        total = f"{k} × ({n}·{n_prev} + {n}) = {sum(counts):,}"
+    elif same and len(bn) == k:
+        total = f"{k} × ({n}·{n_prev} + 2·{n}) = {sum(counts):,}"
+    else:
+        total = f"{sum(counts):,}"
     if not same:
         widths = ", ".join(map(str, dims[a - 1 : b + 1]))
         rows.append(_row(f"n[{a - 1}..{b}]", esc(widths), colspan_last=2))
@@ -313,11 +449,16 @@ def _folded_table(dims: list[int], acts: list[str], a: int, b: int) -> dict[str,
 
 
 def _layers(
-    dims: list[int], acts: list[str], rankdir: str, spans: list[tuple[int, int]]
+    dims: list[int],
+    acts: list[str],
+    rankdir: str,
+    spans: list[tuple[int, int]],
+    feats: list[Feature] | None = None,
 ) -> nx.DiGraph:
     """One table per layer, left to right; a span (a, b) with a < b is one table."""
     L = len(dims) - 1
-    title = _title(dims, acts, "layers")
+    feats = feats or [PLAIN] * L
+    title = _title(dims, acts, "layers", feats)
     folded = [f"{a}–{b}" for a, b in spans if b > a]
     if folded:
         title += f"\nlayers {', '.join(folded)} each drawn as one table"
@@ -327,7 +468,11 @@ def _layers(
     prev, prev_id = 0, "L0"
     for a, b in spans:
         nid = f"L{a}" if a == b else f"L{a}_{b}"
-        attrs = _layer_table(dims, acts, a) if a == b else _folded_table(dims, acts, a, b)
+        attrs = (
+            _layer_table(dims, acts, a, feats[a - 1])
+            if a == b
+            else _folded_table(dims, acts, a, b, feats)
+        )
         g.add_node(nid, **attrs)
         g.add_edge(prev_id, nid, kind="forward", dot={"label": f" A[{prev}] "})
         prev, prev_id = b, nid
@@ -371,8 +516,72 @@ def _column(g: nx.DiGraph, name: str) -> str:
     return name
 
 
-def _layer_texts(dims: list[int], acts: list[str], a: int, b: int) -> dict[str, str]:
-    """Labels of the blocks of layer a (a == b) or of layers a..b drawn once (a < b)."""
+def _layer_texts(
+    dims: list[int], acts: list[str], a: int, b: int, feats: list[Feature] | None = None
+) -> dict[str, str]:
+    """Labels of the blocks of layer a (a == b) or of layers a..b drawn once (a < b), with
+    batch norm and dropout where they act."""
+    texts = _plain_layer_texts(dims, acts, a, b)
+    feats = feats or [PLAIN] * (len(dims) - 1)
+    span = feats[a - 1 : b]
+    l = str(a) if a == b else "l"
+    g_l = acts[a - 1] if len(set(acts[a - 1 : b])) == 1 else "g[l]"
+    if any(bn for _, bn in span):
+        where = "" if all(bn for _, bn in span) else "  (batch-norm layers)"
+        texts["params"] = texts["params"].replace(
+            f"b[{l}]", f"γ[{l}], β[{l}]" + (" instead of b" if where else ""), 1
+        )
+        texts["fwd"] = texts["fwd"].replace(
+            f"Z[{l}] = W[{l}] A[{_prev(l)}] + b[{l}]\nA[{l}] = {g_l}(Z[{l}])",
+            f"Z[{l}] = W[{l}] A[{_prev(l)}]{where}\nμ[{l}], σ²[{l}] of Z[{l}] over the m columns\n"
+            f"Z̃[{l}] = γ[{l}] (Z[{l}] − μ[{l}]) / √(σ²[{l}] + ε) + β[{l}]\nA[{l}] = {g_l}(Z̃[{l}])",
+        )
+        texts["cache"] += f"\nZ_norm[{l}], μ[{l}], σ²[{l}], γ[{l}]"
+        texts["bwd"] = texts["bwd"].replace(
+            f"dZ[{l}] = dA[{l}] * {g_l}'(Z[{l}])",
+            f"dZ̃[{l}] = dA[{l}] * {g_l}'(Z̃[{l}])\ndβ[{l}] = (1/m) Σ dZ̃[{l}]\n"
+            f"dγ[{l}] = (1/m) Σ dZ̃[{l}] Z_norm[{l}]\ndZ[{l}] = batch norm's closed form",
+        )
+        texts["update"] += f"\nγ[{l}] := γ[{l}] - α dγ[{l}]\nβ[{l}] := β[{l}] - α dβ[{l}]"
+        texts["grads"] += f", dγ[{l}], dβ[{l}]"
+        if not where:  # every layer here has batch norm: no b[l] anywhere
+            texts = _without_b(texts, l)
+    drop = sorted({kp for kp, _ in span if kp < 1})
+    if drop:
+        keep = ", ".join(f"{kp:g}" for kp in drop)
+        texts["fwd"] += f"\ndropout: D[{l}] = rand < {keep}\nA[{l}] := A[{l}] · D[{l}] / keep_prob"
+        texts["cache"] += f"\nD[{l}] (n[{l}], m)"
+        first = texts["bwd"].index("\n") + 1
+        texts["bwd"] = (
+            texts["bwd"][:first]
+            + f"dA[{l}] := dA[{l}] · D[{l}] / keep_prob\n"
+            + texts["bwd"][first:]
+        )
+    return texts
+
+
+def _without_b(texts: dict[str, str], l: str) -> dict[str, str]:
+    """The block labels with b[l] and db[l] taken out (batch norm replaced them)."""
+
+    def drop_lines(text: str, *starts: str) -> str:
+        return "\n".join(x for x in text.split("\n") if not x.startswith(starts))
+
+    out = dict(texts)
+    out["cache"] = out["cache"].replace(f", b[{l}]", "")
+    out["bwd"] = drop_lines(out["bwd"], f"db[{l}] =")
+    first, _, rest = out["update"].partition("\n")
+    first = first.split(", db[")[0] + f", dγ[{l}], dβ[{l}]"
+    out["update"] = first + "\n" + drop_lines(rest, f"b[{l}] :=")
+    out["grads"] = f" dW[{l}], dγ[{l}], dβ[{l}]"
+    return out
+
+
+def _prev(l: str) -> str:
+    return "l-1" if l == "l" else str(int(l) - 1)
+
+
+def _plain_layer_texts(dims: list[int], acts: list[str], a: int, b: int) -> dict[str, str]:
+    """The block labels of layers without batch norm or dropout."""
     if a == b:
         l, n, n_prev, g_l = a, dims[a], dims[a - 1], acts[a - 1]
         return {
@@ -427,12 +636,19 @@ def _blocks_input(g: nx.DiGraph, dims: list[int]) -> None:
     g.add_edge("A0", "dA0", kind="order", dot={"style": "invis"})
 
 
-def _blocks_layer(g: nx.DiGraph, dims: list[int], acts: list[str], a: int, b: int) -> str:
+def _blocks_layer(
+    g: nx.DiGraph,
+    dims: list[int],
+    acts: list[str],
+    a: int,
+    b: int,
+    feats: list[Feature] | None = None,
+) -> str:
     """Column of layer a (or of layers a..b drawn once): parameters, forward block, cache,
     backward block, update. Returns the suffix of its node ids (``"3"`` or ``"3_8"``)."""
     L = len(dims) - 1
     key = f"{a}" if a == b else f"{a}_{b}"
-    text = _layer_texts(dims, acts, a, b)
+    text = _layer_texts(dims, acts, a, b, feats)
     col = _column(g, f"rank_L{key}")
     common = {"layer": a, "subgraph": col} if a == b else {"layers": (a, b), "subgraph": col}
     folded = {"shape": "box3d"} if a < b else {}
@@ -560,8 +776,13 @@ def _blocks_loss(g: nx.DiGraph, dims: list[int], acts: list[str]) -> None:
     g.add_edge("loss", f"dA{L}", kind="backward", dot=_BACK)
 
 
-def _blocks_title(dims: list[int], acts: list[str], spans: list[tuple[int, int]]) -> str:
-    lines = [_title(dims, acts, "blocks"), "one iteration of gradient descent"]
+def _blocks_title(
+    dims: list[int],
+    acts: list[str],
+    spans: list[tuple[int, int]],
+    feats: list[Feature] | None = None,
+) -> str:
+    lines = [_title(dims, acts, "blocks", feats), "one iteration of gradient descent"]
     folded = [f"{a}–{b}" for a, b in spans if b > a]
     if folded:
         lines.append(f"layers {', '.join(folded)} each drawn as one column of 3-D blocks")
@@ -569,7 +790,11 @@ def _blocks_title(dims: list[int], acts: list[str], spans: list[tuple[int, int]]
 
 
 def _blocks(
-    dims: list[int], acts: list[str], rankdir: str, spans: list[tuple[int, int]]
+    dims: list[int],
+    acts: list[str],
+    rankdir: str,
+    spans: list[tuple[int, int]],
+    feats: list[Feature] | None = None,
 ) -> nx.DiGraph:
     """The course's forward/backward block diagram of one gradient-descent iteration.
 
@@ -577,13 +802,13 @@ def _blocks(
     (W[l], b[l] -> forward block -> cache -> backward block -> dW[l], db[l] -> update).
     A span (a, b) with a < b draws layers a..b as one column of 3-D blocks.
     """
-    title = _blocks_title(dims, acts, spans)
+    title = _blocks_title(dims, acts, spans, feats)
     g = _base_graph("blocks", title, rankdir, nodesep=0.25, ranksep=0.45, newrank=True)
     g.graph["node_attrs"] = {"shape": "box", "style": "rounded,filled", "fillcolor": "white"}
     _blocks_input(g, dims)
     prev = 0
     for a, b in spans:
-        key = _blocks_layer(g, dims, acts, a, b)
+        key = _blocks_layer(g, dims, acts, a, b, feats)
         _blocks_activation(g, dims, acts, b)
         _blocks_wire(g, prev, key, b)
         prev = b
@@ -591,6 +816,14 @@ def _blocks(
     g.graph["legend"] = list(_BLOCKS_LEGEND)
     if any(b > a for a, b in spans):
         g.graph["legend"].append(("3-D block: layers a–b drawn once", {"fillcolor": "white"}))
+    if feats and any(bn for _, bn in feats):
+        g.graph["legend"].append(
+            ("batch norm: γ[l], β[l] instead of b[l]; μ, σ² of each batch", {"fillcolor": "white"})
+        )
+    if feats and any(kp < 1 for kp, _ in feats):
+        g.graph["legend"].append(
+            ("dropout: mask D[l] in the cache, the same in backward", {"fillcolor": "white"})
+        )
     g.graph["spans"] = spans
     return g
 
@@ -611,6 +844,8 @@ def layer_graph(
         view: ``"neurons"`` (one node per unit, every weight an edge), ``"layers"`` (one
             table per layer: W[l] (n[l], n[l-1]), b[l] (n[l], 1), g[l], A[l] (n[l], m),
             parameter count) or ``"blocks"`` (forward and backward blocks, caches, update).
+            Both of the latter draw batch norm (γ[l], β[l], μ[l], σ²[l], Z̃[l]) and dropout
+            (keep_prob, the mask D[l]) in the layers where they act.
         max_units: in the neurons view, a layer wider than this shows its first and last
             units and one "⋮ (+k more)" node; at least 3.
         rankdir: ``"LR"`` (layers left to right) or ``"TB"``, ``"RL"``, ``"BT"``.
@@ -644,12 +879,14 @@ def layer_graph(
             f"last layer), got {max_layers!r}"
         )
     dims, acts = _spec(net)
+    feats = _features(net, len(dims) - 1)
+    spans = _spans(dims, acts, collapse, max_layers, feats)
     if view == "neurons":
         g = _neurons(dims, acts, max_units, rankdir)
     elif view == "layers":
-        g = _layers(dims, acts, rankdir, _spans(dims, acts, collapse, max_layers))
+        g = _layers(dims, acts, rankdir, spans, feats)
     else:
-        g = _blocks(dims, acts, rankdir, _spans(dims, acts, collapse, max_layers))
+        g = _blocks(dims, acts, rankdir, spans, feats)
     g.graph["layer_dims"] = dims
     g.graph["activations"] = acts
     g.graph["view"] = view

@@ -766,7 +766,8 @@ def batchnorm_forward(
 
     Args:
         Z: ``Z[l]``, ``(n[l], m)``: units are rows, samples are columns.
-        gamma, beta: ``(n[l], 1)``, the learned scale and shift.
+        gamma: ``(n[l], 1)``, the learned scale.
+        beta: ``(n[l], 1)``, the learned shift.
         eps: > 0, keeps the division finite when a unit is constant over the batch.
 
     Returns:

@@ -1,0 +1,862 @@
+"""The notebooks' one source: every cell is written here, and ``make notebooks`` runs this file.
+
+Each notebook is a list of cells (markdown, or code) plus the claims its text makes: strings
+that the markdown states and that the executed outputs must show, character for character.
+``python notebooks/build.py [NAME ...]`` builds each notebook from these cells, executes it
+top to bottom in a fresh kernel (nbclient, ipykernel) and stores it with its outputs, so it
+reads on a code host. ``tests/test_notebooks.py`` executes the same cells again and checks
+that the stored code is this code, that no cell fails, that drawing cells draw and that
+every claim holds.
+
+Cells tagged ``draws`` must produce an image (``image/svg+xml`` or ``image/png``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DRAWS = "draws"
+KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # "markdown" or "code"
+    source: str
+    draws: bool = False
+
+
+@dataclass(frozen=True)
+class Notebook:
+    name: str
+    cells: list[Cell]
+    claims: list[str] = field(default_factory=list)
+
+
+def md(text: str) -> Cell:
+    return Cell("markdown", textwrap.dedent(text).strip())
+
+
+def code(text: str, draws: bool = False) -> Cell:
+    return Cell("code", textwrap.dedent(text).strip(), draws)
+
+
+# ----------------------------------------------------------------------------------------------
+# 01: a deep network, step by step
+# ----------------------------------------------------------------------------------------------
+STEP_BY_STEP = Notebook(
+    "01_deep_network_step_by_step",
+    [
+        md(
+            """
+            # A deep network, step by step
+
+            The course's deep L-layer network, built one piece at a time: `layer_dims` and
+            the shapes, forward propagation, the cost, backward propagation by hand against
+            reverse-mode autodiff, the pictures, and training on the planar "flower" data.
+
+            The notation is the course's. Samples are **columns**: `X = A[0]` is `(n[0], m)`.
+            For l = 1..L,
+
+                Z[l] = W[l] A[l-1] + b[l]        W[l]: (n[l], n[l-1]),  b[l]: (n[l], 1)
+                A[l] = g[l](Z[l])                Z[l], A[l]: (n[l], m)
+            """
+        ),
+        code(
+            """
+            import numpy as np
+
+            import autograd_dnn as ad
+            import viz
+            from autograd_dnn import textbook as tb
+
+            X, Y = ad.datasets.flower(400, seed=0)  # the course's planar data set
+            print("X:", X.shape, " Y:", Y.shape)
+            """
+        ),
+        md(
+            """
+            ## layer_dims and the shapes
+
+            `layer_dims = [n[0], n[1], ..., n[L]]`. The course's example `[2, 3, 5, 4, 2, 1]`
+            has L = 5 layers: four hidden layers (tanh here) and one sigmoid output unit.
+            `summary(m=400)` lists every `W[l]`, `b[l]` and `Z[l]`, `A[l]` with its shape.
+            It has 66 parameters ("total parameters: 66").
+            """
+        ),
+        code(
+            """
+            layer_dims = [2, 3, 5, 4, 2, 1]
+            net = ad.DeepNetwork(layer_dims, hidden_activation="tanh", init="xavier", seed=0)
+            print(net.summary(m=X.shape[1]))
+            """
+        ),
+        md(
+            """
+            ## The pictures
+
+            The same network in two of `viz`'s views: every unit and weight (`neurons`), and
+            one table per layer with the shapes (`layers`). A third view, `blocks`, draws one
+            gradient-descent iteration as the course's forward and backward blocks.
+            """
+        ),
+        code('viz.layer_graph(net, view="neurons")', draws=True),
+        code('viz.layer_graph(net, view="layers")', draws=True),
+        md(
+            """
+            ## Forward propagation and the cost, two ways
+
+            `textbook` holds the course's own functions in plain numpy (`L_model_forward` is
+            `tb.model_forward`), sharing nothing with the engine. The network computes the
+            same `A[L]` and the same cross-entropy cost
+
+                J = -(1/m) sum( Y log A[L] + (1 - Y) log(1 - A[L]) )
+
+            Before training, J is close to log 2 = 0.693, the cost of guessing 1/2:
+            here J = 0.7312.
+            """
+        ),
+        code(
+            """
+            params = net.get_parameters()  # {"W1": (3, 2), "b1": (3, 1), ..., "b5": (1, 1)}
+            AL, caches = tb.model_forward(X, params, activations=net.activations)
+            J_course = tb.compute_cost(AL, Y)
+            J_net = net.cost(X, Y).item()
+            gap = np.abs(AL - net.predict_proba(X)).max()
+            print(f"A[L]: {AL.shape}, largest difference {gap:.1e}")
+            print(f"J = {J_net:.4f} (network), {J_course:.4f} (textbook)")
+            """
+        ),
+        md(
+            """
+            ## Backward propagation by hand, against autodiff
+
+            The course's `L_model_backward` (`tb.model_backward`) against the network's
+            reverse-mode gradients (`net.gradients`). One subtlety, **the factor m**: the
+            course's `dZ[l]` and `dA[l]` are derivatives of the *summed* loss, while
+            `dW[l]` and `db[l]` are derivatives of the cost J (the mean). Autodiff gives exact
+            partials of J, so the course's `dZ[l]` is m times autodiff's.
+            """
+        ),
+        code(
+            """
+            course = tb.model_backward(AL, Y, caches, activations=net.activations)
+            auto = net.gradients(X, Y)  # exact partial derivatives of J
+            m = X.shape[1]
+            for l in range(net.L, 0, -1):
+                diffs = [
+                    np.abs(course[f"dZ{l}"] - m * auto[f"dZ{l}"]).max(),  # factor m
+                    np.abs(course[f"dW{l}"] - auto[f"dW{l}"]).max(),
+                    np.abs(course[f"db{l}"] - auto[f"db{l}"]).max(),
+                ]
+                shape = auto[f"dW{l}"].shape
+                print(f"layer {l}: dW{l} {shape}, largest difference {max(diffs):.1e}")
+            """
+        ),
+        md(
+            """
+            `ad.compare_with_textbook` does this comparison for every `dZ[l]`, `dW[l]`,
+            `db[l]` and `dA[l-1]`, and applies the factor m itself. It ends with
+            "PASSED: all 20 gradients agree".
+            """
+        ),
+        code("print(ad.compare_with_textbook(net, X, Y))"),
+        md(
+            """
+            ## The computation graph, with gradient heat
+
+            Record the cost of 8 samples, run `backward()`, and draw what was recorded: each
+            layer coloured by ‖dW[l]‖ / ‖W[l]‖ (one colour per decade).
+            """
+        ),
+        code(
+            """
+            J = net.cost(X[:, :8], Y[:, :8])
+            J.backward()
+            viz.computation_graph(J, heat=True)
+            """,
+            draws=True,
+        ),
+        md(
+            """
+            ## Training on the flower data
+
+            Adam with alpha = 0.01 for 1500 iterations. The cost falls from 0.731 to 0.180
+            and the network classifies 95.2% of the training set.
+            """
+        ),
+        code(
+            """
+            net = ad.DeepNetwork(layer_dims, hidden_activation="tanh", init="xavier", seed=0)
+            history = net.fit(
+                X, Y, learning_rate=0.01, iterations=1500, optimizer="adam", progress=False
+            )
+            print(f"the cost falls from {history.costs[0]:.3f} to {history.costs[-1]:.3f}")
+            print(f"training accuracy {net.accuracy(X, Y):.1%}")
+            """
+        ),
+        code('viz.plot_costs({"adam, alpha = 0.01": history})', draws=True),
+        md(
+            """
+            Next: `02_check_your_backprop.ipynb` checks *your own* `L_model_backward`.
+            """
+        ),
+    ],
+    claims=[
+        "total parameters: 66",
+        "J = 0.7312",
+        "PASSED: all 20 gradients agree",
+        "from 0.731 to 0.180",
+        "95.2%",
+    ],
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# 02: check your own backprop
+# ----------------------------------------------------------------------------------------------
+CHECK_YOUR_BACKPROP = Notebook(
+    "02_check_your_backprop",
+    [
+        md(
+            """
+            # Check your backprop
+
+            The course asks you to write `L_model_backward(AL, Y, caches)`. Its test cases
+            check one example. `autograd_dnn.testing` checks your function on many small
+            networks drawn by [hypothesis](https://hypothesis.readthedocs.io), against the
+            course's closed form (`autograd_dnn.textbook`), and when they disagree it names
+            the gradient, gives a hint and shows the smallest failing network it found.
+
+            Caches are the course's: `caches[l-1] = ((A[l-1], W[l], b[l]), Z[l])`. The
+            bottom row of this picture of one gradient-descent iteration, from `dA[L]` back
+            to `dW[1]`, `db[1]`, is what `L_model_backward` computes.
+            """
+        ),
+        code(
+            """
+            import numpy as np
+
+            import autograd_dnn as ad
+            import viz
+            from autograd_dnn.testing import check_linear_backward, check_model_backward
+
+            viz.layer_graph(ad.DeepNetwork([3, 5, 5, 3, 1]), view="blocks")
+            """,
+            draws=True,
+        ),
+        md(
+            """
+            ## A learner's functions, with one classic slip
+
+            Written the course's way: `linear_backward`, the activations' backward, then the
+            loop from layer L down to 1. The slip: `dW` is not divided by m.
+            """
+        ),
+        code(
+            """
+            def relu_backward(dA, Z):
+                return dA * (Z > 0)
+
+
+            def sigmoid_backward(dA, Z):
+                s = 1 / (1 + np.exp(-Z))
+                return dA * s * (1 - s)
+
+
+            def linear_backward(dZ, linear_cache):
+                A_prev, W, b = linear_cache
+                m = A_prev.shape[1]
+                dW = dZ @ A_prev.T  # the slip: no 1/m
+                db = np.sum(dZ, axis=1, keepdims=True) / m
+                dA_prev = W.T @ dZ
+                return dA_prev, dW, db
+
+
+            def L_model_backward(AL, Y, caches):
+                grads = {}
+                L = len(caches)
+                dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+                for l in reversed(range(1, L + 1)):
+                    linear_cache, Z = caches[l - 1]
+                    dZ = sigmoid_backward(dA, Z) if l == L else relu_backward(dA, Z)
+                    dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(dZ, linear_cache)
+                    grads[f"dA{l - 1}"] = dA
+                return grads
+            """
+        ),
+        md(
+            """
+            ## The kit catches it
+
+            `check_model_backward` raises an `AssertionError` on the first disagreement. Here
+            we catch it to read the message: the key that differs, the largest difference,
+            the hint "missing 1/m", and the shrunk counterexample.
+            """
+        ),
+        code(
+            """
+            try:
+                check_model_backward(L_model_backward, max_examples=30)
+            except AssertionError as e:
+                print(e)
+            else:
+                raise RuntimeError("the planted bug was not caught")
+            """
+        ),
+        md(
+            """
+            The same slip one level down: `check_linear_backward` tests `linear_backward`
+            alone, on its own drawn `(dZ, (A_prev, W, b))`, and names `dW` with the same hint.
+            """
+        ),
+        code(
+            """
+            try:
+                check_linear_backward(linear_backward, max_examples=30)
+            except AssertionError as e:
+                print(e)
+            """
+        ),
+        md(
+            """
+            ## Fixed, and passing
+
+            Divide by m, and both checks pass: every dA, dW, db agrees with the closed form,
+            on every network they draw (a check that passes returns None).
+            """
+        ),
+        code(
+            """
+            def linear_backward(dZ, linear_cache):
+                A_prev, W, b = linear_cache
+                m = A_prev.shape[1]
+                dW = dZ @ A_prev.T / m
+                db = np.sum(dZ, axis=1, keepdims=True) / m
+                dA_prev = W.T @ dZ
+                return dA_prev, dW, db
+
+
+            check_linear_backward(linear_backward, max_examples=30)
+            check_model_backward(L_model_backward, max_examples=30)
+            print("both checks pass: every dA, dW, db agrees with the closed form")
+            """
+        ),
+        md(
+            """
+            ## Your own property test
+
+            The strategies the kit uses are public (`autograd_dnn.testing.strategies`):
+            `layer_dims()`, `activations()`, `parameters()`, `batches()`, `caches()`. Here is
+            a property the course states: every `dW[l]` has the shape of `W[l]`, and every
+            `db[l]` the shape of `b[l]`.
+            """
+        ),
+        code(
+            """
+            from hypothesis import given, settings
+            from hypothesis import strategies as st
+
+            from autograd_dnn.testing import strategies as dnn
+
+
+            @settings(max_examples=25, deadline=None, derandomize=True)
+            @given(st.data())
+            def test_gradient_shapes(data):
+                dims = data.draw(dnn.layer_dims(max_layers=4))
+                acts = data.draw(dnn.activations(len(dims) - 1, hidden=["relu"]))
+                AL, Y, caches = data.draw(dnn.caches(dims, acts))
+                grads = L_model_backward(AL, Y, caches)
+                for l, ((_, W, b), _) in enumerate(caches, start=1):
+                    assert grads[f"dW{l}"].shape == W.shape
+                    assert grads[f"db{l}"].shape == b.shape
+
+
+            test_gradient_shapes()
+            print("the shapes property holds on 25 drawn networks")
+            """
+        ),
+        md(
+            """
+            Next: `03_gradient_checking.ipynb`, where finite differences find a bug without
+            any closed form to compare with.
+            """
+        ),
+    ],
+    claims=["missing 1/m", "every dA, dW, db agrees with the closed form"],
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# 03: gradient checking
+# ----------------------------------------------------------------------------------------------
+GRADIENT_CHECKING = Notebook(
+    "03_gradient_checking",
+    [
+        md(
+            """
+            # Gradient checking
+
+            The course's gradient check: flatten every parameter into one vector theta, nudge
+            each coordinate by ±epsilon, and compare the two-sided difference
+
+                gradapprox[i] = (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps)
+
+            with backprop's `grad` through one number,
+            `difference = ||grad - gradapprox|| / (||grad|| + ||gradapprox||)`:
+            about 1e-7 is fine, about 1e-3 is a bug. It says *that* something is wrong. This
+            notebook also finds *where*.
+            """
+        ),
+        code(
+            """
+            import numpy as np
+
+            import autograd_dnn as ad
+            import viz
+            from autograd_dnn import textbook as tb
+
+            # The course's test case: np.random.seed(1), X (4, 3), a [4, 5, 3, 1] network.
+            np.random.seed(1)
+            X = np.random.randn(4, 3)
+            Y = np.array([[1, 1, 0]])
+            shapes = {"W1": (5, 4), "b1": (5, 1), "W2": (3, 5), "b2": (3, 1)}
+            shapes |= {"W3": (1, 3), "b3": (1, 1)}
+            parameters = {key: np.random.randn(*shape) for key, shape in shapes.items()}
+            KEYS = list(shapes)
+            """
+        ),
+        md(
+            """
+            ## The exercise's backward pass, with its two planted bugs
+
+            The forward pass is the course's `forward_propagation_n` (LINEAR → RELU → LINEAR →
+            RELU → LINEAR → SIGMOID). The backward pass is the one the exercise hands you, with
+            its two mistakes: `dW2` is doubled and `db1` has `4./m` for `1./m`.
+            """
+        ),
+        code(
+            """
+            def backward_propagation_n(X, Y, cache):
+                m = X.shape[1]
+                (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache
+                dZ3 = A3 - Y
+                dW3 = 1.0 / m * np.dot(dZ3, A2.T)
+                db3 = 1.0 / m * np.sum(dZ3, axis=1, keepdims=True)
+                dA2 = np.dot(W3.T, dZ3)
+                dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+                dW2 = 1.0 / m * np.dot(dZ2, A1.T) * 2  # planted bug
+                db2 = 1.0 / m * np.sum(dZ2, axis=1, keepdims=True)
+                dA1 = np.dot(W2.T, dZ2)
+                dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+                dW1 = 1.0 / m * np.dot(dZ1, X.T)
+                db1 = 4.0 / m * np.sum(dZ1, axis=1, keepdims=True)  # planted bug
+                return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2, "dW3": dW3, "db3": db3}
+
+
+            cost, cache = tb.forward_propagation_n(X, Y, parameters)
+            gradients = backward_propagation_n(X, Y, cache)
+            difference = tb.gradient_check_n(parameters, gradients, X, Y, print_msg=True)
+            """
+        ),
+        md(
+            """
+            The course's check prints difference = 0.2850931567761623: "there is a mistake",
+            but not where.
+
+            ## Where: one row per parameter
+
+            Wrap the exercise's forward and backward as one custom op whose backward *is*
+            `backward_propagation_n`: the engine trusts it, `ad.check_gradients` does not. It
+            compares each parameter with central differences on its own.
+            """
+        ),
+        code(
+            """
+            def as_function(backward):
+                class CourseCost(ad.Function):
+                    @staticmethod
+                    def forward(ctx, X, Y, *weights):
+                        cost, cache = tb.forward_propagation_n(X, Y, dict(zip(KEYS, weights)))
+                        ctx.save_for_backward(X, Y, *cache)
+                        return np.array(cost)
+
+                    @staticmethod
+                    def backward(ctx, g):
+                        X, Y, *cache = ctx.saved_tensors
+                        grads = backward(X, Y, tuple(cache))
+                        return (None, None, *(g * grads[f"d{key}"] for key in KEYS))
+
+                return CourseCost
+
+
+            CourseCost = as_function(backward_propagation_n)
+            report = ad.check_gradients(
+                lambda *weights: CourseCost.apply(X, Y, *weights),
+                [parameters[key] for key in KEYS],
+                names=KEYS,
+            )
+            print(report)
+            """
+        ),
+        md(
+            """
+            Two rows fail, and the ratio analytic / numeric tells what kind of bug each is:
+            W2 has ratio 2.000 (the `* 2`) and b1 has ratio 4.000 (the `4./m`). Every
+            other parameter passes.
+            """
+        ),
+        code(
+            """
+            for row in report.failures:
+                print(f"{row.name} has ratio {row.ratio:.3f} (analytic / numeric)")
+            """
+        ),
+        md(
+            """
+            ## A whole network: the faulty layer, by name
+
+            `ad.gradcheck` checks a `DeepNetwork` tensor by tensor and also at every layer
+            boundary `dJ/dA[l]`, which locates a bug to one layer. Plant a doubled `dW` in
+            layer 2's linear step and the report says "the first faulty layer is layer 2";
+            the computation graph draws that layer with a red border.
+            """
+        ),
+        code(
+            """
+            class DoubledLinear(ad.ops.Linear):  # Z = W A + b, with dW twice too large
+                @staticmethod
+                def backward(ctx, g):
+                    dW, dA, db = ad.ops.Linear.backward(ctx, g)
+                    return 2 * dW, dA, db
+
+
+            net = ad.DeepNetwork([4, 5, 3, 1], seed=1)
+            net.layers[1].linear_fn = DoubledLinear  # layer 2
+            report = ad.gradcheck(net, X, Y)
+            print(report.summary())
+            """
+        ),
+        code(
+            """
+            J = net.cost(X, Y)
+            viz.computation_graph(J, report=report, backward=True)
+            """,
+            draws=True,
+        ),
+        md(
+            """
+            ## L2 regularization: include the regularization term
+
+            The course's advice: check the cost you train, `J_reg = J + (lambd / 2m) sum_l
+            ||W[l]||_F^2`. A backward pass that forgets the L2 term's `(lambd / m) W[l]` fails
+            on every `W[l]` (and on no `b[l]`): 3 failing rows below. The course's
+            `backward_propagation_with_regularization` passes.
+            """
+        ),
+        code(
+            """
+            lambd = 0.7
+
+
+            def as_regularized(backward):
+                class RegularizedCost(ad.Function):
+                    @staticmethod
+                    def forward(ctx, X, Y, *weights):
+                        cost, cache = tb.forward_propagation_n(X, Y, dict(zip(KEYS, weights)))
+                        l2 = lambd / (2 * X.shape[1]) * sum(np.sum(W**2) for W in weights[::2])
+                        ctx.save_for_backward(X, Y, *cache)
+                        return np.array(cost + l2)
+
+                    @staticmethod
+                    def backward(ctx, g):
+                        X, Y, *cache = ctx.saved_tensors
+                        grads = backward(X, Y, tuple(cache))
+                        return (None, None, *(g * grads[f"d{key}"] for key in KEYS))
+
+                return RegularizedCost
+
+
+            def check(backward):
+                Cost = as_regularized(backward)
+                inputs = [parameters[key] for key in KEYS]
+                return ad.check_gradients(lambda *w: Cost.apply(X, Y, *w), inputs, names=KEYS)
+
+
+            forgot = check(tb.backward_propagation_n)  # correct without L2, wrong with it
+            print(f"without the L2 term: {len(forgot.failures)} failing rows:",
+                  ", ".join(row.name for row in forgot.failures))
+            kept = check(
+                lambda X, Y, cache: tb.backward_propagation_with_regularization(X, Y, cache, lambd)
+            )
+            print("with it:", kept.summary())
+            """
+        ),
+        md(
+            """
+            A `DeepNetwork` with `l2=0.7` puts the same term in its cost, so its gradient check
+            includes it; the course's closed form (`compare_with_textbook`, with `lambd`)
+            agrees too.
+            """
+        ),
+        code(
+            """
+            net = ad.DeepNetwork([4, 5, 3, 1], seed=1, l2=lambd)
+            print(ad.gradcheck(net, X, Y).summary())
+            print(ad.compare_with_textbook(net, X, Y).summary())
+            """
+        ),
+    ],
+    claims=[
+        "difference = 0.2850931567761623",
+        "W2 has ratio 2.000",
+        "b1 has ratio 4.000",
+        "the first faulty layer is layer 2",
+        "3 failing rows",
+    ],
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# 06: choosing hyperparameters
+# ----------------------------------------------------------------------------------------------
+CHOOSING_HYPERPARAMETERS = Notebook(
+    "06_choosing_hyperparameters",
+    [
+        md(
+            """
+            # Choosing hyperparameters
+
+            Hyperparameters are whatever determines the parameters `W[l]`, `b[l]`: the
+            learning rate alpha, the number of iterations, the number of layers L, the hidden
+            units `n[l]`, the activations, lambda. The course's way: try values, watch the
+            cost curves, and choose on a **dev** set that training never sees.
+            """
+        ),
+        code(
+            """
+            import autograd_dnn as ad
+            import viz
+
+            X, Y = ad.datasets.flower(400, seed=1)
+            X_train, Y_train, X_dev, Y_dev = ad.datasets.train_dev_split(X, Y, 0.25, seed=1)
+            print("train:", X_train.shape, " dev:", X_dev.shape)
+            """
+        ),
+        md(
+            """
+            ## The learning rate first
+
+            Three runs of gradient descent on a `[2, 8, 1]` network, one figure: train cost
+            solid, dev cost dashed. alpha = 0.05 is too slow. alpha = 2.0 learns fastest and ends
+            with the lowest dev cost, dev J 0.1545, but its curve jumps up once on the way: it
+            is close to too large.
+            """
+        ),
+        code(
+            """
+            curves = {}
+            for alpha in (2.0, 0.5, 0.05):
+                net = ad.DeepNetwork([2, 8, 1], hidden_activation="tanh", init="xavier", seed=0)
+                curves[f"alpha = {alpha}"] = net.fit(
+                    X_train, Y_train, learning_rate=alpha, iterations=1000,
+                    X_dev=X_dev, Y_dev=Y_dev, print_every=25, progress=False,
+                )
+            for label, h in curves.items():
+                print(f"{label:<13} train J {h.costs[-1]:.4f}   dev J {h.dev_costs[-1]:.4f}")
+            """
+        ),
+        code("viz.plot_costs(curves)", draws=True),
+        md(
+            """
+            ## A sweep over a grid
+
+            `ad.sweep` trains one network per point of the grid (here depth and width through
+            `layer_dims`, and alpha), each with its own seed, and tabulates the final training
+            cost, the dev cost and the dev accuracy. The best row, marked `*`, has the lowest
+            dev cost: `layer_dims=[2, 8, 8, 1] learning_rate=1.0`.
+            """
+        ),
+        code(
+            """
+            grid = {"layer_dims": [[2, 4, 1], [2, 8, 8, 1]], "learning_rate": [1.0, 0.1]}
+            settings = dict(X_dev=X_dev, Y_dev=Y_dev, iterations=300, print_every=10,
+                            hidden_activation="tanh", init="xavier", progress=False)
+            result = ad.sweep(X_train, Y_train, grid=grid, executor="serial", **settings)
+            print(result.format())
+            """
+        ),
+        md(
+            """
+            Every run's curves in one figure (log scale), and the chosen network on the dev
+            set: dev accuracy 91.00%.
+            """
+        ),
+        code("viz.plot_costs(result.histories, log_scale=True)", draws=True),
+        code(
+            """
+            best = result.best_network()
+            print(result.best["label"])
+            print(f"dev accuracy {best.accuracy(X_dev, Y_dev):.2%}")
+            """
+        ),
+        md(
+            """
+            ## The same sweep on a Dask cluster
+
+            Every configuration is seeded, so the table does not depend on where it runs:
+            serially, on local processes (`executor="processes"`, the default) or on a Dask
+            cluster (`executor="dask"`, with `scheduler="tcp://host:8786"` for a real one).
+            Here a small local cluster runs in this process (two workers, one thread each),
+            and its table is the serial one: the same table, all but the seconds.
+            """
+        ),
+        code(
+            """
+            from distributed import Client
+
+            cluster = dict(processes=False, n_workers=2, threads_per_worker=1)
+            with Client(**cluster, dashboard_address=None) as client:
+                on_dask = ad.sweep(
+                    X_train, Y_train, grid=grid, executor="dask", scheduler=client, **settings
+                )
+            print(on_dask.format())
+
+
+            def numbers(table):
+                return [{k: v for k, v in row.items() if k != "seconds"} for row in table]
+
+
+            assert numbers(on_dask.table) == numbers(result.table)
+            print("the same table, all but the seconds")
+            """
+        ),
+        md(
+            """
+            From the command line, the same sweep is
+            `autograd-dnn sweep --layers 2,4,1 --layers 2,8,8,1 --lr 1.0 --lr 0.1 --iterations 300`.
+            """
+        ),
+    ],
+    claims=[
+        "dev J 0.1545",
+        "layer_dims=[2, 8, 8, 1] learning_rate=1.0",
+        "dev accuracy 91.00%",
+        "the same table, all but the seconds",
+    ],
+)
+
+NOTEBOOKS = {
+    nb.name: nb
+    for nb in (STEP_BY_STEP, CHECK_YOUR_BACKPROP, GRADIENT_CHECKING, CHOOSING_HYPERPARAMETERS)
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# Building and executing
+# ----------------------------------------------------------------------------------------------
+def path_of(name: str) -> Path:
+    """Where the notebook ``name`` is stored: ``notebooks/<name>.ipynb``."""
+    return HERE / f"{name}.ipynb"
+
+
+def build(name: str):
+    """The notebook ``name`` with no outputs, as an ``nbformat.NotebookNode``.
+
+    Cell ids are ``<name>-<index>``, so that rebuilding changes nothing but outputs.
+    """
+    import nbformat
+
+    spec = NOTEBOOKS[name]
+    cells = []
+    for i, cell in enumerate(spec.cells):
+        if cell.kind == "markdown":
+            nb_cell = nbformat.v4.new_markdown_cell(cell.source)
+        else:
+            nb_cell = nbformat.v4.new_code_cell(cell.source)
+            if cell.draws:
+                nb_cell.metadata["tags"] = [DRAWS]
+        nb_cell.id = f"{name[:2]}-{i:02d}"
+        cells.append(nb_cell)
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = dict(KERNEL)
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def execute(nb, timeout: int = 300):
+    """Run ``nb`` top to bottom in a fresh ``python3`` kernel, in the notebooks folder.
+
+    Raises ``nbclient.exceptions.CellExecutionError`` at the first cell that fails.
+    """
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(HERE)}},
+    )
+    client.execute()
+    return nb
+
+
+def coalesce_streams(nb):
+    """Join each cell's consecutive stdout (or stderr) outputs into one, in place.
+
+    A kernel flushes a cell's prints in pieces that depend on timing; joined, the same cell
+    gives the same outputs on every run. Returns ``nb``.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        joined = []
+        for out in cell.outputs:
+            prev = joined[-1] if joined else None
+            if (
+                out.output_type == "stream"
+                and prev is not None
+                and prev.output_type == "stream"
+                and prev.name == out.name
+            ):
+                prev.text += out.text
+            else:
+                joined.append(out)
+        cell.outputs = joined
+    return nb
+
+
+def write(name: str) -> float:
+    """Build, execute and store the notebook ``name``; returns the seconds it took."""
+    import nbformat
+
+    start = time.perf_counter()
+    nb = coalesce_streams(execute(build(name)))
+    nb.metadata["language_info"] = {"name": "python"}  # no version: stored files stay stable
+    nbformat.validate(nb)
+    nbformat.write(nb, path_of(name))
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", help=f"default: all ({', '.join(NOTEBOOKS)})")
+    args = ap.parse_args(argv)
+    unknown = [n for n in args.names if n not in NOTEBOOKS]
+    if unknown:
+        ap.error(f"unknown notebook(s) {', '.join(unknown)}; known: {', '.join(NOTEBOOKS)}")
+    for name in args.names or NOTEBOOKS:
+        seconds = write(name)
+        print(f"wrote {path_of(name).relative_to(HERE.parent)} ({seconds:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,9 +7,11 @@ terminal keeps the short ``__repr__`` and the plain-text tables of ``summary()``
 from __future__ import annotations
 
 import html
+import importlib.util
 from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["html_table"]
+__all__ = ["html_table", "progress_class"]
 
 _STYLE = "border-collapse:collapse;font-family:monospace;font-size:12px"
 _CELL = "border:1px solid #ccc;padding:2px 6px;text-align:left"
@@ -37,3 +39,13 @@ def html_table(
     out += [f"<p>{html.escape(line)}</p>" for line in footer]
     out.append("</div>")
     return "\n".join(out)
+
+
+def progress_class() -> Any:
+    """tqdm's progress bar class: a notebook widget where ipywidgets is installed, the text bar
+    otherwise (``tqdm.auto`` would warn "IProgress not found" in a notebook without it)."""
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm

@@ -410,8 +410,14 @@ def lstm_cell(
     """One LSTM step with the course's ``concat = [a_prev; xt]`` and gates; ``(a_next, c_next)``.
 
     Args:
-        xt: (n_x, m).  a_prev, c_prev: (n_a, m).
-        Wf, Wi, Wc, Wo: (n_a, n_a + n_x).  bf, bi, bc, bo: (n_a, 1).
+        xt: (n_x, m), the input at this step.
+        a_prev: (n_a, m), the previous hidden state.
+        c_prev: (n_a, m), the previous cell state.
+        Wf: (n_a, n_a + n_x), the forget gate's weights (Wi, Wc, Wo alike).
+        bf: (n_a, 1), the forget gate's bias (bi, bc, bo alike).
+        Wi: the update gate's weights.  bi: its bias.
+        Wc: the candidate's weights.  bc: its bias.
+        Wo: the output gate's weights.  bo: its bias.
 
     Returns:
         ``a_next`` and ``c_next``, Tensors (n_a, m): the two halves of one :class:`LSTMCell`

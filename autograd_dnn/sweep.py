@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_dnn.display import progress_class
 from autograd_dnn.engine import no_grad
 from autograd_dnn.nn import DeepNetwork
 from autograd_dnn.train import History, fit
@@ -239,9 +240,7 @@ def _open_store(
 
 def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
     """One tqdm bar over the configurations (disabled: still counts, prints nothing)."""
-    from tqdm.auto import tqdm
-
-    return tqdm(
+    return progress_class()(
         total=total, initial=initial, unit="config", disable=not enabled, dynamic_ncols=True
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import time
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from autograd_dnn.display import html_table
+from autograd_dnn.display import html_table, progress_class
 from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph
 from autograd_dnn.optim import Optimizer, clip_gradients, make_optimizer
 from autograd_dnn.tape import Tape
@@ -325,7 +324,8 @@ class Stepper:
         net: the model (a :class:`Trainable`).  opt: its optimizer.  m: the training set's m
             (the L2 term's).
         unit: "iteration" or "epoch", for messages.
-        clip, clip_norm: clip the gradients before each update (see ``fit``).
+        clip: clip the gradients before each update (see ``fit``).
+        clip_norm: clip by global norm instead of elementwise (see ``fit``).
     """
 
     def __init__(
@@ -432,16 +432,10 @@ def _record_gradient_flow(net: Any, history: History, X: Tensor, Y: np.ndarray) 
 
 
 def _progress_bar(total: int, unit: str, enabled: bool):
-    """tqdm's bar: a notebook widget when ipywidgets is installed, else the text bar (tqdm.auto
-    would warn "IProgress not found" in a notebook without ipywidgets)."""
+    """A progress bar over the iterations or epochs (see ``display.progress_class``)."""
     if not enabled:
         return None
-    if importlib.util.find_spec("ipywidgets") is not None:
-        from tqdm.auto import tqdm
-    else:
-        from tqdm.std import tqdm
-
-    return tqdm(
+    return progress_class()(
         total=total,
         unit=unit[:4] if unit == "iteration" else unit,
         leave=True,

@@ -168,6 +168,7 @@ def main() -> None:
             f"exploding: RNN with Waa = 2 Q, then {iterations} steps of gd": exploding,
         },
         histories=histories,
+        histories_title="training: cost J with and without clipping",
         path=args.out,
         title=f"||da<t>|| over t: the gradient of J reaching a<t> (adding problem, m = {m})",
     )

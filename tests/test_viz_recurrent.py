@@ -303,7 +303,7 @@ def test_panels_and_histories_share_colours(adding, tmp_path: Path) -> None:
     assert [ax.get_title() for ax in fig.axes] == [
         "start",
         "trained",
-        "training: cost J with and without clipping",
+        "training: cost J",
     ]
     trained = {line.get_label(): line for line in fig.axes[1].get_lines()}
     costs = {line.get_label(): line for line in fig.axes[2].get_lines()}

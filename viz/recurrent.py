@@ -732,6 +732,7 @@ def plot_gradient_over_time(
     histories: Mapping[str, Any] | None = None,
     path: str | os.PathLike | None = None,
     title: str | None = None,
+    histories_title: str = "training: cost J",
 ) -> Any:
     """||da<t>|| against the time step t, log scale: vanishing or exploding gradients.
 
@@ -749,6 +750,7 @@ def plot_gradient_over_time(
             cost curves. A label used in ``runs`` too keeps its colour here.
         path: if given, the figure is saved there (PNG, SVG or PDF by the suffix).
         title: the figure's title.
+        histories_title: the title of the cost panel.
 
     Returns:
         A matplotlib Figure that shows itself in Jupyter. Its ``gradient_norms`` attribute
@@ -796,7 +798,7 @@ def plot_gradient_over_time(
         unit = getattr(next(iter(histories.values())), "unit", "iteration")
         ax.set_xlabel(f"{unit}s")
         ax.set_ylabel("cost J")
-        ax.set_title("training: cost J with and without clipping", fontsize=10)
+        ax.set_title(histories_title, fontsize=10)
         ax.grid(True, alpha=0.3)
         ax.legend(frameon=False, fontsize=7)
     if title:

@@ -20,12 +20,14 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TESTED = {
+    "char_model",
     "check_your_backprop",
     "choose_hyperparameters",
     "custom_op",
     "deep_vs_shallow",
     "gradient_checking",  # tested in test_example_gradient_checking.py
     "gradient_flow",
+    "gradient_over_time",
     "regularization",
 }
 
@@ -132,6 +134,54 @@ def test_gradient_flow(tmp_path: Path) -> None:
     assert float(factors["sigmoid, xavier"]) > 3.0, out
     assert float(factors["relu, he"]) < 1.5, out
     assert_png(tmp_path / "flow.png")
+
+
+def test_char_model(tmp_path: Path) -> None:
+    """The quick character model: the cost falls, ten seeded names come out (the same in two
+    runs), each of letters a-z only, and the cost curve is drawn."""
+    args = ("--quick", "--out", tmp_path / "cost.png")
+    out = run_example("char_model", *args, cwd=tmp_path).stdout
+    costs = [float(c) for c in re.findall(r"^\s+epoch\s+\d+\s+train\s+([\d.]+)", out, re.M)]
+    assert len(costs) >= 2 and costs[-1] < costs[0], out
+    names = re.findall(r"^\s+\d: ([a-z]+)", out.split("sampled names (seeds 0-9):")[1], re.M)
+    assert len(names) == 10, out
+    assert re.search(r"^\d+ of 10 sampled names are new", out, re.M)
+    again = run_example("char_model", *args, cwd=tmp_path).stdout
+    assert again.split("sampled names")[1] == out.split("sampled names")[1]
+    assert_png(tmp_path / "cost.png")
+
+
+def test_gradient_over_time(tmp_path: Path) -> None:
+    """Quick run: the xavier RNN's ||da<t>|| shrinks going back, the zero-bias LSTM's too,
+    the LSTM with bf = 2 shrinks least; the Waa = 2Q RNN's grows; the course's clip leaves
+    no entry above 5 and clipping by norm leaves a global norm of 5."""
+    args = ("--quick", "--out", tmp_path / "grads.png", "--diagrams", tmp_path)
+    out = run_example("gradient_over_time", *args, cwd=tmp_path).stdout
+    factor = dict(
+        re.findall(r"^\s+(.+?)\s+\|\|da<\d+>\|\|.*\(x ([\d.]+) per step back\)", out, re.M)
+    )
+    assert float(factor["RNN (xavier)"]) < 1, out
+    assert float(factor["LSTM (bf = 0)"]) < 1, out
+    assert float(factor["LSTM (bf = 2)"]) > max(
+        float(factor["RNN (xavier)"]), float(factor["LSTM (bf = 0)"])
+    )
+    assert float(factor["at initialization"]) > 1, out
+    assert re.search(
+        r"clip elementwise\s+\(maxValue = 5\): global norm \S+, largest entry 5\n", out
+    )
+    assert re.search(r"clip by global norm \(maxValue = 5\): global norm 5,", out)
+    assert len(re.findall(r"^\s+after training, ", out, re.M)) == 3
+    assert_png(tmp_path / "grads.png")
+    if viz_has_dot():
+        assert_png(tmp_path / "rnn_unrolled.png")
+        assert "46 more steps" in (tmp_path / "rnn_unrolled.svg").read_text()
+        assert "lstm_cell_backward" in (tmp_path / "lstm_cell_blocks.svg").read_text()
+
+
+def viz_has_dot() -> bool:
+    import viz
+
+    return viz.find_dot() is not None
 
 
 def test_regularization(tmp_path: Path) -> None:

@@ -27,22 +27,36 @@ from viz.dot import (
 )
 from viz.flow import plot_gradient_flow, plot_layer_histograms
 from viz.layers import VIEWS, layer_graph
+from viz.recurrent import (
+    RNN_VIEWS,
+    cell_graph,
+    gradient_norms,
+    plot_gradient_over_time,
+    shown_steps,
+    unrolled_graph,
+)
 
 __all__ = [
     "COLORS",
     "FORMATS",
     "HEAT_COLORS",
     "HTML",
+    "RNN_VIEWS",
     "VIEWS",
     "Diagram",
     "GraphvizMissing",
+    "cell_graph",
     "computation_graph",
     "find_dot",
+    "gradient_norms",
     "heat_bin",
     "plot_gradient_flow",
+    "plot_gradient_over_time",
     "plot_layer_histograms",
     "layer_graph",
     "plot_costs",
     "reset_dot_cache",
+    "shown_steps",
     "to_dot",
+    "unrolled_graph",
 ]

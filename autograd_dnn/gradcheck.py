@@ -1979,6 +1979,8 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float | None = None) -
             "compare_with_textbook follows the course's model: a sigmoid output with "
             f"cross-entropy; this network's output is {net.output_activation}"
         )
+    if not all(layer.plain for layer in net.layers):
+        return _compare_regularized(net, X, Y, rtol)
     net64, notes = _float64_copy(net)
     Xt = net64.check_X(X)
     Yd = np.asarray(net64.check_Y(Y, Xt.shape[1]), dtype=np.float64)
@@ -2012,6 +2014,92 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float | None = None) -
         notes,
         "agree within the rounding error each sum can carry: 2 x SAFETY x (sum of |terms| x "
         f"eps and the forward pass's rounding carried through){extra}",
+    )
+
+
+def _compare_regularized(net: Any, X: Any, Y: Any, rtol: float | None) -> Report:
+    """Course 2's networks against Course 2's closed forms.
+
+    Dropout (relu hidden layers, the course's model) against the course's
+    ``forward_propagation_with_dropout`` and ``backward_propagation_with_dropout``, the
+    network evaluated with the course's own masks (drawn with seed 1 as its notebook does);
+    batch norm, layer by layer, ``dZ``, ``dgamma``, ``dbeta`` against ``batchnorm_backward``
+    fed the network's ``dZ_tilde``. Rows per layer; the factor m as the dense comparison."""
+    from autograd_dnn import textbook as tb
+
+    start = time.perf_counter()
+    net64 = net.copy(np.float64)
+    notes = (
+        []
+        if net.dtype == np.float64
+        else [f"the network is {net.dtype}; checked on a float64 copy"]
+    )
+    Xt = net64.check_X(X)
+    m = Xt.shape[1]
+    Yd = np.asarray(net64.check_Y(Y, m), dtype=np.float64)
+    L, dims = net64.L, net64.layer_dims
+    gamma = EPS * (m + max(dims) + 8 * L)  # a sum of about m + n terms, L layers deep
+
+    def row(name: str, l: int, auto: np.ndarray, course: np.ndarray) -> Row:
+        bound = gamma * (np.abs(course) + np.abs(course).max(initial=0))
+        return _compare_row(name, l, auto, np.asarray(course, dtype=np.float64), bound, rtol)
+
+    rows: list[Row] = []
+    hidden = net64.layers[:-1]
+    batch_norm = [layer for layer in hidden if layer.batch_norm]
+    dropout = [layer for layer in hidden if layer.keep_prob < 1]
+    if batch_norm:
+        masks = net64.dropout_masks(m, seed=0)
+        auto = net64.gradients(Xt, Yd, masks=masks)
+        cache: list = []
+        with no_grad():
+            net64.cost_from(1, Xt, Yd, cache=cache, training=True, masks=masks)
+        for layer in reversed(batch_norm):
+            l = layer.l
+            Z = cache[l - 1][0].data  # W[l] A[l-1], before the normalization
+            _, bn = tb.batchnorm_forward(Z, layer.gamma.data, layer.beta.data, layer.eps)
+            dZ, dgamma, dbeta = tb.batchnorm_backward(auto[f"dZ_tilde{l}"], bn)
+            rows += [row(f"dgamma{l}", l, auto[f"dgamma{l}"], dgamma),
+                     row(f"dbeta{l}", l, auto[f"dbeta{l}"], dbeta),
+                     row(f"dZ{l}", l, auto[f"dZ{l}"], dZ)]  # fmt: skip
+        notes.append(
+            "batch norm: batchnorm_backward fed the network's dZ_tilde (an exact VJP: no factor "
+            "m); the network in training mode, the batch's own mu and sigma2"
+        )
+    elif dropout:
+        if any(a != "relu" for a in net64.activations[:-1]):
+            raise ValueError(
+                "compare_with_textbook follows the course's dropout model: relu hidden "
+                f"layers and a sigmoid output; this network's are {net64.activations}"
+            )
+        keep = [layer.keep_prob for layer in hidden]
+        _, cache = tb.forward_propagation_with_dropout(Xt.data, net64.get_parameters(), keep, 1)
+        masks = {f"D{layer.l}": cache[5 * (layer.l - 1) + 1] for layer in dropout}
+        course = tb.backward_propagation_with_dropout(Xt.data, Yd, cache, keep, lambd=net64.l2)
+        auto = net64.gradients(Xt, Yd, masks=masks)
+        for l in range(L, 0, -1):
+            rows += [row(f"dZ{l}", l, m * auto[f"dZ{l}"], course[f"dZ{l}"]),
+                     row(f"dW{l}", l, auto[f"dW{l}"], course[f"dW{l}"]),
+                     row(f"db{l}", l, auto[f"db{l}"], course[f"db{l}"])]  # fmt: skip
+            if l > 1:  # the course's dA[l-1] is taken after its mask: m dJ/dA * D / keep_prob
+                D = masks.get(f"D{l - 1}", True)
+                scale = m * np.asarray(D) / keep[l - 2]
+                rows.append(row(f"dA{l - 1}", l, scale * auto[f"dA{l - 1}"], course[f"dA{l - 1}"]))
+        notes.append(
+            "dropout: the network evaluated with the course's own masks (seed 1, layer by layer); "
+            "dZ and dA: course values (summed loss) compared with m * dJ/dZ, and dA after its "
+            "mask, m * dJ/dA * D / keep_prob"
+        )
+    extra = f", or a relative difference below rtol {rtol:g}" if rtol is not None else ""
+    return Report(
+        "compare_with_textbook",
+        rows,
+        "method closed form (the course's Course 2 backprop) against autodiff",
+        1,
+        time.perf_counter() - start,
+        notes,
+        f"agree within a norm-wise rounding bound: 2 x SAFETY x eps (m + max n[l] + 8 L) x "
+        f"(|value| + max |value|){extra}",
     )
 
 

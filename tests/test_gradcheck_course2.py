@@ -70,3 +70,44 @@ def test_a_batch_norm_backward_without_its_mean_term_is_caught(monkeypatch):
     net = ad.DeepNetwork([2, 5, 4, 1], batch_norm=True, seed=0)
     report = ad.gradcheck(net, X, Y)
     assert not report.passed and report.first_faulty_layer == 2, str(report)
+
+
+# ----------------------------------------------------------------------------- closed forms
+@pytest.mark.parametrize(
+    "config", [dict(keep_prob=0.8), dict(keep_prob=[0.6, 1.0], l2=0.4), dict(batch_norm=True)]
+)
+def test_compare_with_textbook_covers_dropout_and_batch_norm(config):
+    X, Y = ad.datasets.flower(64, seed=0)
+    net = ad.DeepNetwork([2, 5, 4, 1], seed=0, **config)
+    report = ad.compare_with_textbook(net, X, Y)
+    assert report.passed, str(report)
+    names = {r.name for r in report.rows}
+    if config.get("batch_norm"):
+        assert {"dgamma1", "dbeta1", "dZ1", "dgamma2"} <= names
+    else:
+        assert {"dW1", "db1", "dA1", "dZ3"} <= names and any(
+            "course's own masks" in n for n in report.notes
+        )
+
+
+def test_compare_with_textbook_catches_a_dropout_backward_without_its_mask(monkeypatch):
+    monkeypatch.setattr(ops.Dropout, "backward", staticmethod(lambda ctx, g: g / 0.8))
+    X, Y = ad.datasets.flower(64, seed=0)
+    report = ad.compare_with_textbook(ad.DeepNetwork([2, 5, 4, 1], keep_prob=0.8, seed=0), X, Y)
+    assert not report.passed
+    assert not report.row("dW1").passed and report.row("dW3").passed  # below the dropout only
+
+
+def test_compare_with_textbook_catches_batch_norm_without_its_mean_terms(monkeypatch):
+    """The course's classic batch norm bug: mu and sigma2 treated as constants, dZ = gamma
+    dZ_tilde / s. The network's dZ1 then differs from batchnorm_backward's."""
+
+    def constants(ctx, g):
+        Z_norm, s, gamma, _mu = ctx.saved_arrays
+        dgamma, dbeta = (g * Z_norm).sum(axis=1, keepdims=True), g.sum(axis=1, keepdims=True)
+        return g * gamma / s, dgamma, dbeta
+
+    monkeypatch.setattr(ops.BatchNorm, "backward", staticmethod(constants))
+    X, Y = ad.datasets.flower(64, seed=0)
+    report = ad.compare_with_textbook(ad.DeepNetwork([2, 5, 4, 1], batch_norm=True, seed=0), X, Y)
+    assert not report.passed and not report.row("dZ2").passed, str(report)

@@ -21,9 +21,10 @@ The internal API other modules use: :func:`topo_order`, :func:`accumulate`,
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,8 @@ from autograd_dnn.modes import (  # noqa: F401  (re-exported: with these, the en
 __all__ = [
     "Context", "Function", "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "detect_anomaly", "AnomalyError", "GradientShapeError", "reduce_to_shape", "accumulate",
-    "topo_order", "release_graph", "new_id", "modes", "Switch", "note_kink", "collect_kinks",
+    "topo_order", "release_graph", "released_on_error", "new_id", "modes", "Switch",
+    "note_kink", "collect_kinks",
 ]
 # fmt: on
 
@@ -107,6 +109,9 @@ class Context:
             if t is s or (isinstance(t, Tensor) and t._data is s):
                 return t
         if isinstance(s, np.ndarray):
+            own = self.inputs[k] if k < len(self.inputs) else None
+            if isinstance(own, Tensor) and own._node is None and own.shape == s.shape:
+                raise errors.replaced_input(self.name, own.label)
             raise errors.derived_array(self.name, k, s.shape)
         return s  # a number or an option
 
@@ -176,12 +181,14 @@ class Function:
         except ValueError as e:
             name = cls.op_name or cls.__name__
             raise ValueError(f"{name}: {e} (operands: {errors.operands(args)})") from None
+        if modes.anomaly:  # before anything is locked: a raised error leaves nothing held
+            check_finite(out, cls.op_name or cls.__name__, errors.operands(args), "forward")
         t = Tensor.from_op(np.asarray(out), ctx if record else None)
         if record:
             ctx.id = t._id
             _guard(ctx, t._data, arrays, out)
-        if modes.anomaly:
-            check_finite(t._data, cls.op_name or cls.__name__, errors.operands(args), "forward")
+            if modes.new_nodes is not None:
+                modes.new_nodes.append(ctx)
         return t
 
 
@@ -194,16 +201,23 @@ def _guard(ctx: Context, out: np.ndarray, arrays: list, raw: Any) -> None:
     if raw is not out:  # forward returned a numpy scalar: save the array the tensor holds
         ctx.saved = tuple(out if s is raw else s for s in ctx.saved)
     ctx.out = out
-    if not ctx.saved:
-        return
-    owned = []  # the leaf or constant arrays it saved: op outputs are read-only already
-    for a in ctx.inputs:
-        arr = a._data if isinstance(a, Tensor) and a._node is None else a
-        if isinstance(arr, np.ndarray) and any(s is arr for s in ctx.saved):
-            owned.append(arr)
-    owned += [b for s in ctx.saved if isinstance(s, np.ndarray) for b in locks.bases(s)]
+    owned = [a for a in ctx.inputs if isinstance(a, np.ndarray)]  # constants (Y, a mask)
+    owned += [a for v in ctx.kwargs.values() for a in _arrays_in(v)]  # an index, a mask
+    for a in ctx.inputs:  # leaves' arrays that forward saved: op outputs are read-only
+        if isinstance(a, Tensor) and a._node is None and any(s is a._data for s in ctx.saved):
+            owned.append(a._data)
+    owned += [b for a in [*owned, *ctx.saved] if isinstance(a, np.ndarray) for b in locks.bases(a)]
     if owned:
         ctx.token = locks.lock(owned, ctx.name)
+
+
+def _arrays_in(value: Any) -> list[np.ndarray]:
+    """The arrays an op's option holds (itself, or inside a tuple or list: an index)."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in _arrays_in(v)]
+    return []
 
 
 # ----------------------------------------------------------------------------- backward
@@ -248,9 +262,12 @@ def accumulate(t: Tensor, g: Any, upstream: Any = None) -> None:
     unchanged, or a view), add when ``.grad`` already holds one."""
     if isinstance(g, Tensor):
         g = g._data  # create_graph: .grad holds arrays
+    elif not isinstance(g, np.ndarray):
+        g = np.asarray(g)  # a numpy scalar from a 0-d op: .grad is always an array
     dtype = t._data.dtype
     if t.grad is not None:
-        t.grad = t.grad + (g if g.dtype == dtype else g.astype(dtype))
+        total = t.grad + (g if g.dtype == dtype else g.astype(dtype))
+        t.grad = total if total.__class__ is np.ndarray else np.asarray(total)  # 0-d stays
     elif g.dtype != dtype:
         t.grad = g.astype(dtype)  # a fresh array
     else:
@@ -266,11 +283,11 @@ def backward(
 ) -> None:
     """The reverse pass from ``root``. Gradients reach leaves' ``.grad``; with ``capture`` (a
     dict of tensor ids, as :func:`grad` passes) they are collected there instead."""
-    g = _initial_grad(root, grad_output)
+    g = _initial_grad(root, grad_output, create_graph)
     if create_graph and not isinstance(g, Tensor):
         g = Tensor(g)
-    if root._node is None:  # backward on a leaf: d(root)/d(root)
-        return _deliver(root, g, capture, None)
+    if root._node is None:  # backward on a leaf: d(root)/d(root), never the caller's array
+        return _deliver(root, g, capture, g)
     root._node.grad = g
     order = topo_order(root._node)
     try:
@@ -284,7 +301,7 @@ def backward(
                 elif capture is None and n.retain is not None:
                     kept = n.retain()  # retain_grad(): the output tensor, if still alive
                     if kept is not None:
-                        accumulate(kept, g)
+                        accumulate(kept, g, g)  # g flows on: .grad gets its own copy
                 for inp, gi in zip(n.inputs, _call_backward(n, g, create_graph)):
                     if gi is None or not (isinstance(inp, Tensor) and inp.requires_grad):
                         continue
@@ -303,6 +320,21 @@ def backward(
             if not retain_graph:
                 n.release()
         raise
+
+
+@contextlib.contextmanager
+def released_on_error() -> Iterator[None]:
+    """Release every node recorded in the block (in this thread) if the block raises, Ctrl-C
+    included: a traceback kept alive (as Jupyter keeps it) then holds no array locked. For a
+    forward pass that may be interrupted before its cost exists (``fit``'s recorded steps)."""
+    with Switch("new_nodes", []):
+        nodes = modes.new_nodes
+        try:
+            yield
+        except BaseException:
+            for n in nodes:
+                n.release()
+            raise
 
 
 def release_graph(t: Tensor) -> None:
@@ -357,7 +389,7 @@ def _reduce_checked(gi: Any, n: Context, inp: Tensor) -> Any:
     return out
 
 
-def _initial_grad(t: Tensor, grad: Any) -> Any:
+def _initial_grad(t: Tensor, grad: Any, create_graph: bool = False) -> Any:
     if not t.requires_grad:
         raise RuntimeError(
             f"{t.label} does not require grad and has no recorded graph: create its inputs "
@@ -370,7 +402,10 @@ def _initial_grad(t: Tensor, grad: Any) -> Any:
                 "gradient of that shape, or reduce to a scalar first (e.g. t.sum())"
             )
         return np.ones_like(t._data)
-    g = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=t.dtype)
+    if create_graph and isinstance(grad, Tensor):
+        g = grad  # a recorded upstream gradient stays recorded (double backward through it)
+    else:
+        g = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=t.dtype)
     if g.shape != t.shape:
         raise ValueError(f"backward(): grad has shape {g.shape}, {t.label} has {t.shape}")
     return g
@@ -407,6 +442,8 @@ def grad(
     for t in inputs:
         if not isinstance(t, Tensor):
             raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise errors.not_requiring_grad(t.label)
     if not output.requires_grad:
         raise RuntimeError(
             f"grad(): {output.label} does not require grad; none of its inputs was recorded"
@@ -419,7 +456,7 @@ def grad(
         g = capture[t._id]
         if g is None:
             g = np.zeros_like(t._data)
-        result.append(g if isinstance(g, Tensor) else Tensor(g))
+        result.append(g if isinstance(g, Tensor) else Tensor(np.array(g)))  # never shared
     return result
 
 

@@ -15,8 +15,10 @@ __all__ = [
     "derived_array",
     "first_order",
     "gradient_shape",
+    "not_requiring_grad",
     "operands",
     "released",
+    "replaced_input",
 ]
 
 
@@ -53,6 +55,22 @@ def derived_array(op: str, k: int, shape: tuple) -> RuntimeError:
         "nor its output, so create_graph cannot differentiate it again. Save inputs and the "
         "output only, and compute the rest in backward with Tensor operations (or use "
         "saved_arrays for constants such as masks)."
+    )
+
+
+def replaced_input(op: str, tensor: str) -> RuntimeError:
+    return RuntimeError(
+        f"op '{op}': the data of {tensor} was replaced after this graph was recorded (an "
+        "optimizer step?), so create_graph cannot differentiate through the values it saved. "
+        "Record the graph again with the new values."
+    )
+
+
+def not_requiring_grad(tensor: str) -> RuntimeError:
+    return RuntimeError(
+        f"grad(): {tensor} does not require grad, so no gradient with respect to it was "
+        "recorded (its answer would not be zero, just unknown): create it with "
+        "requires_grad=True"
     )
 
 

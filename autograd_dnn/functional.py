@@ -163,7 +163,9 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing ``axis`` (as ``np.concatenate``)."""
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
-    return ops.Concatenate.apply(*tensors, axis=axis)
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"concatenate: axis must be an int, got {axis!r}")
+    return ops.Concatenate.apply(*tensors, axis=int(axis))
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:

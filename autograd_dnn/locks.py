@@ -17,11 +17,14 @@ read-only". Two calls do it:
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 __all__ = ["Token", "bases", "lock", "owner", "release"]
 
 _held: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, op name]
+_mutex = threading.RLock()  # graphs are recorded and released from several threads
 _waiting: list[np.ndarray] = []  # views to make writable once their base is
 
 
@@ -40,6 +43,12 @@ class Token:
 
 def lock(arrays: list[np.ndarray], op_name: str) -> Token:
     """Make ``arrays`` read-only until the returned token is released."""
+    with _mutex:
+        _lock(arrays, op_name)
+    return Token(arrays)
+
+
+def _lock(arrays: list[np.ndarray], op_name: str) -> None:
     for arr in arrays:
         entry = _held.get(id(arr))  # the entry keeps the array alive, so its id stays unique
         if entry is not None:
@@ -48,11 +57,15 @@ def lock(arrays: list[np.ndarray], op_name: str) -> Token:
         _held[id(arr)] = [arr, 1, arr.flags.writeable, op_name]
         if arr.flags.writeable:
             arr.setflags(write=False)
-    return Token(arrays)
 
 
 def release(token: Token) -> None:
     """Unlock what ``token`` locked; an array stays read-only while another graph holds it."""
+    with _mutex:
+        _release(token)
+
+
+def _release(token: Token) -> None:
     arrays, token.arrays = token.arrays, None
     freed = False
     for arr in reversed(arrays or ()):  # bases (appended last) before their views

@@ -34,6 +34,7 @@ class _Modes(threading.local):
     anomaly: bool = False  # check every op's output for NaN/inf (detect_anomaly)
     layer: int | None = None  # stamped on each recorded node (graph.layer_scope)
     kink_log: list | None = None  # ops with kinks append their side masks (collect_kinks)
+    new_nodes: list | None = None  # nodes recorded inside released_on_error(), to release
 
 
 modes = _Modes()
@@ -56,6 +57,11 @@ class Switch(contextlib.ContextDecorator):
 
     def __exit__(self, *exc: Any) -> None:
         setattr(modes, self.name, self.prev.pop())
+
+    def _recreate_cm(self) -> Switch:
+        """As a decorator: a fresh switch per call, so threads calling one decorated
+        function never share (and mix up) the values they restore."""
+        return Switch(self.name, self.value)
 
 
 def no_grad() -> Switch:

@@ -757,7 +757,7 @@ class DeepNetwork:
             )
         wanted: list[tuple[str, Tensor]] = []
         for layer in self.layers:
-            wanted += [(f"d{k}", t) for k, t in layer.parameters().items()]
+            wanted += [(f"d{k}", t) for k, t in layer.parameters().items() if t.requires_grad]
         for l, (Z, A) in enumerate(cache, start=1):
             wanted.append((f"dZ{l}", Z))
             if f"Z_tilde{l}" in named:

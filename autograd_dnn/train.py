@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from autograd_dnn.display import html_table, progress_class
-from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph
+from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph, released_on_error
 from autograd_dnn.optim import Optimizer, clip_gradients, make_optimizer
 from autograd_dnn.tape import Tape
 from autograd_dnn.tensor import Tensor
@@ -382,8 +382,8 @@ class Stepper:
 
     def _recorded_step(self, X: Tensor, Y: np.ndarray) -> float:
         """Record the cost and run backward; tape the shape on its second recorded step."""
-        with enable_grad():  # fit works inside a user's no_grad() block too
-            J = self.net.batch_cost(X, Y, self.m)
+        with enable_grad(), released_on_error():  # fit works in a user's no_grad() too, and
+            J = self.net.batch_cost(X, Y, self.m)  # an interrupted forward locks nothing
         try:
             value = float(J.data)
             if self.tapes is not None and not modes.anomaly:

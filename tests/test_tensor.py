@@ -901,3 +901,110 @@ def test_a_ctrl_c_during_fit_leaves_the_network_usable():
     net.set_parameters(net.get_parameters())  # no "Call backward() first"
     net.layers[0].W.data[0, 0] = 1.0  # writable
     assert kept.__traceback__ is not None
+
+
+# ----------------------------------------------------------------------------- review fixes
+def test_constant_inputs_and_options_are_locked_while_the_graph_needs_them():
+    """where's cond, a dropout mask and an index array are read again by backward: a write
+    to any of them before backward would change the gradient, so it is refused."""
+    x = ad.Tensor(np.ones((1, 3)), requires_grad=True)
+    cond = np.array([[True, False, True]])
+    y = ad.where(cond, x * 2, x * 0)
+    with pytest.raises(ValueError, match="read-only"):
+        cond[0, 1] = True
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 0.0, 2.0]])
+    cond[0, 1] = True  # writable again once backward has used it
+    mask = np.array([[True, False, True]])
+    z = ad.functional.dropout(x, 0.5, mask=mask)
+    with pytest.raises(ValueError, match="read-only"):
+        mask[0, 1] = True
+    del z
+    idx = np.array([3, 0])
+    w = ad.Tensor(np.arange(4.0), requires_grad=True)
+    v = w[idx]
+    with pytest.raises(ValueError, match="read-only"):
+        idx[0] = 1
+    v.sum().backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 0.0, 0.0, 1.0])
+
+
+def test_grad_refuses_an_input_that_does_not_require_grad():
+    x = ad.Tensor([[3.0]])
+    w = ad.Tensor([[2.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ad.grad((x * w).sum(), [x])
+
+
+def test_a_recorded_grad_output_stays_recorded_under_create_graph():
+    x = ad.Tensor([1.0, 2.0], requires_grad=True)
+    v = ad.Tensor([1.0, 1.0], requires_grad=True)
+    (g,) = ad.grad(x * x, [x], grad_output=v, create_graph=True)  # 2 x v
+    (dv,) = ad.grad(g.sum(), [v])
+    np.testing.assert_array_equal(dv.data, [2.0, 4.0])
+
+
+def test_gradients_are_never_shared_between_tensors():
+    a = ad.Tensor([1.0, 2.0], requires_grad=True)
+    b = ad.Tensor([3.0, 4.0], requires_grad=True)
+    s = a + b
+    s.retain_grad()
+    s.sum().backward()
+    assert a.grad is not b.grad and s.grad is not a.grad
+    dx, dy = ad.grad((a + b).sum(), [a, b])
+    assert dx.data is not dy.data
+    G = np.ones(2)
+    a.zero_grad()
+    a.backward(G)
+    assert a.grad is not G
+
+
+def test_no_grad_as_a_decorator_is_per_thread():
+    import threading
+
+    @ad.no_grad()
+    def inside():
+        return ad.is_grad_enabled()
+
+    barrier = threading.Barrier(2)
+    seen = []
+
+    def run():
+        barrier.wait()
+        for _ in range(200):
+            assert inside() is False
+            seen.append(ad.is_grad_enabled())
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen and all(seen)
+
+
+def test_a_ctrl_c_in_the_forward_pass_of_fit_leaves_no_array_locked():
+    class Interrupting(ad.Function):
+        @staticmethod
+        def forward(ctx, z):
+            raise KeyboardInterrupt
+
+        @staticmethod
+        def backward(ctx, g):  # pragma: no cover - never reached
+            return g
+
+    X, Y = ad.datasets.flower(32, seed=0)
+    net = ad.DeepNetwork([2, 3, 3, 1], seed=0)
+    net.layers[1].activation_fn = Interrupting
+    try:
+        net.fit(X, Y, iterations=3, progress=False)
+    except KeyboardInterrupt as e:
+        kept = e
+    net.set_parameters(net.get_parameters())  # layer 1's W1 is not held by a dead graph
+    assert kept.__traceback__ is not None
+
+
+def test_a_zero_dimensional_parameter_gets_an_array_gradient():
+    x = ad.Tensor(np.array(2.0), requires_grad=True)
+    (x * x).backward()
+    assert isinstance(x.grad, np.ndarray) and x.grad.shape == () and float(x.grad) == 4.0

@@ -13,6 +13,7 @@ from autograd_dnn import datasets, functional, init, losses, ops, optim, textboo
 from autograd_dnn.gradcheck import Report, check_gradients, compare_with_textbook, gradcheck
 from autograd_dnn.graph import layer_scope, to_networkx
 from autograd_dnn.nn import DeepNetwork, Dense
+from autograd_dnn.convnet import ConvNetwork as ConvNetwork
 from autograd_dnn.sweep import SweepResult, sweep
 from autograd_dnn.engine import (
     AnomalyError,

@@ -1001,7 +1001,7 @@ def _X_shape_problem(shape: Shape, want: Shape) -> str | None:
     """What is wrong with X's shape, for images ``want`` = (n_H, n_W, n_C); None if fine."""
     expected = f"X must be (m, n_H, n_W, n_C) = (m, {want[0]}, {want[1]}, {want[2]}), samples first"
     if len(shape) == 4 and shape[1:] == want:
-        return None if shape[0] > 0 else "X has m = 0 samples"
+        return None if shape[0] > 0 else f"{expected}; got X with m = 0 samples"
     if len(shape) == 3 and shape == want:
         return f"{expected}; got ONE image of shape {shape}: use X[None] (m = 1)"
     if len(shape) == 2:
@@ -1015,7 +1015,8 @@ def _X_shape_problem(shape: Shape, want: Shape) -> str | None:
         return f"{expected}; got {shape}, samples LAST: use X.transpose(3, 0, 1, 2)"
     if shape[2:] == want[:2] and shape[1] == want[2]:
         return (
-            f"{expected}; got {shape}, channels first (m, n_C, n_H, n_W): X.transpose(0, 2, 3, 1)"
+            f"{expected}; got {shape}, channels first (m, n_C, n_H, n_W): use "
+            "X.transpose(0, 2, 3, 1)"
         )
     if shape[1:3] == want[:2]:
         return (

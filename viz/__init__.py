@@ -7,6 +7,7 @@ Example::
 
     import viz
     g = viz.layer_graph(net, view="neurons")    # or "layers", "blocks"
+    g = viz.volume_graph(convnet, view="layers") # a ConvNetwork: "layers" or "blocks"
     g.source                                    # DOT text, deterministic
     g.render("out/net", format="svg")           # -> "out/net.svg" (and out/net.dot)
     g = viz.computation_graph(J, heat=True)     # after J.backward()
@@ -27,6 +28,7 @@ from viz.dot import (
 )
 from viz.flow import plot_gradient_flow, plot_layer_histograms
 from viz.layers import VIEWS, layer_graph
+from viz.volumes import VOLUME_VIEWS, volume_graph
 
 __all__ = [
     "COLORS",
@@ -34,6 +36,7 @@ __all__ = [
     "HEAT_COLORS",
     "HTML",
     "VIEWS",
+    "VOLUME_VIEWS",
     "Diagram",
     "GraphvizMissing",
     "computation_graph",
@@ -45,4 +48,5 @@ __all__ = [
     "plot_costs",
     "reset_dot_cache",
     "to_dot",
+    "volume_graph",
 ]

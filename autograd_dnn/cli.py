@@ -698,8 +698,21 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 # ----------------------------------------------------------------------------- train
-TRAIN_DEFAULTS = {"dataset": "flower", "optimizer": "gd", "lr": 0.0075, "iterations": 2500}
-CONV_DEFAULTS = {"optimizer": "adam", "lr": 0.01, "epochs": 30, "batch_size": 64, "m": 1080}
+TRAIN_DEFAULTS = {
+    "dataset": "flower",
+    "optimizer": "gd",
+    "lr": 0.0075,
+    "iterations": 2500,
+    "print_every": 100,
+}
+CONV_DEFAULTS = {
+    "optimizer": "adam",
+    "lr": 0.01,
+    "epochs": 30,
+    "batch_size": 64,
+    "m": 1080,
+    "print_every": 1,
+}
 """``train --conv``: the SIGNS model on signs_like, float32, Adam on mini-batches of 64 for
 30 epochs (about 94% dev accuracy on 1,080 images, a 20% dev set)."""
 
@@ -1426,7 +1439,9 @@ def _add_train(sub: Any, common: argparse.ArgumentParser) -> None:
     t.add_argument("--batch-size", type=int, default=None)
     t.add_argument("--l2", type=float, default=0.0, help="L2 regularization lambda")
     t.add_argument("--dev-fraction", type=float, default=0.2, help="in [0, 1); 0: no dev set")
-    t.add_argument("--print-every", type=int, default=100)
+    t.add_argument(
+        "--print-every", type=int, default=None, help="default 100 (--conv: every epoch)"
+    )
     t.add_argument("--save", help="write the trained model (.npz)")
     t.add_argument("--plot", help="write the cost curve (.png, .svg or .pdf; needs matplotlib)")
     t.add_argument("--quiet", action="store_true")

@@ -508,3 +508,20 @@ def test_the_signs_model_learns_signs_like():
     )
     assert history.costs[-1] < 0.5 * history.costs[0]
     assert net.accuracy(X[:72], Y[:, :72]) >= 0.6
+
+
+@pytest.mark.slow
+def test_the_benchmark_steps_compare_like_with_like():
+    """benchmarks.conv times ours against the same model in PyTorch: both must compute the
+    same costs, step after step (Adam changes the parameters in between)."""
+    pytest.importorskip("torch")
+    from benchmarks import conv as bench
+
+    for dtype, rtol in ((np.float64, 1e-9), (np.float32, 1e-4)):
+        X, Y = bench.signs_data(4, dtype, seed=2)
+        ours, params = bench.signs_ours(X, Y, seed=2)
+        theirs = bench.signs_torch(X, Y, params)
+        a = [ours() for _ in range(4)]
+        b = [theirs() for _ in range(4)]
+        assert a[0] != pytest.approx(a[-1], rel=1e-3)  # the steps change the parameters
+        np.testing.assert_allclose(a, b, rtol=rtol, err_msg=str(dtype))

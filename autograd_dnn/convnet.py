@@ -763,9 +763,12 @@ class ConvNetwork:
         """Train on X (m, n_H, n_W, n_C) and Y (one-hot (n_classes, m), or labels (1, m));
         return the History. The options are those of :func:`autograd_dnn.train.fit`
         (``learning_rate``, ``iterations`` (epochs with ``batch_size``), ``optimizer``,
-        ``batch_size``, ``l2``, ``X_dev``, ``Y_dev``, ...)."""
+        ``batch_size``, ``l2``, ``X_dev``, ``Y_dev``, ...), except that ``track_gradients``
+        defaults to False here: it would take the gradients of up to 512 images (and their
+        im2col windows, hundreds of MB) at every recorded point; pass True to get them."""
         from autograd_dnn.train import fit
 
+        options.setdefault("track_gradients", False)
         return fit(self, X, Y, **options)
 
     def predict_proba(self, X: Any) -> np.ndarray:

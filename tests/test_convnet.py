@@ -525,3 +525,13 @@ def test_the_benchmark_steps_compare_like_with_like():
         b = [theirs() for _ in range(4)]
         assert a[0] != pytest.approx(a[-1], rel=1e-3)  # the steps change the parameters
         np.testing.assert_allclose(a, b, rtol=rtol, err_msg=str(dtype))
+
+
+def test_fit_tracks_the_gradient_flow_only_on_request():
+    X, Y = batch(6, seed=11)
+    net = small_net(seed=12)
+    assert net.fit(X, Y, iterations=2, progress=False).weight_ratios == {}
+    history = net.fit(X, Y, iterations=2, progress=False, track_gradients=True, print_every=1)
+    assert list(history.weight_ratios) == ["W1", "W2", "W3", "W4"]
+    assert set(history.activation_grads) == {"dA1", "dA2", "dA3"}  # dA0 is not asked for
+    assert all(len(v) == 2 for v in history.weight_ratios.values())

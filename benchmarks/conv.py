@@ -263,7 +263,9 @@ def _status_kb(key: str) -> int:
     raise RuntimeError(f"{key} not in /proc/self/status")
 
 
-def _memory_in_child(name: str, dtype: str, m: int) -> dict[str, float]:
+def memory_in_child(name: str, dtype: str, m: int) -> dict[str, float]:
+    """:func:`step_memory` of ``name`` ("ours" or "pytorch") in a fresh Python, with glibc
+    giving blocks over 64 KiB back when freed; {} where /proc/self/clear_refs is missing."""
     if not os.path.exists("/proc/self/clear_refs"):
         return {}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -290,9 +292,9 @@ def signs_step_table(m: int, rounds: int, memory: bool = True) -> str:
     """The SIGNS training step, ours and PyTorch's: times, ratio, peak memory of a step."""
     rows = [
         [
-            "dtype",
-            "autograd_dnn step",
-            "pytorch step",
+            "SIGNS step",
+            "autograd_dnn",
+            "pytorch",
             "ours / pytorch [q1, q3]",
             "peak ours",
             "peak pytorch",
@@ -311,7 +313,7 @@ def signs_step_table(m: int, rounds: int, memory: bool = True) -> str:
             np.testing.assert_allclose(a, b, rtol=rtol, err_msg="ours and pytorch differ")
         fns = {"ours": ours} | ({"pytorch": torch_step} if torch_step else {})
         samples = interleaved_samples(fns, rounds=rounds, lead_in=1)
-        row = [np.dtype(dtype).name, fmt_time(statistics.median(samples["ours"]))]
+        row = [f"m = {m}, {np.dtype(dtype).name}", fmt_time(statistics.median(samples["ours"]))]
         if torch_step is not None:
             q1, q2, q3 = ratio_quartiles(samples, "ours", "pytorch")
             row += [
@@ -321,7 +323,7 @@ def signs_step_table(m: int, rounds: int, memory: bool = True) -> str:
         else:
             row += ["-", "-"]
         name = np.dtype(dtype).name
-        mem = {k: _memory_in_child(k, name, m) for k in ("ours", "pytorch")} if memory else {}
+        mem = {k: memory_in_child(k, name, m) for k in ("ours", "pytorch")} if memory else {}
         peak_o = mem.get("ours", {}).get("peak")
         peak_t = mem.get("pytorch", {}).get("peak")
         ratio = f"{peak_o / peak_t:.2f}" if peak_o and peak_t else "-"
@@ -337,7 +339,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (median)")
     parser.add_argument("--threads", type=int, default=None, help="BLAS and PyTorch threads")
     parser.add_argument("--side", type=int, default=SIDE, help="n_H_prev = n_W_prev")
-    parser.add_argument("--quick", action="store_true", help="m 4, one loop sample, 3 rounds")
+    parser.add_argument(
+        "--quick", action="store_true", help="m 4, one loop sample, 3 rounds; no memory children"
+    )
     parser.add_argument("--no-ops", action="store_true", help="only the SIGNS training step")
     parser.add_argument("--no-step", action="store_true", help="only the conv2d op")
     parser.add_argument("--step-m", type=int, default=64, help="images in the SIGNS step")
@@ -346,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.quick:
         args.m, args.loop_m, args.rounds = 4, 1, 3
-        args.step_m, args.step_rounds = 8, 3
+        args.step_m, args.step_rounds, args.no_memory = 8, 3, True
     if args.threads is not None:
         from threadpoolctl import threadpool_limits
 

@@ -4,11 +4,12 @@ recorded one bit for bit, save/load, clear errors, summary shapes, and learning 
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd_dnn as ad
@@ -142,6 +143,10 @@ def test_gradients_of_X_and_of_each_inner_volume_agree_with_finite_differences()
 def test_gradients_on_drawn_shapes_strides_and_pads(f, stride, pad, pool, pool_f, n_C, m, seed):
     if pad == "same":
         stride = 1
+    # f = 1 with pad 1: the border of Z sees only zero padding, so it is b exactly there and
+    # its entries tie; the course's max mask gives each tied maximum the whole gradient (a
+    # kink where finite differences see the sum of both sides). Random reals do not tie.
+    assume(not (f == 1 and pad == 1 and pool is MaxPool))
     net = ConvNetwork(
         [
             Conv(f=f, filters=n_C, stride=stride, pad=pad),
@@ -535,3 +540,14 @@ def test_fit_tracks_the_gradient_flow_only_on_request():
     assert list(history.weight_ratios) == ["W1", "W2", "W3", "W4"]
     assert set(history.activation_grads) == {"dA1", "dA2", "dA3"}  # dA0 is not asked for
     assert all(len(v) == 2 for v in history.weight_ratios.values())
+
+
+@pytest.mark.slow
+def test_the_benchmark_measures_the_peak_memory_of_a_step_in_a_child():
+    from benchmarks import conv as bench
+
+    if not os.path.exists("/proc/self/clear_refs"):
+        pytest.skip("no /proc/self/clear_refs")
+    mem = bench.memory_in_child("ours", "float32", 4)
+    # a step holds at least its im2col matrix: (f f n_C_prev, m n_H n_W) = (48, 4 * 64 * 64)
+    assert mem["peak"] >= 48 * 4 * 64 * 64 * 4 and mem["tracemalloc"] >= 48 * 4 * 64 * 64 * 4

@@ -76,6 +76,7 @@ def test_render_conv_draws_the_signs_model(tmp_path: Path, view: str) -> None:
         assert "conv_backward" in text and "pool_backward (max)" in text
 
 
+@needs_dot
 def test_render_draws_a_saved_conv_model_in_the_layers_view(tmp_path: Path, cli) -> None:
     from autograd_dnn import ConvNetwork
 

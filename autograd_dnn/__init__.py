@@ -11,6 +11,7 @@ Example::
 from autograd_dnn import engine  # noqa: I001  (first: the engine, then what builds on it)
 from autograd_dnn import (
     conv,
+    convnet,
     datasets,
     functional,
     init,
@@ -35,6 +36,7 @@ from autograd_dnn.gradcheck import (
 from autograd_dnn.graph import layer_scope, to_networkx
 from autograd_dnn.nn import DeepNetwork, Dense
 from autograd_dnn.recurrent import RNNModel
+from autograd_dnn.convnet import ConvNetwork
 from autograd_dnn.sweep import SweepResult, sweep
 from autograd_dnn.engine import (
     AnomalyError,
@@ -57,6 +59,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AnomalyError",
     "Context",
+    "ConvNetwork",
     "DeepNetwork",
     "Dense",
     "Function",
@@ -71,6 +74,7 @@ __all__ = [
     "check_gradients",
     "compare_with_textbook",
     "conv",
+    "convnet",
     "concatenate",
     "datasets",
     "detect_anomaly",

@@ -537,8 +537,6 @@ def _flagged(message: str) -> str:
 def _load_model(path: str, activations: str | None = None):
     """A network from a file written by ``train --save``, or from a course-style parameters
     file (W1, b1, ..., WL, bL and no metadata) with ``--activations``."""
-    from autograd_dnn.nn import DeepNetwork
-
     _check_readable_file("--model", path)
     if not zipfile.is_zipfile(path):
         raise UsageError(f"--model: {path} is not a model file (not a .npz zip archive)")
@@ -554,8 +552,10 @@ def _load_model(path: str, activations: str | None = None):
                 f"--activations: {path} is a model file that names its activations; "
                 "--activations is for a parameters file without metadata (W1, b1, ...)"
             )
+        from autograd_dnn.serialize import load
+
         try:
-            return DeepNetwork.load(path)
+            return load(path)  # a DeepNetwork or a ConvNetwork, as the file says
         except (ValueError, FileNotFoundError, IsADirectoryError) as e:
             raise UsageError(f"--model: {e}") from None
     return _from_course_parameters(path, arrays, activations)
@@ -698,8 +698,35 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 # ----------------------------------------------------------------------------- train
+TRAIN_DEFAULTS = {
+    "dataset": "flower",
+    "optimizer": "gd",
+    "lr": 0.0075,
+    "iterations": 2500,
+    "print_every": 100,
+}
+CONV_DEFAULTS = {
+    "optimizer": "adam",
+    "lr": 0.01,
+    "epochs": 30,
+    "batch_size": 64,
+    "m": 1080,
+    "print_every": 1,
+}
+"""``train --conv``: the SIGNS model on signs_like, float32, Adam on mini-batches of 64 for
+30 epochs (about 94% dev accuracy on 1,080 images, a 20% dev set)."""
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a network on --dataset; print costs and accuracy; save and plot on request."""
+    if args.conv:
+        return cmd_train_conv(args)
+    for flag in ("epochs", "m"):
+        if getattr(args, flag) is not None:
+            raise UsageError(f"--{flag} goes with --conv (a dense network counts --iterations)")
+    for key, value in TRAIN_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     dims = parse_layers(args.layers)
     _check_train_flags(args)
     notes: list[str] = []
@@ -726,6 +753,77 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_train_conv(args: argparse.Namespace) -> int:
+    """``train --conv``: the course's SIGNS model (``ConvNetwork.signs``, float32) on
+    ``datasets.signs_like(--m, --seed)``, Adam on mini-batches; --epochs, --batch-size, --lr,
+    --optimizer, --l2, --dev-fraction, --save, --plot as for a dense network."""
+    from autograd_dnn.convnet import ConvNetwork
+
+    _check_conv_train_flags(args)
+    _check_train_flags(args)
+    X, Y = datasets.signs_like(args.m, seed=args.seed)
+    X_tr, Y_tr, X_dev, Y_dev = split_images(X, Y, args.dev_fraction, args.seed)
+    _check_batch_sizes([args.batch_size], X_tr.shape[0])
+    net = ConvNetwork.signs(seed=args.seed, dtype=np.float32)
+    quiet = args.quiet or args.json
+    if not quiet:
+        print(f"{net}\non signs_like: {X_tr.shape[0]} train / {len(X) - len(X_tr)} dev images")
+    history = _fit(net, args, X_tr, Y_tr, X_dev, Y_dev, quiet, track=False)
+    result: dict[str, Any] = {
+        "network": "ConvNetwork.signs",
+        "parameters": net.num_parameters(),
+        "final_cost": history.costs[-1],
+        "seconds": round(history.seconds, 3),
+        "train_accuracy": net.accuracy(X_tr, Y_tr),
+    }
+    if X_dev is not None:
+        result["dev_cost"] = history.dev_costs[-1]
+        result["dev_accuracy"] = net.accuracy(X_dev, Y_dev)
+    if args.save:
+        result["model"] = net.save(args.save)
+    if args.plot:
+        import viz
+
+        history.label = f"SIGNS model, {args.optimizer} alpha={args.lr:g}, batch {args.batch_size}"
+        viz.plot_costs(history, path=args.plot)
+        result["plot"] = args.plot
+    _print_train_result(args, history, result)
+    return EXIT_OK
+
+
+def _check_conv_train_flags(args: argparse.Namespace) -> None:
+    """Refuse the dense network's flags with --conv, and fill in the preset's defaults."""
+    for flag in ("hidden", "output", "init"):
+        if getattr(args, flag) is not None:
+            raise UsageError(f"--{flag} describes a dense network; --conv is the SIGNS model")
+    if args.iterations is not None:
+        raise UsageError("--iterations: --conv trains on mini-batches; give --epochs instead")
+    if args.dataset not in (None, "signs_like"):
+        raise UsageError(f"--dataset {args.dataset}: --conv trains on signs_like (--m images)")
+    for key, value in CONV_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    _require(args.epochs >= 1, "--epochs", f"must be >= 1, got {args.epochs}")
+    _require(args.m >= 2, "--m", f"the number of images must be >= 2, got {args.m}")
+    args.iterations = args.epochs  # what fit counts, in epochs with mini-batches
+    args.dataset = "signs_like"
+
+
+def split_images(
+    X: np.ndarray, Y: np.ndarray, dev_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Images X (m, n_H, n_W, n_C) and labels Y (n_y, m) cut into a train and a dev set by a
+    seeded permutation of the m samples, ``round(dev_fraction * m)`` (at least 1) of them
+    for dev; ``dev_fraction`` 0: no dev set (None, None)."""
+    if dev_fraction <= 0:
+        return X, Y, None, None
+    m = X.shape[0]
+    n_dev = min(max(1, round(dev_fraction * m)), m - 1)
+    perm = np.random.default_rng(seed).permutation(m)
+    dev, train = perm[:n_dev], perm[n_dev:]
+    return X[train], Y[:, train], X[dev], Y[:, dev]
+
+
 def _check_train_flags(args: argparse.Namespace) -> None:
     _check_hyperparameters(
         [args.lr], [args.l2], [args.optimizer], args.iterations, args.print_every
@@ -743,8 +841,9 @@ def _split(X: np.ndarray, Y: np.ndarray, dev_fraction: float, seed: int) -> tupl
     return X, Y, None, None
 
 
-def _fit(net, args: argparse.Namespace, X_tr, Y_tr, X_dev, Y_dev, quiet: bool):
-    """``net.fit`` with the command's flags; a diverging cost or Ctrl-C become one line."""
+def _fit(net, args: argparse.Namespace, X_tr, Y_tr, X_dev, Y_dev, quiet: bool, track: bool = True):
+    """``net.fit`` with the command's flags; a diverging cost or Ctrl-C become one line.
+    ``track``: record the gradient flow (``fit``'s track_gradients)."""
     from autograd_dnn.train import TrainingDiverged
 
     try:
@@ -763,6 +862,7 @@ def _fit(net, args: argparse.Namespace, X_tr, Y_tr, X_dev, Y_dev, quiet: bool):
                 print_every=args.print_every,
                 progress=not quiet,
                 print_cost=not quiet,
+                track_gradients=track,
             )
     except TrainingDiverged as e:
         raise UsageError(_diverged_message(e, args, X_tr)) from None
@@ -853,6 +953,11 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     _require(args.m >= 1, "--m", f"the number of samples must be >= 1, got {args.m}")
     if args.model:
         net = _load_model(args.model, args.activations)
+        _require(
+            not _is_conv(net),
+            "--model",
+            f"{args.model} holds a ConvNetwork; gradcheck checks dense networks (DeepNetwork)",
+        )
         X, Y = _gradcheck_data_for_model(args, net)
     else:
         dims = parse_layers(args.layers)
@@ -887,15 +992,40 @@ def _gradcheck_data_for_model(args: argparse.Namespace, net) -> tuple[np.ndarray
 
 # ----------------------------------------------------------------------------- render
 def cmd_render(args: argparse.Namespace) -> int:
-    """Draw --layers or --model: neurons, layers or blocks view, or a computation graph."""
-    _one_source(args)
+    """Draw --layers, --conv or --model: neurons, layers or blocks view, or a computation
+    graph. A conv model (--conv, or a model file of one) has the layers and blocks views."""
+    if args.conv:
+        _require(not args.model, "--conv", "give --conv or --model, not both")
+        for flag in ("hidden", "output", "init", "activations"):
+            _require(
+                getattr(args, flag) is None, f"--{flag}", "describes a dense network, not --conv"
+            )
+    else:
+        _one_source(args)
+    net = _load_model(args.model, args.activations) if args.model else None
+    conv = args.conv or _is_conv(net)
+    if args.view is None:
+        args.view = "layers" if conv else "neurons"
+    if conv and args.view == "neurons":
+        raise UsageError(
+            "--view neurons draws the units of a dense network; a conv model has "
+            "--view layers, blocks or compute"
+        )
     base, fmt = _render_target(args)
     import viz
 
+    if conv and net is None:
+        from autograd_dnn.convnet import ConvNetwork
+
+        net = ConvNetwork.signs(seed=args.seed)
     if args.view == "compute":
-        g = viz.computation_graph(_compute_cost(args), show_grads=True, heat=True, backward=True)
+        g = viz.computation_graph(
+            _compute_cost(args, net), show_grads=True, heat=True, backward=True
+        )
+    elif conv:
+        g = viz.volume_graph(net, view=args.view)
     elif args.model:
-        g = viz.layer_graph(_load_model(args.model, args.activations), view=args.view)
+        g = viz.layer_graph(net, view=args.view)
     else:  # the architecture alone: no W or b is allocated, whatever the size
         g = viz.layer_graph(_architecture(args, parse_layers(args.layers)), view=args.view)
     path, drawn = _render(g, base, fmt)
@@ -926,12 +1056,21 @@ def _render_target(args: argparse.Namespace) -> tuple[str, str]:
     return base, ext[1:] if ext else args.format
 
 
-def _compute_cost(args: argparse.Namespace):
-    """J of the network on a random batch of 8: what the compute view draws (with J's own
-    gradients, which viz computes)."""
-    if args.model:
-        net = _load_model(args.model, args.activations)
-    else:
+def _is_conv(net: Any) -> bool:
+    from autograd_dnn.convnet import ConvNetwork
+
+    return isinstance(net, ConvNetwork)
+
+
+def _compute_cost(args: argparse.Namespace, net: Any = None):
+    """J of the network (``net``, else the one of --layers) on a random batch of 8: what
+    the compute view draws (with J's own gradients, which viz computes). A conv model
+    gets 8 random images (8, n_H, n_W, n_C) and class labels."""
+    if _is_conv(net):
+        rng = np.random.default_rng(args.seed)
+        X = rng.random((8, *net.input_shape))
+        return net.cost(X, rng.integers(0, net.n_classes, (1, 8)))
+    if net is None:
         dims = parse_layers(args.layers)
         _check_memory("--layers", dims, 8, "draw")
         net = _build_network(args, dims)
@@ -1223,10 +1362,19 @@ def _common_parser() -> argparse.ArgumentParser:
     return common
 
 
-def _add_net_args(q: argparse.ArgumentParser, layers_required: bool = False) -> None:
-    """--layers, --hidden, --output, --init, --seed: a network built from flags."""
-    q.add_argument(
-        "--layers", required=layers_required, help="layer_dims n[0],...,n[L], e.g. 2,4,1"
+def _add_net_args(
+    q: argparse.ArgumentParser, layers_required: bool = False, conv: str = ""
+) -> None:
+    """--layers, --hidden, --output, --init, --seed: a network built from flags. ``conv``:
+    the help of a --conv flag, given instead of --layers (then one of them is required)."""
+    where: Any = q
+    if conv:
+        where = q.add_mutually_exclusive_group(required=layers_required)
+        where.add_argument("--conv", action="store_true", help=conv)
+    where.add_argument(
+        "--layers",
+        required=layers_required and not conv,
+        help="layer_dims n[0],...,n[L], e.g. 2,4,1",
     )
     q.add_argument("--hidden", default=None, help="hidden activation (default relu)")
     q.add_argument(
@@ -1269,20 +1417,31 @@ def _add_train(sub: Any, common: argparse.ArgumentParser) -> None:
         description=f"Train a network. Ctrl-C stops it (exit 130) and, with --save, saves "
         f"the model of the last finished step. --dataset: {DATA_HELP}",
     )
-    _add_net_args(t, layers_required=True)
-    t.add_argument("--dataset", default="flower", help=DATA_HELP)
-    t.add_argument("--optimizer", default="gd", help="gd | momentum | adam")
-    t.add_argument("--lr", type=float, default=0.0075, help="learning rate alpha")
+    _add_net_args(
+        t,
+        layers_required=True,
+        conv="the course's SIGNS conv model on signs_like images (instead of --layers): "
+        "float32, adam, --epochs 30, --batch-size 64, --lr 0.01, --m 1080",
+    )
+    t.add_argument("--dataset", default=None, help=DATA_HELP + " Default: flower.")
+    t.add_argument("--optimizer", default=None, help="gd (default) | momentum | adam")
+    t.add_argument(
+        "--lr", type=float, default=None, help="learning rate alpha (default 0.0075; --conv 0.01)"
+    )
     t.add_argument(
         "--iterations",
         type=int,
-        default=2500,
-        help="steps (full batch) or epochs (with --batch-size)",
+        default=None,
+        help="steps (full batch) or epochs (with --batch-size); default 2500",
     )
+    t.add_argument("--epochs", type=int, default=None, help="with --conv: epochs (default 30)")
+    t.add_argument("--m", type=int, default=None, help="with --conv: images (default 1080)")
     t.add_argument("--batch-size", type=int, default=None)
     t.add_argument("--l2", type=float, default=0.0, help="L2 regularization lambda")
     t.add_argument("--dev-fraction", type=float, default=0.2, help="in [0, 1); 0: no dev set")
-    t.add_argument("--print-every", type=int, default=100)
+    t.add_argument(
+        "--print-every", type=int, default=None, help="default 100 (--conv: every epoch)"
+    )
     t.add_argument("--save", help="write the trained model (.npz)")
     t.add_argument("--plot", help="write the cost curve (.png, .svg or .pdf; needs matplotlib)")
     t.add_argument("--quiet", action="store_true")
@@ -1311,9 +1470,14 @@ def _add_render(sub: Any, common: argparse.ArgumentParser) -> None:
         help="draw a network",
         description="Draw a network. Without Graphviz's dot only the .dot text is written.",
     )
-    _add_net_args(r)
+    _add_net_args(r, conv="draw the course's SIGNS conv model (instead of --layers)")
     _add_model_args(r)
-    r.add_argument("--view", default="neurons", choices=["neurons", "layers", "blocks", "compute"])
+    r.add_argument(
+        "--view",
+        default=None,
+        choices=["neurons", "layers", "blocks", "compute"],
+        help="default: neurons (layers for a conv model)",
+    )
     r.add_argument("-o", dest="output_path", help="output FILE (default VIEW.FORMAT)")
     r.add_argument(
         "--format",

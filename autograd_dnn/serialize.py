@@ -1,4 +1,23 @@
-"""Save and load networks as .npz files, atomically, with every field checked on load."""
+"""Save and load models as .npz files, atomically, with every field checked on load.
+
+A model file holds its parameters (``W1``, ``b1``, ...), the optimizer's state if kept
+(``opt.<buffer>.<name>``) and a JSON ``meta`` entry: the format and its version, the
+model's ``kind`` and what that kind needs to rebuild it. Each kind is one :class:`Kind`
+in :data:`KINDS`: how to describe a model (metadata and arrays) and how to rebuild it
+from them, with its checks. A file without ``kind`` (written before there were several)
+is a ``DeepNetwork``.
+
+=================  ===========================================================
+kind               metadata
+=================  ===========================================================
+``DeepNetwork``    layer_dims, activations, init, l2, leaky_slope
+``ConvNetwork``    layers ([{"type": "Conv", "f": 4, ...}, ...]), input_shape, l2
+=================  ===========================================================
+
+To add state to a kind (running statistics, say), add its arrays in the kind's
+``describe`` and read them back in its ``build``: the rest (format, atomic write, training
+state) is shared.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +25,42 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from autograd_dnn.nn import DeepNetwork
 
 FORMAT = "autograd-dnn-model"
 FORMAT_VERSION = 1
 
 
+@dataclass(frozen=True)
+class Kind:
+    """One kind of model a file can hold.
+
+    Attributes:
+        name: the class name written as ``meta["kind"]``.
+        describe: ``model -> (metadata, arrays)``: what to write besides format, version,
+            kind and the training state (``arrays`` holds W1, b1, ... and any other state).
+        build: ``(path, meta, arrays) -> model``: rebuild the model, checking everything,
+            raising ValueError that names the file and the entry at fault.
+    """
+
+    name: str
+    describe: Callable[[Any], tuple[dict[str, Any], dict[str, np.ndarray]]]
+    build: Callable[[str, dict[str, Any], dict[str, np.ndarray]], Any]
+
+
 def save(
-    net: DeepNetwork,
+    net: Any,
     path: str | os.PathLike,
     training: Mapping[str, Any] | None = None,
     training_state: bool = True,
 ) -> str:
-    """Write ``net`` to ``path``: format version, layer_dims, activations, init, every W, b.
+    """Write ``net`` (a DeepNetwork or a ConvNetwork) to ``path``: format version, its kind,
+    what rebuilds it (DeepNetwork: layer_dims, activations, init; ConvNetwork: its layers
+    and input_shape) and every W, b.
 
     The file is written to a temporary file in the same folder and renamed over ``path``,
     so a crash never leaves a half-written model. Returns the path.
@@ -39,23 +75,23 @@ def save(
     ``fit(..., resume=True)`` continues exactly.
     """
     path = os.fspath(path)
-    meta: dict[str, Any] = {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "layer_dims": net.layer_dims,
-        "activations": net.activations,
-        "init": net.init,
-        "l2": net.l2,
-        "leaky_slope": net.leaky_slope,
-    }
+    kind = kind_of(net)
+    described, model_arrays = kind.describe(net)
+    meta: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION, "kind": kind.name}
+    meta.update(described)
     if training is not None:
         meta["training"] = dict(training)
     state_arrays = {}
-    if training_state and net.training_state:
+    if training_state and getattr(net, "training_state", None):
         meta["training_state"], state_arrays = _split_state(net.training_state)
     arrays = {"meta": np.array(json.dumps(meta))}
-    arrays.update(net.get_parameters())
+    arrays.update(model_arrays)
     arrays.update(state_arrays)
+    _write_atomic(path, arrays)
+    return path
+
+
+def _write_atomic(path: str, arrays: dict[str, np.ndarray]) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
@@ -70,22 +106,51 @@ def save(
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return path
 
 
-def load(path: str | os.PathLike) -> DeepNetwork:
-    """Read a network written by :func:`save`.
+def load(path: str | os.PathLike) -> Any:
+    """Read a model written by :func:`save`: a DeepNetwork or a ConvNetwork, as its
+    metadata's ``kind`` says.
 
-    Raises ValueError saying what is wrong (not a model file, another format version,
-    a missing ``W3``, ``b2`` of shape (4,) instead of (4, 1), a wrong dtype) rather than
-    building a broken network; FileNotFoundError when there is no such file.
+    Raises ValueError saying what is wrong (not a model file, another format version, an
+    unknown kind, a missing ``W3``, ``b2`` of shape (4,) instead of (4, 1), a wrong dtype)
+    rather than building a broken network; FileNotFoundError when there is no such file.
     """
-    from autograd_dnn.nn import DeepNetwork
-
     path = os.fspath(path)
     arrays = _read_arrays(path)
     meta = _check_meta(path, arrays.pop("meta", None))
     state = {k: arrays.pop(k) for k in [k for k in arrays if k.startswith("opt.")]}
+    net = KINDS[meta.get("kind", "DeepNetwork")].build(path, meta, arrays)
+    if "training_state" in meta:
+        net.training_state = _join_state(path, meta["training_state"], state, net)
+    return net
+
+
+def kind_of(net: Any) -> Kind:
+    """The :class:`Kind` of a model object (by its class or a base class's name)."""
+    for cls in type(net).__mro__:
+        if cls.__name__ in KINDS:
+            return KINDS[cls.__name__]
+    raise TypeError(
+        f"cannot save a {type(net).__name__}: a model file holds one of {', '.join(KINDS)}"
+    )
+
+
+# ----------------------------------------------------------------------------- DeepNetwork
+def _describe_deep(net: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    meta = {
+        "layer_dims": net.layer_dims,
+        "activations": net.activations,
+        "init": net.init,
+        "l2": net.l2,
+        "leaky_slope": net.leaky_slope,
+    }
+    return meta, net.get_parameters()
+
+
+def _build_deep(path: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+    from autograd_dnn.nn import DeepNetwork
+
     dims = meta.get("layer_dims")
     acts = meta.get("activations")
     if not isinstance(dims, list) or not isinstance(acts, list) or len(acts) != len(dims) - 1:
@@ -101,9 +166,34 @@ def load(path: str | os.PathLike) -> DeepNetwork:
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
     net.init = meta.get("init", "given")
-    if "training_state" in meta:
-        net.training_state = _join_state(path, meta["training_state"], state, net)
     return net
+
+
+# ----------------------------------------------------------------------------- ConvNetwork
+def _describe_conv(net: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    return {**net.config(), "seed": net.seed}, net.get_parameters()
+
+
+def _build_conv(path: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+    from autograd_dnn.convnet import ConvNetwork
+
+    _check_floats(path, arrays)
+    dtypes = {a.dtype for a in arrays.values()}
+    if len(dtypes) > 1:
+        raise ValueError(f"{path}: the parameters mix dtypes {sorted(map(str, dtypes))}")
+    try:
+        net = ConvNetwork.from_config(meta, arrays, dtype=dtypes.pop() if dtypes else None)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{path}: {e}") from None
+    net.seed = meta.get("seed")
+    return net
+
+
+KINDS: dict[str, Kind] = {
+    "DeepNetwork": Kind("DeepNetwork", _describe_deep, _build_deep),
+    "ConvNetwork": Kind("ConvNetwork", _describe_conv, _build_conv),
+}
+"""Every kind of model a file can hold, by ``meta["kind"]``."""
 
 
 def _split_state(state: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -117,7 +207,7 @@ def _split_state(state: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, np
 
 
 def _join_state(
-    path: str, facts: Mapping[str, Any], arrays: dict[str, np.ndarray], net: DeepNetwork
+    path: str, facts: Mapping[str, Any], arrays: dict[str, np.ndarray], net: Any
 ) -> dict[str, Any]:
     """The inverse of :func:`_split_state`, checking every buffer against the parameters."""
     try:
@@ -146,11 +236,7 @@ def _check_arrays(path: str, arrays: dict[str, np.ndarray], dims: list[int]) -> 
     extra = sorted(set(arrays) - set(expected))
     if extra:
         raise ValueError(f"{path}: unexpected entries {extra}")
-    for key, arr in arrays.items():
-        if arr.dtype not in (np.float64, np.float32):
-            raise ValueError(f"{path}: {key} has dtype {arr.dtype}, expected float64 or float32")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{path}: {key} contains NaN or inf")
+    _check_floats(path, arrays)
     for l in range(1, L + 1):  # the arrays agree with the metadata
         want = (dims[l], dims[l - 1])
         if arrays[f"W{l}"].shape != want:
@@ -160,10 +246,21 @@ def _check_arrays(path: str, arrays: dict[str, np.ndarray], dims: list[int]) -> 
             )
 
 
+def _check_floats(path: str, arrays: dict[str, np.ndarray]) -> None:
+    """Every array finite float64 or float32, else a ValueError naming it."""
+    for key, arr in arrays.items():
+        if arr.dtype not in (np.float64, np.float32):
+            raise ValueError(f"{path}: {key} has dtype {arr.dtype}, expected float64 or float32")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{path}: {key} contains NaN or inf")
+
+
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The metadata of a model file written by :func:`save`, checked like :func:`load` does:
-    ``format``, ``version``, ``layer_dims``, ``activations``, ``init``, ``l2``,
-    ``leaky_slope`` and, when saved with them, ``training`` facts."""
+    ``format``, ``version``, ``kind`` (absent in older files: a DeepNetwork), what rebuilds
+    the model (DeepNetwork: ``layer_dims``, ``activations``, ``init``, ``l2``,
+    ``leaky_slope``; ConvNetwork: ``layers``, ``input_shape``, ``l2``) and, when saved with
+    them, ``training`` facts."""
     path = os.fspath(path)
     arrays = _read_arrays(path)
     return _check_meta(path, arrays.get("meta"))
@@ -210,5 +307,10 @@ def _check_meta(path: str, entry: np.ndarray | None) -> dict[str, Any]:
     if version != FORMAT_VERSION:
         raise ValueError(
             f"{path} has format version {version}; this autograd_dnn reads version {FORMAT_VERSION}"
+        )
+    kind = meta.get("kind", "DeepNetwork")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ValueError(
+            f"{path} holds a model of kind {kind!r}; this autograd_dnn reads {', '.join(KINDS)}"
         )
     return meta

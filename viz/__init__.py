@@ -7,6 +7,7 @@ Example::
 
     import viz
     g = viz.layer_graph(net, view="neurons")    # or "layers", "blocks"
+    g = viz.volume_graph(convnet, view="layers") # a ConvNetwork: "layers" or "blocks"
     g.source                                    # DOT text, deterministic
     g.render("out/net", format="svg")           # -> "out/net.svg" (and out/net.dot)
     g = viz.computation_graph(J, heat=True)     # after J.backward()
@@ -35,6 +36,7 @@ from viz.recurrent import (
     shown_steps,
     unrolled_graph,
 )
+from viz.volumes import VOLUME_VIEWS, volume_graph
 
 __all__ = [
     "COLORS",
@@ -43,6 +45,7 @@ __all__ = [
     "HTML",
     "RNN_VIEWS",
     "VIEWS",
+    "VOLUME_VIEWS",
     "Diagram",
     "GraphvizMissing",
     "cell_graph",
@@ -59,4 +62,5 @@ __all__ = [
     "shown_steps",
     "to_dot",
     "unrolled_graph",
+    "volume_graph",
 ]

@@ -555,10 +555,11 @@ GRADIENT_CHECKING = Notebook(
             ## Dropout and batch norm: check the network you train
 
             The course says gradient checking doesn't work with dropout: every evaluation of J
-            draws new masks, so `J(theta + eps)` and `J(theta - eps)` are costs of different
-            networks; check with `keep_prob = 1`, then turn dropout on. With the masks drawn
-            once and **frozen**, J is a fixed function of the parameters again, and the network
-            you train can be checked as it is. `ad.gradcheck` freezes them itself (its title
+            draws new masks (below, the same parameters give "0.6672, then 0.6837"), so
+            `J(theta + eps)` and `J(theta - eps)` are costs of different networks; check with
+            `keep_prob = 1`, then turn dropout on. With the masks drawn once and **frozen**, J
+            is a fixed function of the parameters again, and the network you train can be
+            checked as it is. `ad.gradcheck` freezes them itself (its title
             says "dropout masks frozen") and checks batch norm's `gamma[l]` and `beta[l]` (a
             batch-norm layer has no `b[l]`): rows "W2, gamma2, beta2, dA1", and
             "PASSED: all 11 gradients agree (gradcheck".
@@ -575,6 +576,8 @@ GRADIENT_CHECKING = Notebook(
             """
             Xf, Yf = ad.datasets.flower(64, seed=0)  # m = 64: batch norm normalizes over m
             net = ad.DeepNetwork([2, 5, 4, 1], keep_prob=0.8, batch_norm=True, seed=0)
+            J1, J2 = (net.cost(Xf, Yf, training=True).item() for _ in range(2))
+            print(f"J in training mode, twice: {J1:.4f}, then {J2:.4f} (new masks)")
             report = ad.gradcheck(net, Xf, Yf)
             print("rows:", ", ".join(row.name for row in report.rows))
             print(report.summary(), "\\n")
@@ -684,6 +687,7 @@ GRADIENT_CHECKING = Notebook(
         "W2 has ratio 2.000",
         "b1 has ratio 4.000",
         "the first faulty layer is layer 2",
+        "0.6672, then 0.6837",
         "dropout masks frozen",
         "W2, gamma2, beta2, dA1",
         "PASSED: all 11 gradients agree (gradcheck",

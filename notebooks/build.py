@@ -552,6 +552,75 @@ GRADIENT_CHECKING = Notebook(
         ),
         md(
             """
+            ## Dropout and batch norm: check the network you train
+
+            The course says gradient checking doesn't work with dropout: every evaluation of J
+            draws new masks (below, the same parameters give "0.6672, then 0.6837"), so
+            `J(theta + eps)` and `J(theta - eps)` are costs of different networks; check with
+            `keep_prob = 1`, then turn dropout on. With the masks drawn once and **frozen**, J
+            is a fixed function of the parameters again, and the network you train can be
+            checked as it is. `ad.gradcheck` freezes them itself (its title
+            says "dropout masks frozen") and checks batch norm's `gamma[l]` and `beta[l]` (a
+            batch-norm layer has no `b[l]`): rows "W2, gamma2, beta2, dA1", and
+            "PASSED: all 11 gradients agree (gradcheck".
+
+            The course's closed forms agree too. `compare_with_textbook` runs a dropout network
+            with the course's own masks (those of `forward_propagation_with_dropout`) against
+            `backward_propagation_with_dropout`, and each batch-norm layer against
+            `batchnorm_backward` (rows `dgamma[l]`, `dbeta[l]`, `dZ[l]`):
+            "PASSED: all 11 gradients agree (compare_with_textbook)" for dropout and
+            "PASSED: all 6 gradients agree (compare_with_textbook)" for batch norm.
+            """
+        ),
+        code(
+            """
+            Xf, Yf = ad.datasets.flower(64, seed=0)  # m = 64: batch norm normalizes over m
+            net = ad.DeepNetwork([2, 5, 4, 1], keep_prob=0.8, batch_norm=True, seed=0)
+            J1, J2 = (net.cost(Xf, Yf, training=True).item() for _ in range(2))
+            print(f"J in training mode, twice: {J1:.4f}, then {J2:.4f} (new masks)")
+            report = ad.gradcheck(net, Xf, Yf)
+            print("rows:", ", ".join(row.name for row in report.rows))
+            print(report.summary(), "\\n")
+
+            for config in (dict(keep_prob=0.8), dict(batch_norm=True)):
+                course_net = ad.DeepNetwork([2, 5, 4, 1], seed=0, **config)
+                textbook = ad.compare_with_textbook(course_net, Xf, Yf)
+                print(f"{config}:", ", ".join(row.name for row in textbook.rows))
+                print(textbook.summary())
+            """
+        ),
+        md(
+            """
+            ## A dropout backward that forgets its mask
+
+            The classic slip: the backward keeps `/ keep_prob` but forgets `* D`, so the
+            gradient flows through the units the forward pass switched off. Plant it in the
+            engine's dropout op (for one cell, with `unittest.mock`). gradcheck fails from
+            layer 2 down, where the dropout of `A[2]` sits (`W3`, `b3` and `dA2` above it pass):
+            "failing: W2, b2, dA1, W1, b1, dA0"; the course's closed form disagrees below the
+            same dropout: "failing: dZ2, dW2, db2, dA1, dZ1, dW1, db1".
+            """
+        ),
+        code(
+            """
+            from unittest import mock
+
+
+            def forgets_the_mask(ctx, g):  # the planted bug: g / keep_prob, without * D
+                return g / ctx.kwargs["keep_prob"]
+
+
+            net = ad.DeepNetwork([2, 5, 4, 1], keep_prob=0.8, seed=0)
+            with mock.patch.object(ad.ops.Dropout, "backward", staticmethod(forgets_the_mask)):
+                report = ad.gradcheck(net, Xf, Yf)
+                textbook = ad.compare_with_textbook(net, Xf, Yf)
+            print(report.summary())
+            for r in (report, textbook):
+                print("failing:", ", ".join(row.name for row in r.failures))
+            """
+        ),
+        md(
+            """
             ## L2 regularization: include the regularization term
 
             The course's advice: check the cost you train, `J_reg = J + (lambd / 2m) sum_l
@@ -618,7 +687,300 @@ GRADIENT_CHECKING = Notebook(
         "W2 has ratio 2.000",
         "b1 has ratio 4.000",
         "the first faulty layer is layer 2",
+        "0.6672, then 0.6837",
+        "dropout masks frozen",
+        "W2, gamma2, beta2, dA1",
+        "PASSED: all 11 gradients agree (gradcheck",
+        "PASSED: all 11 gradients agree (compare_with_textbook)",
+        "PASSED: all 6 gradients agree (compare_with_textbook)",
+        "failing: W2, b2, dA1, W1, b1, dA0",
+        "failing: dZ2, dW2, db2, dA1, dZ1, dW1, db1",
         "3 failing rows",
+    ],
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# 05: recurrent networks
+# ----------------------------------------------------------------------------------------------
+RECURRENT = Notebook(
+    "05_recurrent",
+    [
+        md(
+            """
+            # Recurrent networks: RNN and LSTM cells, backprop through time
+
+            The course's recurrent cells (Course 5, week 1) in its notation. A batch of m
+            sequences of T_x steps is `x` of shape `(n_x, m, T_x)`, with `x<t> = x[:, :, t-1]`
+            of shape `(n_x, m)`; the hidden states are `a` `(n_a, m, T_x)` (and the LSTM's cell
+            states `c`), the predictions `y_hat` `(n_y, m, T_x)`. The RNN cell is
+
+                a<t>     = tanh(Waa a<t-1> + Wax x<t> + ba)
+                y_hat<t> = softmax(Wya a<t> + by)
+
+            and the cost is the cross-entropy summed over the steps and averaged over the m
+            sequences. `autograd_dnn.textbook` holds the course's own functions in plain numpy
+            (`rnn_cell_forward`, `lstm_cell_forward`, `rnn_backward`, ...); the engine's
+            `ad.RNNModel` records one op per time step and differentiates it.
+            """
+        ),
+        code(
+            """
+            import numpy as np
+
+            import autograd_dnn as ad
+            import viz
+            from autograd_dnn import textbook as tb
+
+            F = ad.functional
+            rng = np.random.default_rng(1)
+            n_x, n_a, n_y, m, T_x = 3, 5, 2, 4, 6
+            x = rng.standard_normal((n_x, m, T_x))  # x<t> = x[:, :, t-1]
+            y = np.moveaxis(np.eye(n_y)[rng.integers(0, n_y, (m, T_x))], -1, 0)  # one-hot
+            print("x:", x.shape, "= (n_x, m, T_x)   y:", y.shape, "= (n_y, m, T_x)")
+            """
+        ),
+        md(
+            """
+            ## One step, two ways
+
+            The course's `rnn_cell_forward` and `lstm_cell_forward` against the engine's
+            cells, `ad.functional.rnn_cell` and `ad.functional.lstm_cell` (the LSTM's gates
+            act on `concat = [a<t-1>; x<t>]`, so `Wf`, `Wi`, `Wc`, `Wo` are `(n_a, n_a + n_x)`).
+            Then one step backwards: the course's `rnn_cell_backward(da_next, cache)` gives the
+            partials of `J = sum(da_next * a_next)`, which is what reverse mode computes from
+            the engine's cell.
+            """
+        ),
+        code(
+            """
+            rnn = ad.RNNModel(n_x, n_a, n_y, cell="rnn", seed=0)
+            p = rnn.get_parameters()  # Wax (5, 3), Waa (5, 5), Wya (2, 5), ba (5, 1), by (2, 1)
+            xt = x[:, :, 0]  # x<1>, (n_x, m)
+            a_prev, c_prev = rng.standard_normal((n_a, m)), rng.standard_normal((n_a, m))
+            a_next, yt_pred, cache = tb.rnn_cell_forward(xt, a_prev, p)
+            a_engine = F.rnn_cell(xt, a_prev, p["Wax"], p["Waa"], p["ba"])
+            print(f"RNN  a_next {a_next.shape}: largest difference "
+                  f"{np.abs(a_next - a_engine.data).max():.1e}")
+
+            lstm = ad.RNNModel(n_x, n_a, n_y, cell="lstm", seed=0)
+            q = lstm.get_parameters()  # Wf (5, 8), bf (5, 1), ..., Wy (2, 5), by (2, 1)
+            a_lstm, c_lstm, _, _ = tb.lstm_cell_forward(xt, a_prev, c_prev, q)
+            gates = [q[k] for k in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")]
+            a_engine, c_engine = F.lstm_cell(xt, a_prev, c_prev, *gates)
+            gap = max(np.abs(a_lstm - a_engine.data).max(), np.abs(c_lstm - c_engine.data).max())
+            print(f"LSTM a_next, c_next {a_lstm.shape}: largest difference {gap:.1e}")
+            """
+        ),
+        code(
+            """
+            da_next = rng.standard_normal((n_a, m))
+            course = tb.rnn_cell_backward(da_next, cache)  # dxt, da_prev, dWax, dWaa, dba
+
+            inputs = {"dxt": xt, "da_prev": a_prev, "dWax": p["Wax"], "dWaa": p["Waa"],
+                      "dba": p["ba"]}
+            tensors = {k: ad.Tensor(v, requires_grad=True) for k, v in inputs.items()}
+            a_next = F.rnn_cell(*tensors.values())  # the argument order: xt, a_prev, Wax, Waa, ba
+            J = (a_next * da_next).sum()
+            auto = dict(zip(tensors, ad.grad(J, list(tensors.values()))))
+            for key, g in auto.items():
+                gap = np.abs(course[key] - g.data).max()
+                print(f"{key:8} {str(g.shape):7} largest difference {gap:.1e}")
+            """
+        ),
+        md(
+            """
+            ## Backprop through time, and the factor m
+
+            Over the whole sequence, the course's `rnn_backward(da, caches)` takes `da`, what
+            each `y_hat<t>` sends back to `a<t>`: `Wya^T (y_hat<t> - y<t>)`, the gradient of the
+            *summed* loss (the course puts no 1/m in its backward). `model.gradients(x, y)`
+            gives the exact partials of J, the mean over the m sequences: `dWax`, ..., and
+            `da1` .. `da6`, the gradient reaching each `a<t>`. So the course's values are m times
+            autodiff's: "rnn_backward = m x autodiff".
+            """
+        ),
+        code(
+            """
+            a, y_hat, caches = tb.rnn_forward(x, np.zeros((n_a, m)), p)
+            dy = y_hat - y  # d(summed loss) / d(Wya a<t> + by), (n_y, m, T_x)
+            da = np.stack([p["Wya"].T @ dy[:, :, t] for t in range(T_x)], axis=2)
+            course = tb.rnn_backward(da, caches)  # dx, da0, dWax, dWaa, dba
+            auto = rnn.gradients(x, y)  # dWax, ..., dby, da1 .. da6
+            gaps = {k: np.abs(course[k] - m * auto[k]).max() for k in ("dWax", "dWaa", "dba")}
+            gaps[f"da{T_x}"] = np.abs(da[:, :, -1] - m * auto[f"da{T_x}"]).max()  # the last step
+            for key, gap in gaps.items():
+                print(f"{key:5} {str(auto[key].shape):7} largest difference {gap:.1e}")
+            print("rnn_backward = m x autodiff" if max(gaps.values()) < 1e-12 else "they differ")
+            """
+        ),
+        md(
+            """
+            ## The checks, on a small LSTM
+
+            `ad.compare_with_textbook` does this for every parameter and every `da<t>`, `dc<t>`
+            (against the course's `lstm_backward` and `lstm_cell_backward`, the factor m
+            applied), and `ad.gradcheck` checks the same rows against central differences of J.
+            Both pass:
+            "PASSED: all 22 gradients agree (compare_with_textbook)" and
+            "PASSED: all 22 gradients agree (gradcheck".
+            """
+        ),
+        code(
+            """
+            print(ad.compare_with_textbook(lstm, x, y).summary())
+            print(ad.gradcheck(lstm, x, y).summary())
+            """
+        ),
+        md(
+            """
+            ## A bug in one time step, located
+
+            Plant a doubled `dWf` in the backward of the cell of time step 3 only. The shared
+            `Wf` fails; gradcheck then checks it again *as used at each step* (rows `Wf<1>` ..
+            `Wf<6>`): only "Wf<3>: BUG, ratio 2.000". The summary says
+            "the first faulty time step is t = 3", with the gate: "gate: f".
+            """
+        ),
+        code(
+            """
+            class DoubledDWfAtStep3(ad.recurrent.LSTMCell):  # dWf x 2 at time step 3 only
+                op_name = "lstm_cell_dWf_x2_at_3"
+
+                @staticmethod
+                def backward(ctx, g):
+                    grads = list(ad.recurrent.LSTMCell.backward(ctx, g))  # dx, ds_prev, dWf, ...
+                    if ctx.kwargs["t"] == 2 and grads[2] is not None:  # t is 0-based: step 3
+                        grads[2] = grads[2] * 2
+                    return tuple(grads)
+
+
+            buggy = ad.RNNModel(n_x, n_a, n_y, cell="lstm", seed=0)
+            buggy.cell_op = DoubledDWfAtStep3
+            report = ad.gradcheck(buggy, x, y)
+            for t in range(1, T_x + 1):
+                row = report.row(f"Wf<{t}>")
+                print(f"Wf<{t}>: {row.verdict}" + (f", ratio {row.ratio:.3f}" if row.ratio else ""))
+            print(report.summary())
+            report  # the table, failing rows shaded
+            """
+        ),
+        md(
+            """
+            ## The pictures
+
+            The LSTM unrolled over its 6 steps (the middle ones folded into one node; each
+            cell labelled with `||da<t>||` and `||dc<t>||` from `model.gradients`), and the
+            blocks of one cell with its forward formulas and the course's backward beside them.
+            """
+        ),
+        code("viz.unrolled_graph(lstm, T_x=T_x, grads=lstm.gradients(x, y))", draws=True),
+        code("viz.cell_graph(lstm)", draws=True),
+        md(
+            """
+            ## Vanishing gradients: ||da<t>|| over t
+
+            The adding problem has its only target at the last step T_x = 50, so the gradient
+            reaching `a<t>` crossed 50 - t cells, each multiplying it by its Jacobian. An RNN
+            shrinks it by "x 0.761 per step back"; an LSTM with the course's zero biases
+            (forget gate about 1/2) faster, "x 0.658 per step back"; the same LSTM with a
+            forget-gate bias `bf = 2` (forget gate about 0.88) carries it back through its cell
+            state `c`: "x 0.967 per step back".
+            """
+        ),
+        code(
+            """
+            X_add, Y_add = ad.datasets.adding_problem(m=32, T_x=50, seed=0)  # (2, 32, 50)
+
+
+            def lstm_with_forget_bias(bf):
+                params = ad.RNNModel(2, 16, 4, cell="lstm", seed=0).get_parameters()
+                params["bf"][:] = bf
+                return ad.RNNModel.from_parameters(params)
+
+
+            runs = {
+                "RNN": ad.RNNModel(2, 16, 4, cell="rnn", seed=0).gradients(X_add, Y_add),
+                "LSTM, bf = 0": lstm_with_forget_bias(0.0).gradients(X_add, Y_add),
+                "LSTM, bf = 2": lstm_with_forget_bias(2.0).gradients(X_add, Y_add),
+            }
+            for label, grads in runs.items():
+                da = viz.gradient_norms(grads)["da"]  # ||da<1>|| .. ||da<50>||
+                factor = (da[0] / da[-1]) ** (1 / (da.size - 1))
+                print(f"{label:13} ||da<50>|| = {da[-1]:.3g}, ||da<1>|| = {da[0]:.3g}: "
+                      f"x {factor:.3f} per step back")
+            viz.plot_gradient_over_time(runs, title="||da<t>|| over t (adding problem, m = 32)")
+            """,
+            draws=True,
+        ),
+        md(
+            """
+            ## A character model of dinosaur-like names
+
+            As in the course: each name is one sequence of characters, `x<1> = 0` and
+            `x<t+1> = y<t>`, the last target `"\\n"`. An LSTM with `n_a = 32` learns to predict
+            the next character with the one `fit` (Adam, mini-batches of 32 names) and the
+            course's gradient clipping, `clip=5` (every entry of every gradient into [-5, 5]).
+            In 15 epochs the cost per name falls "from 36.57 to 17.65".
+            """
+        ),
+        code(
+            """
+            names = ad.datasets.generate_names(1100, seed=0)  # procedural: no download
+            train, dev = names[:1000], names[1000:]
+            char_to_ix, ix_to_char = ad.datasets.char_vocabulary()  # "\\n" and a-z
+            X, Y = ad.datasets.names_dataset(train, char_to_ix)
+            X_dev, Y_dev = ad.datasets.names_dataset(dev, char_to_ix)
+            print(f"X {X.shape} = (n_x, m, T_x), e.g. {', '.join(train[:3])}")
+
+            model = ad.RNNModel(n_x=27, n_a=32, n_y=27, cell="lstm", seed=0)
+            history = model.fit(
+                X, Y, optimizer="adam", learning_rate=0.01, iterations=15, batch_size=32,
+                clip=5.0, X_dev=X_dev, Y_dev=Y_dev, print_every=1, progress=False,
+                track_gradients=False,
+            )
+            print(f"cost per name: from {history.costs[0]:.2f} to {history.costs[-1]:.2f}, "
+                  f"dev {history.dev_costs[-1]:.2f}")
+            """
+        ),
+        md(
+            """
+            Sampling one character at a time, as the course's `sample` does (each draw
+            seeded): the model makes up names that sound right, and
+            "10 of 10 sampled names are new" (none is among the 1100 names it saw).
+            """
+        ),
+        code(
+            """
+            sampled = [
+                ad.datasets.decode(ad.datasets.sample(model, char_to_ix, seed=s), ix_to_char)
+                for s in range(10)
+            ]
+            print(", ".join(sampled))
+            new = sum(name not in set(names) for name in sampled)
+            print(f"{new} of {len(sampled)} sampled names are new")
+            """
+        ),
+        code(
+            """
+            history.label = "LSTM, n_a = 32"
+            viz.plot_costs(history, title="character model: cost J per name")
+            """,
+            draws=True,
+        ),
+    ],
+    claims=[
+        "rnn_backward = m x autodiff",
+        "PASSED: all 22 gradients agree (compare_with_textbook)",
+        "PASSED: all 22 gradients agree (gradcheck",
+        "Wf<3>: BUG, ratio 2.000",
+        "the first faulty time step is t = 3",
+        "gate: f",
+        "x 0.761 per step back",
+        "x 0.658 per step back",
+        "x 0.967 per step back",
+        "from 36.57 to 17.65",
+        "10 of 10 sampled names are new",
     ],
 )
 
@@ -754,7 +1116,13 @@ CHOOSING_HYPERPARAMETERS = Notebook(
 
 NOTEBOOKS = {
     nb.name: nb
-    for nb in (STEP_BY_STEP, CHECK_YOUR_BACKPROP, GRADIENT_CHECKING, CHOOSING_HYPERPARAMETERS)
+    for nb in (
+        STEP_BY_STEP,
+        CHECK_YOUR_BACKPROP,
+        GRADIENT_CHECKING,
+        RECURRENT,
+        CHOOSING_HYPERPARAMETERS,
+    )
 }
 
 

@@ -35,6 +35,9 @@ def _check_activation(name: str, where: str) -> None:
 
 
 def _shape_hint(shape: tuple[int, ...]) -> str:
+    """The line that fixes a rank-1 array (``(n, 1)`` or ``(1, n)``); for more axes, say so."""
+    if len(shape) > 2:
+        return f"got {len(shape)}-D shape {shape}; flatten each sample into a column first"
     n = shape[0] if shape else 1
     return f"got shape {shape}, use ({n}, 1) or (1, {n})"
 
@@ -252,9 +255,16 @@ class DeepNetwork:
             activations = [hidden_activation] * (L - 1) + [output_activation]
         if init not in INITS:
             raise ValueError(f"unknown init {init!r}; known: {', '.join(INITS)}")
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float64, np.float32):
-            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+        dtype = _check_dtype(dtype)
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+        ):
+            raise ValueError(f"seed must be a whole number >= 0 (or None), got {seed!r}")
+        if L == 1 and (batch_norm is True or np.any(np.asarray(keep_prob) != 1)):
+            raise ValueError(
+                "keep_prob and batch_norm act on hidden layers, and this network has none "
+                f"(layer_dims {dims}, L = 1): add a hidden layer or leave them out"
+            )
         params = initialize(dims, init, seed, dtype.type)
         if not isinstance(batch_norm, (bool, np.bool_)):
             raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
@@ -318,6 +328,8 @@ class DeepNetwork:
         for k, v in arrays.items():
             if v.dtype.kind not in "fiu":
                 raise TypeError(f"{k} must hold real numbers, got dtype {v.dtype}")
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"{k} contains NaN or inf; give finite parameters")
         for l in range(1, L + 1):
             if arrays[f"W{l}"].ndim != 2:
                 raise ValueError(
@@ -444,9 +456,7 @@ class DeepNetwork:
         l2, leaky slope, keep_prob, batch norm's eps, momentum and running statistics, the
         dropout RNG's state, and each layer's own ``linear_fn``/``activation_fn``. What a
         gradient check evaluates (a float64 copy) without touching the network."""
-        dtype = np.dtype(self.dtype if dtype is None else dtype)
-        if dtype not in (np.float64, np.float32):
-            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+        dtype = _check_dtype(self.dtype if dtype is None else dtype)
         params = {k: v.astype(dtype) for k, v in self.get_parameters().items()}
         net = DeepNetwork.from_parameters(
             params,
@@ -687,6 +697,12 @@ class DeepNetwork:
         Xt = self.check_X(X)
         Yd = self.check_Y(Y, Xt.shape[1])
         return self.cost_from(1, Xt, Yd, training=training, masks=masks)
+
+    @property
+    def min_batch_size(self) -> int:
+        """The fewest samples a training batch may have: 2 with batch norm (it normalizes
+        over the batch), else 1. ``fit`` refuses a batch_size that leaves fewer."""
+        return 2 if any(layer.batch_norm for layer in self.layers) else 1
 
     @property
     def replayable(self) -> bool:
@@ -989,7 +1005,7 @@ def _Y_shape_problem(Y: np.ndarray, nL: int, m: int, out: str) -> str:
     if labels and out == "softmax" and nL > 1:
         return (
             f"{expected}; got class labels of shape {Y.shape}. A softmax output takes one-hot "
-            f"columns: Y = np.eye({nL})[:, labels.ravel().astype(int)]"
+            f"columns: Y = np.eye({nL})[:, labels.ravel().astype(int)] (labels 0..{nL - 1})"
         )
     if labels and nL == 1 and Y.size == m:
         return f"{expected}; got shape {Y.shape}: use Y.reshape(1, {m})"
@@ -1000,6 +1016,17 @@ def _Y_shape_problem(Y: np.ndarray, nL: int, m: int, out: str) -> str:
     return f"{expected}; got shape {Y.shape}"
 
 
+def _check_dtype(dtype: Any) -> np.dtype:
+    """float64 or float32, named in the error otherwise."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be np.float64 or np.float32, got {dtype!r}") from None
+    if dt not in (np.float64, np.float32):
+        raise ValueError(f"dtype must be float64 or float32, got {dt}")
+    return dt
+
+
 def _check_layer_dims(layer_dims: Any) -> list[int]:
     if isinstance(layer_dims, (str, bytes)):
         raise TypeError(
@@ -1007,13 +1034,19 @@ def _check_layer_dims(layer_dims: Any) -> list[int]:
             f"string {layer_dims!r} (a string would be read digit by digit)"
         )
     try:
-        dims = [int(n) for n in layer_dims]
-    except (TypeError, ValueError):
+        entries = list(layer_dims)
+    except TypeError:
         raise ValueError(
             f"layer_dims must be a list of unit counts [n[0], ..., n[L]], got {layer_dims!r}"
         ) from None
-    if any(float(a) != b for a, b in zip(layer_dims, dims)):
-        raise ValueError(f"layer_dims must hold whole numbers, got {list(layer_dims)}")
+    for l, n in enumerate(entries):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, float, np.number)):
+            raise TypeError(f"n[{l}] in layer_dims must be a whole number, got {n!r}")
+        if not np.isfinite(n) or n != int(n):
+            raise ValueError(f"layer_dims must hold whole numbers, got {entries}")
+        if n > 1_000_000_000:
+            raise ValueError(f"n[{l}] = {n:g} units is more than any layer can hold in memory")
+    dims = [int(n) for n in entries]
     if len(dims) < 2:
         raise ValueError(
             f"layer_dims needs at least [n[0], n[1]] (an input and one layer), got {dims}"

@@ -31,6 +31,30 @@ from autograd_dnn.tensor import Tensor
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
 
+def number(name: str, value: Any) -> float:
+    """``value`` as a finite Python float (so a float32 network stays float32), or an error
+    naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return float(value)
+
+
+def _fraction(name: str, value: Any) -> float:
+    value = number(name, value)
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value:g}")
+    return value
+
+
+def _positive(name: str, value: Any) -> float:
+    value = number(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value:g}")
+    return value
+
+
 class Optimizer(ABC):
     """Base class. ``params``: a dict ``{"W1": Tensor, ...}`` or an iterable of Tensors.
 
@@ -49,8 +73,10 @@ class Optimizer(ABC):
         decay_rate: float = 0.0,
         time_interval: int | None = None,
     ) -> None:
-        if not np.isfinite(learning_rate) or learning_rate <= 0:
+        learning_rate = number("learning_rate", learning_rate)
+        if learning_rate <= 0:
             raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+        decay_rate = number("decay_rate", decay_rate)
         if decay_rate < 0:
             raise ValueError(f"decay_rate must be >= 0, got {decay_rate}")
         if time_interval is not None and (
@@ -166,9 +192,7 @@ class Momentum(Optimizer):
         self, params, learning_rate=0.0075, beta=0.9, decay_rate=0.0, time_interval=None
     ) -> None:
         super().__init__(params, learning_rate, decay_rate, time_interval)
-        if not 0 <= beta < 1:
-            raise ValueError(f"momentum beta must be in [0, 1), got {beta}")
-        self.beta = beta
+        self.beta = _fraction("momentum beta", beta)
         self.v = [np.zeros_like(p._data) for p in self.params]
 
     def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
@@ -193,11 +217,7 @@ class RMSprop(Optimizer):
         time_interval=None,
     ) -> None:
         super().__init__(params, learning_rate, decay_rate, time_interval)
-        if not 0 <= beta2 < 1:
-            raise ValueError(f"beta2 must be in [0, 1), got {beta2}")
-        if epsilon <= 0:
-            raise ValueError(f"epsilon must be > 0, got {epsilon}")
-        self.beta2, self.epsilon = beta2, epsilon
+        self.beta2, self.epsilon = _fraction("beta2", beta2), _positive("epsilon", epsilon)
         self.s = [np.zeros_like(p._data) for p in self.params]
 
     def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
@@ -224,12 +244,8 @@ class Adam(Optimizer):
         time_interval=None,
     ) -> None:
         super().__init__(params, learning_rate, decay_rate, time_interval)
-        for name, b in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= b < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {b}")
-        if epsilon <= 0:
-            raise ValueError(f"epsilon must be > 0, got {epsilon}")
-        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.beta1, self.beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
+        self.epsilon = _positive("epsilon", epsilon)
         self.v = [np.zeros_like(p._data) for p in self.params]
         self.s = [np.zeros_like(p._data) for p in self.params]
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from autograd_dnn.display import html_table, progress_class
 from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph, released_on_error
-from autograd_dnn.optim import Optimizer, clip_gradients, make_optimizer
+from autograd_dnn.optim import Optimizer, clip_gradients, make_optimizer, number
 from autograd_dnn.tape import Tape
 from autograd_dnn.tensor import Tensor
 
@@ -180,6 +180,13 @@ def fit(
     m = net.samples(Xt)
     Yd = net.check_Y(Y, m)
     _check_options(iterations, print_every, batch_size, l2, m)
+    _check_batches(net, m, batch_size)
+    if time_interval is not None and not decay_rate:
+        raise ValueError("time_interval schedules the learning-rate decay: give a decay_rate too")
+    if clip_norm and clip is None:
+        raise ValueError("clip_norm=True clips by global norm: give the norm as clip=...")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
     dev = _dev_set(net, X_dev, Y_dev)
     if l2 is not None:
         net.l2 = float(l2)
@@ -199,7 +206,12 @@ def fit(
     )
     stepper = Stepper(net, opt, m, history.unit, clip, clip_norm)
     rng = np.random.default_rng(seed)
-    first = _resume(net, opt, optimizer, rng) if resume else 0
+    settings = {  # what a resumed fit must keep
+        "optimizer": optimizer, "learning_rate": float(opt.initial_learning_rate),
+        "batch_size": batch_size, "momentum": momentum, "beta1": beta1, "beta2": beta2,
+        "epsilon": epsilon, "decay_rate": decay_rate, "time_interval": time_interval,
+    }  # fmt: skip
+    first = _resume(net, opt, settings, rng) if resume else 0
     bar = _progress_bar(iterations, history.unit, progress)
     probe = net.batch(Xt, Yd, np.arange(min(m, 512))) if track_gradients else None
     start = time.perf_counter()
@@ -216,12 +228,13 @@ def fit(
                     _record_gradient_flow(net, history, *probe)
             if bar is not None:
                 bar.update(1)
+        _check_final_step(net, opt, net.batch(Xt, Yd, np.arange(min(m, 512))), m, history.unit)
     finally:
         if bar is not None:
             bar.close()
         opt.zero_grad()  # the last step's gradients belong to parameters that are gone
         net.training_state = {
-            "optimizer": optimizer,
+            **settings,
             "optimizer_state": opt.state_dict(),
             "iterations": done,
             "unit": history.unit,
@@ -234,18 +247,22 @@ def fit(
     return history
 
 
-def _resume(net: Any, opt: Optimizer, optimizer: str, rng: np.random.Generator) -> int:
-    """Restore what the last fit left in ``net.training_state``; returns its iteration count."""
+def _resume(net: Any, opt: Optimizer, settings: dict[str, Any], rng: np.random.Generator) -> int:
+    """Restore what the last fit left in ``net.training_state``; returns its iteration count.
+    A resumed run goes on with the same optimizer and settings: any that differ are named."""
     state = getattr(net, "training_state", None)
     if not state:
         raise ValueError(
             "resume=True, but this network has no training state: train it with fit() first, "
             "or load a model saved after training (save keeps the optimizer's state)"
         )
-    if state["optimizer"] != optimizer:
+    differ = [k for k, v in settings.items() if k in state and state[k] != v]
+    if differ:
+        was = ", ".join(f"{k}={state[k]!r}" for k in differ)
+        now = ", ".join(f"{k}={settings[k]!r}" for k in differ)
         raise ValueError(
-            f"resume=True: the last fit used optimizer={state['optimizer']!r}, this one "
-            f"{optimizer!r}; resume with the same optimizer"
+            f"resume=True continues the last fit, which used {was}; this call asks {now}. "
+            "Resume with the same settings, or start again with resume=False"
         )
     opt.load_state_dict(state["optimizer_state"])
     rng.bit_generator.state = state["rng"]
@@ -254,18 +271,53 @@ def _resume(net: Any, opt: Optimizer, optimizer: str, rng: np.random.Generator) 
     return int(state["iterations"])
 
 
+def _check_final_step(net: Any, opt: Optimizer, batch: tuple, m: int, unit: str) -> None:
+    """Every step checks the cost before its update; after the last update nothing would. If
+    the parameters or the cost (at test time, on up to 512 training samples) are NaN or inf
+    there, the update is rolled back and reported."""
+    finite = all(np.all(np.isfinite(p.data)) for p in opt.params)
+    if finite:
+        cost = getattr(net, "evaluation_cost", net.batch_cost)
+        with no_grad(), np.errstate(all="ignore"):
+            finite = bool(np.isfinite(float(cost(*batch, l2_m=m).data)))
+    if finite:
+        return
+    opt.rollback()
+    raise TrainingDiverged(
+        f"the last update ({unit} {opt.t}) made the cost non-finite; the network keeps the "
+        f"parameters from before it. Try a smaller learning rate than {opt.learning_rate:g}."
+    )
+
+
+def _check_batches(net: Any, m: int, batch_size: int | None) -> None:
+    """A model that needs at least k samples per batch (batch norm: 2) gets no smaller one,
+    the last mini-batch included."""
+    need = getattr(net, "min_batch_size", 1)
+    sizes = [m] if batch_size is None else [min(batch_size, m), m % batch_size or batch_size]
+    if min(sizes) < need:
+        what = f"batch_size={batch_size} leaves a last mini-batch of {min(sizes)}" if (
+            batch_size is not None) else f"m = {m}"  # fmt: skip
+        raise ValueError(
+            f"{what} sample(s), and this network needs at least {need} per batch (batch norm "
+            "normalizes over the batch): choose another batch_size"
+        )
+
+
 def _check_options(
     iterations: Any, print_every: Any, batch_size: Any, l2: float | None, m: int
 ) -> None:
     """Refuse options fit cannot use, naming each."""
-    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
+
+    def whole(v: Any) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if not whole(iterations) or iterations < 1:
         raise ValueError(f"iterations must be a whole number >= 1, got {iterations!r}")
-    if not isinstance(print_every, (int, np.integer)) or print_every < 1:
+    if not whole(print_every) or print_every < 1:
         raise ValueError(f"print_every must be a whole number >= 1, got {print_every!r}")
-    if batch_size is not None:
-        if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= m:
-            raise ValueError(f"batch_size must be between 1 and m = {m}, got {batch_size!r}")
-    if l2 is not None and (l2 < 0 or not np.isfinite(l2)):
+    if batch_size is not None and (not whole(batch_size) or not 1 <= batch_size <= m):
+        raise ValueError(f"batch_size must be between 1 and m = {m}, got {batch_size!r}")
+    if l2 is not None and number("l2 (lambda)", l2) < 0:
         raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
 
 

@@ -233,8 +233,8 @@ def test_fit_updates_running_statistics_and_predict_uses_them():
 def test_fit_with_a_one_sample_batch_says_why():
     X, Y = ad.datasets.flower(9, seed=0)
     net = _bn_net([2, 3, 1])
-    with pytest.raises(ValueError, match="m >= 2"):
-        net.fit(X, Y, iterations=1, batch_size=4, progress=False)  # last batch: 1 sample
+    with pytest.raises(ValueError, match="batch_size=4 leaves a last mini-batch of 1 sample"):
+        net.fit(X, Y, iterations=1, batch_size=4, progress=False)  # refused before any step
 
 
 def test_from_parameters_refuses_batch_norm_on_the_output_and_half_pairs():

@@ -324,7 +324,8 @@ def test_class_labels_for_a_softmax_output_get_the_one_hot_line():
     net = ad.DeepNetwork([2, 4, 3], output_activation="softmax", seed=0)
     with pytest.raises(ValueError, match=r"np.eye\(3\)\[:, labels") as err:
         net.cost(X, labels)
-    onehot = eval(str(err.value).split("Y = ")[1], {"np": np, "labels": labels})  # the line
+    line = str(err.value).split("Y = ")[1].split(" (labels")[0]
+    onehot = eval(line, {"np": np, "labels": labels})  # the line the message gives
     net.cost(X, onehot)
 
 
@@ -347,3 +348,32 @@ def test_a_network_displays_its_summary_as_html_in_jupyter():
     assert page.count("<tr") == 1 + 4  # the header and layers 0..3
     assert "layer_dims=[2, 10, 6, 1]" in page and "total parameters: 103" in page
     assert repr(net).startswith("DeepNetwork([2, 10, 6, 1]") and "\n" not in repr(net)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(layer_dims=[2, True]), TypeError, "n\\[1\\] in layer_dims must be a whole number"),
+        (dict(layer_dims=[2, "3"]), TypeError, "n\\[1\\] in layer_dims must be a whole number"),
+        (dict(layer_dims=[2, float("inf")]), ValueError, "whole numbers"),
+        (dict(layer_dims=[2, 1e30]), ValueError, "more than any layer can hold"),
+        (dict(layer_dims=[2, 3, 1], dtype="foo"), TypeError, "dtype must be np.float64"),
+        (dict(layer_dims=[2, 3, 1], seed=-1), ValueError, "seed must be a whole number"),
+        (dict(layer_dims=[2, 3, 1], seed=1.5), ValueError, "seed must be a whole number"),
+        (dict(layer_dims=[2, 1], keep_prob=0.5), ValueError, "has none"),
+        (dict(layer_dims=[2, 1], batch_norm=True), ValueError, "has none"),
+    ],
+)
+def test_the_constructor_names_what_is_wrong(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ad.DeepNetwork(**kwargs)
+
+
+def test_from_parameters_refuses_non_finite_weights():
+    with pytest.raises(ValueError, match="W1 contains NaN or inf"):
+        ad.DeepNetwork.from_parameters({"W1": np.array([[np.nan, 1.0]]), "b1": np.zeros((1, 1))})
+
+
+def test_a_3d_X_gets_a_hint_that_fits_it():
+    with pytest.raises(ValueError, match="flatten each sample into a column"):
+        ad.DeepNetwork([2, 3, 1]).forward(np.ones((2, 3, 4)))

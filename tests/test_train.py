@@ -644,3 +644,56 @@ def test_an_rnn_trains_with_clipping_through_the_one_fit():
     h = model.fit(X, Y, learning_rate=0.02, optimizer="adam", iterations=40, clip=5.0,
                   progress=False)  # fmt: skip
     assert h.costs[-1] < h.costs[0]
+
+
+# ----------------------------------------------------------------------------- review fixes
+def test_fit_never_returns_parameters_made_non_finite_by_its_last_update():
+    X, Y = D.flower(60, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], seed=0, output_activation="linear")
+    with np.errstate(all="ignore"), pytest.raises(ad.TrainingDiverged, match="last update"):
+        net.fit(X, Y, learning_rate=1e300, iterations=1, progress=False)
+    assert all(np.all(np.isfinite(v)) for v in net.get_parameters().values())
+
+
+def test_a_float32_network_stays_float32_with_numpy_hyperparameters():
+    X, Y = D.flower(60, seed=0)
+    for optimizer in ("adam", "rmsprop", "momentum"):
+        net = ad.DeepNetwork([2, 4, 1], seed=0, dtype=np.float32)
+        hyper = dict(beta1=np.float64(0.9), beta2=np.float64(0.99), epsilon=np.float64(1e-8),
+                     momentum=np.float64(0.9))  # fmt: skip
+        net.fit(X, Y, optimizer=optimizer, iterations=3, progress=False, **hyper)
+        assert {str(v.dtype) for v in net.get_parameters().values()} == {"float32"}, optimizer
+
+
+def test_resume_refuses_settings_that_differ_from_the_run_it_continues():
+    X, Y = D.flower(60, seed=0)
+    net = ad.DeepNetwork([2, 4, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.01, iterations=3, optimizer="adam", progress=False)
+    with pytest.raises(ValueError, match=r"learning_rate=0.01.*learning_rate=0.5"):
+        net.fit(X, Y, learning_rate=0.5, iterations=3, optimizer="adam", resume=True,
+                progress=False)  # fmt: skip
+    with pytest.raises(ValueError, match="batch_size=None.*batch_size=8"):
+        net.fit(X, Y, learning_rate=0.01, iterations=3, optimizer="adam", batch_size=8,
+                resume=True, progress=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(learning_rate="a"), "learning_rate must be a number"),
+        (dict(learning_rate=None), "learning_rate must be a number"),
+        (dict(optimizer="momentum", momentum="a"), "momentum beta must be a number"),
+        (dict(decay_rate=float("nan")), "decay_rate must be a finite number"),
+        (dict(iterations=True), "iterations must be a whole number"),
+        (dict(batch_size=True), "batch_size must be between"),
+        (dict(l2=True), "l2 \\(lambda\\) must be a number"),
+        (dict(seed=-1), "seed must be a whole number >= 0"),
+        (dict(time_interval=10), "give a decay_rate too"),
+        (dict(clip_norm=True), "give the norm as clip="),
+    ],
+)
+def test_bad_fit_options_are_named(options, message):
+    X, Y = D.flower(20, seed=0)
+    with pytest.raises((ValueError, TypeError), match=message):
+        ad.DeepNetwork([2, 3, 1], seed=0).fit(X, Y, iterations=options.pop("iterations", 2),
+                                              progress=False, **options)  # fmt: skip

@@ -14,8 +14,8 @@ __all__ = ["layer_scope", "tensors_of", "to_networkx"]
 def layer_scope(layer: int | None) -> Switch:
     """Label every op recorded inside the block (and its output) with ``layer``.
 
-    ``DeepNetwork.forward`` runs layer l's ops inside ``layer_scope(l)``; pictures then
-    cluster them, and reports name the layer.
+    Models label their layers' ops this way (``Dense`` sets the same per-thread mode
+    directly, on its hot path); pictures then cluster them, and reports name the layer.
     """
     return Switch("layer", layer)
 

@@ -5,7 +5,7 @@ Conventions (read one op, and you can check the chain rule against the forward):
 - ``forward(ctx, *arrays, **options)`` gets numpy arrays and returns one array.
 - ``backward(ctx, g)`` gets the upstream gradient ``g`` (the output's shape) and returns one
   gradient per positional input. Gradients may keep a broadcast shape: the engine reduces
-  them with the single helper ``tensor.reduce_to_shape``.
+  them with the single helper ``engine.reduce_to_shape``.
 - Backward rules use only operations that numpy arrays and Tensors share (``*``, ``/``,
   ``@``, ``.T``, ``.sum(axis, keepdims)``, ``.reshape``) or the dual helpers below, so the
   same rule runs on arrays (fast path) and on Tensors (``create_graph=True``).

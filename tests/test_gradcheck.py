@@ -449,7 +449,7 @@ def test_zero_column_data_sits_on_the_kink_and_the_textbook_agrees():
         Z1, _ = net.layers[0].forward(ad.Tensor(X))
     assert np.all(Z1.data[:, 0] == 0.0)
     assert np.all(Z1.data[:, 1:] != 0.0)
-    # relu'(0) = 0 (NOTATION.md): autodiff and the course's backprop give the same gradients
+    # relu'(0) = 0 (docs/notation.md): autodiff and the course's backprop give the same gradients
     assert compare_with_textbook(net, X, Y).passed
 
 

@@ -323,7 +323,7 @@ def test_optimizer_keeps_an_array_a_retained_graph_still_holds():
     opt.step()  # W = 0.5
     held = (W * W).sum()  # saves the live array, 0.5
     W.grad = np.ones((1, 2))
-    opt.step()  # W = 0; the array `held` saved is now the spare
+    opt.step()  # W = 0: a new array; the one `held` saved is the previous step's
     W.grad = np.ones((1, 2))
     opt.step()  # must not write -0.5 into the saved array
     W.grad = None
@@ -363,7 +363,7 @@ def test_optimizer_never_writes_into_an_array_the_user_kept_or_put_back(cls):
     step()
     kept = W.data  # the array step 1 installed
     kept_copy = kept.copy()
-    step()  # `kept` is now the optimizer's spare buffer
+    step()  # `kept` is now the previous step's array (rollback's)
     step()
     np.testing.assert_array_equal(kept, kept_copy)  # held by the user: not reused
     W.data = kept  # put back ("restore the best weights")

@@ -168,12 +168,24 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the arrays of ``args``; record a node if any input needs grad."""
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+        arrays, needs, record = [], [], False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                needs.append(a.requires_grad)
+                record = record or a.requires_grad
+            else:
+                arrays.append(a)
+                needs.append(False)
         ctx = Context()
-        record = modes.grad_enabled and True in needs
+        record = record and modes.grad_enabled
         if record:
-            ctx.fn, ctx.inputs, ctx.needs_input_grad, ctx.layer = cls, args, needs, modes.layer
+            ctx.fn, ctx.inputs, ctx.needs_input_grad, ctx.layer = (
+                cls,
+                args,
+                tuple(needs),
+                modes.layer,
+            )
             if kwargs:
                 ctx.kwargs = kwargs
         try:
@@ -196,19 +208,26 @@ def _guard(ctx: Context, out: np.ndarray, arrays: list, raw: Any) -> None:
     """Refuse writes that would make this node's gradient wrong: its output is read-only from
     birth, and the leaf or constant arrays it saved (with the bases of saved views) are locked
     until backward has used them."""
-    if not any(a is out for a in arrays):  # forward may hand an input back: not ours
+    if id(out) not in map(id, arrays):  # forward may hand an input back: not ours
         out.setflags(write=False)
     if raw is not out:  # forward returned a numpy scalar: save the array the tensor holds
         ctx.saved = tuple(out if s is raw else s for s in ctx.saved)
     ctx.out = out
-    owned = [a for a in ctx.inputs if isinstance(a, np.ndarray)]  # constants (Y, a mask)
-    owned += [a for v in ctx.kwargs.values() for a in _arrays_in(v)]  # an index, a mask
-    for a in ctx.inputs:  # leaves' arrays that forward saved: op outputs are read-only
-        if isinstance(a, Tensor) and a._node is None and any(s is a._data for s in ctx.saved):
-            owned.append(a._data)
-    owned += [b for a in [*owned, *ctx.saved] if isinstance(a, np.ndarray) for b in locks.bases(a)]
-    if owned:
-        ctx.token = locks.lock(owned, ctx.name)
+    saved, owned = ctx.saved, []
+    for a in ctx.inputs:
+        if a.__class__ is np.ndarray:  # a constant (Y, a mask): backward may read it again
+            owned.append(a)
+        elif saved and isinstance(a, Tensor) and a._node is None:  # a leaf's array, if saved
+            if any(s is a._data for s in saved):
+                owned.append(a._data)
+    if ctx.kwargs:  # an option holding arrays (an index, a mask)
+        owned += [a for v in ctx.kwargs.values() for a in _arrays_in(v)]
+    if owned or saved:
+        for a in [*owned, *saved]:  # views: their bases too
+            if a.__class__ is np.ndarray and a.base is not None:
+                owned += locks.bases(a)
+        if owned:
+            ctx.token = locks.lock(owned, ctx.name)
 
 
 def _arrays_in(value: Any) -> list[np.ndarray]:
@@ -260,18 +279,17 @@ def accumulate(t: Tensor, g: Any, upstream: Any = None) -> None:
     """The one rule that adds a gradient to a leaf's ``.grad``: cast to the leaf's dtype, keep
     the array when it is fresh, copy it when it may be shared (``upstream`` passed through
     unchanged, or a view), add when ``.grad`` already holds one."""
-    if isinstance(g, Tensor):
-        g = g._data  # create_graph: .grad holds arrays
-    elif not isinstance(g, np.ndarray):
-        g = np.asarray(g)  # a numpy scalar from a 0-d op: .grad is always an array
+    if g.__class__ is not np.ndarray:  # create_graph's Tensor, or a 0-d op's numpy scalar
+        g = g._data if isinstance(g, Tensor) else np.asarray(g)
     dtype = t._data.dtype
-    if t.grad is not None:
+    if t.grad is None:
+        if g.dtype is not dtype and g.dtype != dtype:
+            t.grad = g.astype(dtype)  # a fresh array
+        else:
+            t.grad = g.copy() if (g is upstream or g.base is not None) else g
+    else:
         total = t.grad + (g if g.dtype == dtype else g.astype(dtype))
         t.grad = total if total.__class__ is np.ndarray else np.asarray(total)  # 0-d stays
-    elif g.dtype != dtype:
-        t.grad = g.astype(dtype)  # a fresh array
-    else:
-        t.grad = g.copy() if (g is upstream or g.base is not None) else g
 
 
 def backward(
@@ -302,7 +320,13 @@ def backward(
                     kept = n.retain()  # retain_grad(): the output tensor, if still alive
                     if kept is not None:
                         accumulate(kept, g, g)  # g flows on: .grad gets its own copy
-                for inp, gi in zip(n.inputs, _call_backward(n, g, create_graph)):
+                if create_graph or n.released or modes.anomaly:
+                    grads = _call_backward(n, g, create_graph)
+                else:  # the plain case, without a call: numpy arrays in and out
+                    grads = n.fn.backward(n, g)
+                    if grads.__class__ is not tuple:
+                        grads = (grads,)
+                for inp, gi in zip(n.inputs, grads):
                     if gi is None or not (isinstance(inp, Tensor) and inp.requires_grad):
                         continue
                     if gi.shape != inp._data.shape:

@@ -15,16 +15,14 @@ Read this module first. Everything else in ``autograd_dnn`` is built on these fe
    ``create_graph=True`` the backward pass itself is recorded (second derivatives).
 
 Grad mode (``no_grad``) and the other switches are per thread: :mod:`autograd_dnn.modes`.
-The internal API other modules use: :func:`topo_order`, :func:`accumulate`,
-:func:`release_graph`, :func:`new_id`.
+The internal API other modules use: :func:`topo_order`, :func:`accumulate`, :func:`new_id`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -48,7 +46,7 @@ from autograd_dnn.modes import (  # noqa: F401  (re-exported: with these, the en
 __all__ = [
     "Context", "Function", "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "detect_anomaly", "AnomalyError", "GradientShapeError", "reduce_to_shape", "accumulate",
-    "topo_order", "release_graph", "released_on_error", "new_id", "modes", "Switch",
+    "topo_order", "new_id", "modes", "Switch",
     "note_kink", "collect_kinks",
 ]
 # fmt: on
@@ -206,37 +204,15 @@ class Function:
 
 def _guard(ctx: Context, out: np.ndarray, arrays: list, raw: Any) -> None:
     """Refuse writes that would make this node's gradient wrong: its output is read-only from
-    birth, and the leaf or constant arrays it saved (with the bases of saved views) are locked
-    until backward has used them."""
+    birth, and what it needs unchanged (``locks.needed``) is locked until backward used it."""
     if id(out) not in map(id, arrays):  # forward may hand an input back: not ours
         out.setflags(write=False)
     if raw is not out:  # forward returned a numpy scalar: save the array the tensor holds
         ctx.saved = tuple(out if s is raw else s for s in ctx.saved)
     ctx.out = out
-    saved, owned = ctx.saved, []
-    for a in ctx.inputs:
-        if a.__class__ is np.ndarray:  # a constant (Y, a mask): backward may read it again
-            owned.append(a)
-        elif saved and isinstance(a, Tensor) and a._node is None:  # a leaf's array, if saved
-            if any(s is a._data for s in saved):
-                owned.append(a._data)
-    if ctx.kwargs:  # an option holding arrays (an index, a mask)
-        owned += [a for v in ctx.kwargs.values() for a in _arrays_in(v)]
-    if owned or saved:
-        for a in [*owned, *saved]:  # views: their bases too
-            if a.__class__ is np.ndarray and a.base is not None:
-                owned += locks.bases(a)
-        if owned:
-            ctx.token = locks.lock(owned, ctx.name)
-
-
-def _arrays_in(value: Any) -> list[np.ndarray]:
-    """The arrays an op's option holds (itself, or inside a tuple or list: an index)."""
-    if isinstance(value, np.ndarray):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [a for v in value for a in _arrays_in(v)]
-    return []
+    owned = locks.needed(ctx.inputs, ctx.saved, ctx.kwargs)
+    if owned:
+        ctx.token = locks.lock(owned, ctx.name)
 
 
 # ----------------------------------------------------------------------------- backward
@@ -344,29 +320,6 @@ def backward(
             if not retain_graph:
                 n.release()
         raise
-
-
-@contextlib.contextmanager
-def released_on_error() -> Iterator[None]:
-    """Release every node recorded in the block (in this thread) if the block raises, Ctrl-C
-    included: a traceback kept alive (as Jupyter keeps it) then holds no array locked. For a
-    forward pass that may be interrupted before its cost exists (``fit``'s recorded steps)."""
-    with Switch("new_nodes", []):
-        nodes = modes.new_nodes
-        try:
-            yield
-        except BaseException:
-            for n in nodes:
-                n.release()
-            raise
-
-
-def release_graph(t: Tensor) -> None:
-    """Release every node ``t`` depends on (their saved arrays and write locks), as backward
-    does: for a graph that will not be backpropagated, or one an exception interrupted."""
-    if t._node is not None:
-        for n in topo_order(t._node):
-            n.release()
 
 
 def _deliver(t: Tensor, g: Any, capture: dict | None, upstream: Any) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import networkx as nx
 import numpy as np
 
-from autograd_dnn.engine import Switch
+from autograd_dnn.engine import Switch, modes, topo_order
 from autograd_dnn.tensor import Tensor
 
-__all__ = ["layer_scope", "tensors_of", "to_networkx"]
+__all__ = ["layer_scope", "release_graph", "released_on_error", "tensors_of", "to_networkx"]
 
 
 def layer_scope(layer: int | None) -> Switch:
@@ -18,6 +21,29 @@ def layer_scope(layer: int | None) -> Switch:
     directly, on its hot path); pictures then cluster them, and reports name the layer.
     """
     return Switch("layer", layer)
+
+
+@contextlib.contextmanager
+def released_on_error() -> Iterator[None]:
+    """Release every node recorded in the block (in this thread) if the block raises, Ctrl-C
+    included: a traceback kept alive (as Jupyter keeps it) then holds no array locked. For a
+    forward pass that may be interrupted before its cost exists (``fit``'s recorded steps)."""
+    with Switch("new_nodes", []):
+        nodes = modes.new_nodes
+        try:
+            yield
+        except BaseException:
+            for n in nodes:
+                n.release()
+            raise
+
+
+def release_graph(t: Tensor) -> None:
+    """Release every node ``t`` depends on (their saved arrays and write locks), as backward
+    does: for a graph that will not be backpropagated, or one an exception interrupted."""
+    if t._node is not None:
+        for n in topo_order(t._node):
+            n.release()
 
 
 def tensors_of(output: Tensor) -> list[Tensor]:

@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["Token", "bases", "lock", "owner", "release"]
+__all__ = ["Token", "bases", "lock", "needed", "owner", "release"]
 
 _held: dict[int, list] = {}  # id(array) -> [array, count, was_writeable, op name]
 _mutex = threading.RLock()  # graphs are recorded and released from several threads
@@ -93,6 +93,36 @@ def _make_writeable(arr: np.ndarray) -> bool:
     except ValueError:  # its base is still held by another graph: retry when that goes
         _waiting.append(arr)
         return False
+
+
+def needed(inputs: tuple, saved: tuple, options: dict) -> list[np.ndarray]:
+    """The arrays a recorded node needs unchanged until its backward: constant array inputs
+    (Y, a ``where`` condition), arrays among its options (an index, a mask), the arrays of
+    leaf tensors it saved (W[l], X: an op's outputs are read-only already), and the bases of
+    any of these that are views."""
+    owned = []
+    for a in inputs:
+        if a.__class__ is np.ndarray:
+            owned.append(a)
+        elif saved and getattr(a, "is_leaf", False):
+            if any(s is a.data for s in saved):
+                owned.append(a.data)
+    if options:
+        owned += [a for v in options.values() for a in _arrays_in(v)]
+    if owned or saved:
+        for a in [*owned, *saved]:
+            if a.__class__ is np.ndarray and a.base is not None:
+                owned += bases(a)
+    return owned
+
+
+def _arrays_in(value: object) -> list[np.ndarray]:
+    """The arrays an option holds (itself, or inside a tuple or list: an index)."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in _arrays_in(v)]
+    return []
 
 
 def owner(arr: np.ndarray) -> str | None:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from autograd_dnn.display import html_table, progress_class
-from autograd_dnn.engine import enable_grad, modes, no_grad, release_graph, released_on_error
+from autograd_dnn.engine import enable_grad, modes, no_grad
+from autograd_dnn.graph import release_graph, released_on_error
 from autograd_dnn.optim import Optimizer, clip_gradients, make_optimizer, number
 from autograd_dnn.tape import Tape
 from autograd_dnn.tensor import Tensor

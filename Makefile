@@ -57,6 +57,7 @@ LINTED := autograd_dnn viz tests benchmarks examples notebooks/build.py
 lint: $(STAMP)
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
+	$(PY) -m mypy autograd_dnn viz
 
 format: $(STAMP)
 	$(PY) -m ruff format $(LINTED)

@@ -379,6 +379,7 @@ def _initial_grad(t: Tensor, grad: Any, create_graph: bool = False) -> Any:
                 "gradient of that shape, or reduce to a scalar first (e.g. t.sum())"
             )
         return np.ones_like(t._data)
+    g: Tensor | np.ndarray
     if create_graph and isinstance(grad, Tensor):
         g = grad  # a recorded upstream gradient stays recorded (double backward through it)
     else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from autograd_dnn.engine import Switch, modes, topo_order
+from autograd_dnn.engine import Switch, topo_order
 from autograd_dnn.tensor import Tensor
 
 __all__ = ["layer_scope", "release_graph", "released_on_error", "tensors_of", "to_networkx"]
@@ -28,8 +29,8 @@ def released_on_error() -> Iterator[None]:
     """Release every node recorded in the block (in this thread) if the block raises, Ctrl-C
     included: a traceback kept alive (as Jupyter keeps it) then holds no array locked. For a
     forward pass that may be interrupted before its cost exists (``fit``'s recorded steps)."""
-    with Switch("new_nodes", []):
-        nodes = modes.new_nodes
+    nodes: list = []
+    with Switch("new_nodes", nodes):
         try:
             yield
         except BaseException:
@@ -107,7 +108,7 @@ def to_networkx(output: Tensor) -> nx.DiGraph:
                     g.add_edge(key[a._id], op_key, arg=pos)
         k = len(g)
         key[t._id] = k
-        attrs = dict(
+        attrs: dict[str, Any] = dict(
             kind=_kind(t),
             op=node.name if node is not None else "",
             shape=tuple(t.shape),

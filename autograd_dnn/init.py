@@ -39,7 +39,7 @@ def initialize(
     if method not in INITS:
         raise ValueError(f"unknown init {method!r}; known: {', '.join(INITS)}")
     rng = np.random.RandomState(seed)  # the legacy stream: identical to np.random.seed(seed)
-    params = {}
+    params: dict[str, np.ndarray] = {}
     for l in range(1, len(layer_dims)):
         n, n_prev = layer_dims[l], layer_dims[l - 1]
         if method == "zeros":

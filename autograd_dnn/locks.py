@@ -34,7 +34,7 @@ class Token:
     __slots__ = ("arrays",)
 
     def __init__(self, arrays: list[np.ndarray]) -> None:
-        self.arrays = arrays
+        self.arrays: list[np.ndarray] | None = arrays  # None once released
 
     def __del__(self) -> None:
         if self.arrays:

@@ -69,8 +69,10 @@ def cost(output_activation: str, ZL: Tensor, AL: Tensor | None, Y: Any) -> Tenso
 
 def l2_penalty(weights: Iterable[Tensor], lambd: float, m: int) -> Tensor:
     """(lambda / 2m) sum_l ||W[l]||_F^2, the course's L2 regularization term."""
-    total = None
+    total: Tensor | None = None
     for W in weights:
         sq = (W * W).sum()
         total = sq if total is None else total + sq
+    if total is None:
+        raise ValueError("l2_penalty needs at least one weight matrix W[l], got none")
     return total * (lambd / (2.0 * m))

@@ -49,7 +49,8 @@ class Switch(contextlib.ContextDecorator):
     restore it after; re-entrant, so one instance may decorate a recursive function."""
 
     def __init__(self, name: str, value: Any) -> None:
-        self.name, self.value, self.prev = name, value, []
+        self.name, self.value = name, value
+        self.prev: list[Any] = []
 
     def __enter__(self) -> None:
         self.prev.append(getattr(modes, self.name))
@@ -99,8 +100,9 @@ def note_kink(side: Callable[[], np.ndarray]) -> None:
 @contextlib.contextmanager
 def collect_kinks() -> Iterator[list]:
     """Collect the side masks of every kinked op run in the block (in this thread)."""
-    with Switch("kink_log", []):
-        yield modes.kink_log
+    log: list = []
+    with Switch("kink_log", log):
+        yield log
 
 
 def check_finite(data: Any, op_name: str, inputs: str, where: str) -> None:

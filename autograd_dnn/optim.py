@@ -273,15 +273,31 @@ def make_optimizer(
 ) -> Optimizer:
     """Build an optimizer by name: ``"gd"``, ``"momentum"``, ``"rmsprop"`` (beta2, epsilon)
     or ``"adam"``."""
-    decay = {"decay_rate": decay_rate, "time_interval": time_interval}
     if name == "gd":
-        return GD(params, learning_rate, **decay)
+        return GD(params, learning_rate, decay_rate=decay_rate, time_interval=time_interval)
     if name == "momentum":
-        return Momentum(params, learning_rate, beta=momentum, **decay)
+        return Momentum(
+            params, learning_rate, beta=momentum, decay_rate=decay_rate, time_interval=time_interval
+        )
     if name == "rmsprop":
-        return RMSprop(params, learning_rate, beta2, epsilon, **decay)
+        return RMSprop(
+            params,
+            learning_rate,
+            beta2,
+            epsilon,
+            decay_rate=decay_rate,
+            time_interval=time_interval,
+        )
     if name == "adam":
-        return Adam(params, learning_rate, beta1, beta2, epsilon, **decay)
+        return Adam(
+            params,
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+            decay_rate=decay_rate,
+            time_interval=time_interval,
+        )
     raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
 
 

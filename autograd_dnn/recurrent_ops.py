@@ -364,10 +364,10 @@ def _check_lstm(n_x_m: tuple[int, int], weights: Sequence[Any], where: str) -> i
 
 
 def _check_sequence(x: Any, where: str) -> tuple[int, int, int]:
-    shape = _shape_of(x, f"{where}: x", 3, "(n_x, m, T_x)")
-    if 0 in shape:
-        raise ValueError(f"{where}: x of shape (n_x, m, T_x) = {shape} is empty")
-    return shape
+    n_x, m, T_x = _shape_of(x, f"{where}: x", 3, "(n_x, m, T_x)")
+    if 0 in (n_x, m, T_x):
+        raise ValueError(f"{where}: x of shape (n_x, m, T_x) = {(n_x, m, T_x)} is empty")
+    return n_x, m, T_x
 
 
 def _as_input(value: Any) -> Any:
@@ -388,8 +388,8 @@ def rnn_cell(xt: Any, a_prev: Any, Wax: Any, Waa: Any, ba: Any) -> Tensor:
     Returns:
         ``a_next`` (n_a, m), a Tensor. Shapes are checked; errors name the argument.
     """
-    n_x_m = _shape_of(xt, "rnn_cell: xt", 2, "(n_x, m)")
-    _check_rnn(n_x_m, a_prev, Wax, Waa, ba, "rnn_cell")
+    n_x, m = _shape_of(xt, "rnn_cell: xt", 2, "(n_x, m)")
+    _check_rnn((n_x, m), a_prev, Wax, Waa, ba, "rnn_cell")
     args = [_as_input(v) for v in (xt, a_prev, Wax, Waa, ba)]
     return RNNCell.apply(*args)
 
@@ -424,11 +424,11 @@ def lstm_cell(
         node's output ``[a_next; c_next]``.
     """
     weights = (Wf, bf, Wi, bi, Wc, bc, Wo, bo)
-    n_x_m = _shape_of(xt, "lstm_cell: xt", 2, "(n_x, m)")
-    n_a = _check_lstm(n_x_m, weights, "lstm_cell")
-    why = f"n_a = {n_a} from Wf, m = {n_x_m[1]} from xt"
-    _expect(a_prev, "lstm_cell: a_prev", (n_a, n_x_m[1]), "(n_a, m)", why)
-    _expect(c_prev, "lstm_cell: c_prev", (n_a, n_x_m[1]), "(n_a, m)", why)
+    n_x, m = _shape_of(xt, "lstm_cell: xt", 2, "(n_x, m)")
+    n_a = _check_lstm((n_x, m), weights, "lstm_cell")
+    why = f"n_a = {n_a} from Wf, m = {m} from xt"
+    _expect(a_prev, "lstm_cell: a_prev", (n_a, m), "(n_a, m)", why)
+    _expect(c_prev, "lstm_cell: c_prev", (n_a, m), "(n_a, m)", why)
     a_prev, c_prev = _as_input(a_prev), _as_input(c_prev)
     s_prev = _join(a_prev, c_prev)
     state = LSTMCell.apply(_as_input(xt), s_prev, *[_as_input(w) for w in weights])

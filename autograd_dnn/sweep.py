@@ -710,22 +710,23 @@ def _check_fixed(
     return fixed
 
 
+def _matrix(name: str, a: Any) -> np.ndarray:
+    """``a`` (an array or Tensor) as a 2-D array with samples as columns, or a ValueError."""
+    a = np.asarray(getattr(a, "data", a))
+    if a.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D with samples as columns, got shape {a.shape}; "
+            f"reshape a rank-1 array of length m to (1, m)"
+        )
+    return a
+
+
 def _check_data(X: Any, Y: Any, X_dev: Any, Y_dev: Any) -> Data:
     if (X_dev is None) != (Y_dev is None):
         raise ValueError("pass both X_dev and Y_dev, or neither")
-    arrays = []
-    for name, a in (("X", X), ("Y", Y), ("X_dev", X_dev), ("Y_dev", Y_dev)):
-        if a is None:
-            arrays.append(None)
-            continue
-        a = np.asarray(getattr(a, "data", a))
-        if a.ndim != 2:
-            raise ValueError(
-                f"{name} must be 2-D with samples as columns, got shape {a.shape}; "
-                f"reshape a rank-1 array of length m to (1, m)"
-            )
-        arrays.append(a)
-    X, Y, X_dev, Y_dev = arrays
+    X, Y = _matrix("X", X), _matrix("Y", Y)
+    if X_dev is not None:
+        X_dev, Y_dev = _matrix("X_dev", X_dev), _matrix("Y_dev", Y_dev)
     if X.shape[1] != Y.shape[1]:
         raise ValueError(f"X {X.shape} and Y {Y.shape} must have the same number of columns m")
     if X_dev is not None:

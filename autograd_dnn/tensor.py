@@ -20,7 +20,8 @@ wrong gradient.
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 import numpy as np
 
@@ -343,7 +344,11 @@ class Tensor:
         """The transpose (reversed axes): ``A.T`` of shape (m, n[l]) for A (n[l], m)."""
         return ops.Transpose.apply(self, axes=None)
 
-    def transpose(self, *axes: int) -> Tensor:
+    @overload
+    def transpose(self, axes: Sequence[int], /) -> Tensor: ...
+    @overload
+    def transpose(self, *axes: int) -> Tensor: ...
+    def transpose(self, *axes: Any) -> Tensor:
         """Permute axes (reverse them when none are given)."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
@@ -354,8 +359,13 @@ class Tensor:
         perm[a], perm[b] = perm[b], perm[a]
         return ops.Transpose.apply(self, axes=tuple(perm))
 
-    def reshape(self, *shape: int) -> Tensor:
-        """Same data, new shape (one entry may be -1)."""
+    @overload
+    def reshape(self, shape: Sequence[int], /) -> Tensor: ...
+    @overload
+    def reshape(self, *shape: int) -> Tensor: ...
+    def reshape(self, *shape: Any) -> Tensor:
+        """Same data, new shape (one entry may be -1): ``t.reshape(2, 3)`` or
+        ``t.reshape((2, 3))``."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return ops.Reshape.apply(self, shape=tuple(int(s) for s in shape))

@@ -405,7 +405,8 @@ class Stepper:
             return self.step(X, Y, i)
         total = 0.0
         for idx in minibatches(self.m, batch_size, rng):
-            total += self.step(*self.net.batch(X, Y, idx), i) * len(idx)
+            X_batch, Y_batch = self.net.batch(X, Y, idx)
+            total += self.step(X_batch, Y_batch, i) * len(idx)
         return total / self.m
 
     def step(self, X: Tensor, Y: np.ndarray, i: int) -> float:

@@ -136,6 +136,11 @@ def test_l2_cost_term():
     assert float(net.cost(X, Y).data) == pytest.approx(float(plain.cost(X, Y).data) + extra)
 
 
+def test_l2_penalty_without_weights_is_refused():
+    with pytest.raises(ValueError, match="at least one weight matrix"):
+        ad.losses.l2_penalty([], 0.5, 16)
+
+
 def test_course_init_matches_course_recipe_bit_for_bit():
     net = ad.DeepNetwork([5, 4, 3], init="course", seed=3, activations=["relu", "sigmoid"])
     np.random.seed(3)

@@ -181,14 +181,18 @@ def _row_get(row: Any, key: str) -> Any:
     return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
 
 
-def _failures(report: Any) -> list[tuple[str, int | None, float | None]]:
-    if report is None:
-        return []
+def _report_rows(report: Any) -> Any:
     rows = report.get("rows") if isinstance(report, dict) else getattr(report, "rows", None)
     if rows is None:
         raise TypeError("report must have .rows (a gradient-check report), got " + repr(report))
+    return rows
+
+
+def _failures(report: Any) -> list[tuple[str, int | None, float | None]]:
+    if report is None:
+        return []
     out = []
-    for r in rows:
+    for r in _report_rows(report):
         if not _row_get(r, "passed"):
             layer = _row_get(r, "layer")
             diff = _row_get(r, "rel_diff")
@@ -203,8 +207,7 @@ def _failures(report: Any) -> list[tuple[str, int | None, float | None]]:
 
 
 def _report_total(report: Any) -> int:
-    rows = report.get("rows") if isinstance(report, dict) else getattr(report, "rows", [])
-    return len(rows)
+    return len(_report_rows(report))
 
 
 # ----------------------------------------------------------------------------- ids, labels
@@ -581,6 +584,7 @@ def _tensor_node(
     attrs.update(layer=rec.layer_of[k], key=k)
     if k == rec.cost_key:
         attrs["is_cost"] = True
+    style: dict[str, Any]
     if d["kind"] == "op":
         style = {
             "label": _op_label(rec, k, shapes),
@@ -825,7 +829,7 @@ def _style(
         lines.append(shape_text)
     if grad_norm is not None:
         lines.append(f"||{_grad_name(name)}|| = {_sci(grad_norm)}")
-    style = {"label": "\n".join(lines)}
+    style: dict[str, Any] = {"label": "\n".join(lines)}
     if is_cost:
         style.update(shape="box", peripheries=2, fillcolor=COLORS["cost"])
     elif kind == "param":

@@ -82,7 +82,7 @@ def _attrs(attrs: Mapping[str, object]) -> str:
 def _swatch(style: Mapping[str, object]) -> str:
     fill = style.get("fillcolor", "white")
     border = style.get("color", "black")
-    width = int(float(style.get("penwidth", 1)))
+    width = int(float(str(style.get("penwidth", 1))))  # a number or its DOT text
     dashed = ' STYLE="dashed"' if "dashed" in str(style.get("style", "")) else ""
     return f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="{width}"{dashed} WIDTH="22"> </TD>'
 

@@ -263,6 +263,7 @@ def _neurons(dims: list[int], acts: list[str], max_units: int, rankdir: str) -> 
     for l in range(1, L + 1):
         for dst in columns[l]:
             for src in columns[l - 1]:
+                style: dict[str, object]
                 if dst.startswith("more") or src.startswith("more"):
                     style = {"style": "dotted", "color": "#c8c8c8", "arrowhead": "none"}
                 else:

@@ -208,7 +208,7 @@ def _unrolled(
         f"the same {total:,} parameters at every step"
     )
     if folded:
-        first = steps[steps.index(None) - 1] + 1
+        first = steps.index(None) + 1  # the steps before the fold are 1, 2, ..., index
         title += f"\nsteps {first}–{first + folded - 1} folded into one node"
     if norms is not None:
         title += "\n||da<t>||: the gradient of J reaching a<t> (model.gradients)"

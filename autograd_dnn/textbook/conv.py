@@ -62,9 +62,9 @@ __all__ = [
 ]
 
 #: ``(A_prev, W, b, hparameters)``: what ``conv_forward`` caches for ``conv_backward``
-ConvCache = tuple[np.ndarray, np.ndarray, np.ndarray, dict]
+ConvCache = tuple[np.ndarray, np.ndarray, np.ndarray, Mapping[str, int]]
 #: ``(A_prev, hparameters)``: what ``pool_forward`` caches for ``pool_backward``
-PoolCache = tuple[np.ndarray, dict]
+PoolCache = tuple[np.ndarray, Mapping[str, int]]
 
 #: the pooling modes of the course's ``pool_forward`` and ``pool_backward``
 POOL_MODES = ("max", "average")

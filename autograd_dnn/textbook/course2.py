@@ -120,11 +120,13 @@ def _num_layers(parameters: Any, name: str = "parameters") -> int:
 
 def _layer_dims(layers_dims: Any) -> list[int]:
     dims = list(layers_dims) if isinstance(layers_dims, (list, tuple)) else None
-    ok = dims is not None and len(dims) >= 2
-    ok = ok and all(
-        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in dims
-    )
-    if not ok:
+    if (
+        dims is None
+        or len(dims) < 2
+        or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in dims
+        )
+    ):
         raise ValueError(
             "layers_dims must be a list [n[0], n[1], ..., n[L]] of at least two positive ints, "
             f"got {layers_dims!r}"

@@ -132,7 +132,7 @@ def _unpack_cache(cache: Any, layer: int | None) -> tuple[LinearCache, np.ndarra
     ok = ok and isinstance(cache[0], (tuple, list)) and len(cache[0]) == 3
     if not ok:
         raise ValueError(f"{where} must have the course layout ((A_prev, W, b), Z)")
-    A_prev, W, b = _check_linear(*cache[0], layer)
+    A_prev, W, b = _check_linear(cache[0][0], cache[0][1], cache[0][2], layer)
     Z = _matrix(cache[1], _lname("Z", layer))
     expected = (W.shape[0], A_prev.shape[1])
     if Z.shape != expected:

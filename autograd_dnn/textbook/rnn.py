@@ -57,7 +57,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -148,9 +148,18 @@ def _parameters(
     return out
 
 
+@overload
+def _cell_inputs(
+    xt: Any, a_prev: Any, c_prev: None = None
+) -> tuple[np.ndarray, np.ndarray, None]: ...
+@overload
+def _cell_inputs(
+    xt: Any, a_prev: Any, c_prev: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
 def _cell_inputs(
     xt: Any, a_prev: Any, c_prev: Any = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Validate ``xt`` and ``a_prev`` (and ``c_prev`` for an LSTM, when given)."""
     xt = _array(xt, "xt", 2, "(n_x, m)")
     a_prev = _array(a_prev, "a_prev", 2, "(n_a, m)")
     if a_prev.shape[1] != xt.shape[1]:
@@ -516,12 +525,12 @@ def lstm_backward(da: np.ndarray, caches: tuple[list, np.ndarray]) -> dict[str, 
     da_prevt = np.zeros((n_a, m))
     dc_prevt = np.zeros((n_a, m))
     for t in reversed(range(T)):
-        g = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, cells[t])
-        grads["dx"][:, :, t] = g["dxt"]
-        da_prevt, dc_prevt = g["da_prev"], g["dc_prev"]
+        step = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, cells[t])
+        grads["dx"][:, :, t] = step["dxt"]
+        da_prevt, dc_prevt = step["da_prev"], step["dc_prev"]
         for key in grads:
             if key != "dx":
-                grads[key] += g[key]
+                grads[key] += step[key]
     ordered = {"dx": grads["dx"], "da0": da_prevt}
     for g in LSTM_GATES:
         ordered[f"dW{g}"] = grads[f"dW{g}"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd_dnn import losses, ops
 from autograd_dnn.display import html_table
-from autograd_dnn.engine import enable_grad, grad, modes, no_grad
+from autograd_dnn.engine import Function, enable_grad, grad, modes, no_grad
 from autograd_dnn.init import INITS, initialize
 from autograd_dnn.tensor import Tensor, as_array
 
@@ -63,8 +63,12 @@ class Dense:
     layer (a :class:`~autograd_dnn.Function`), and the gradient checker finds it if wrong.
     """
 
-    linear_fn: type = ops.Linear
-    activation_fn: type | None = None
+    linear_fn: type[Function] = ops.Linear
+    activation_fn: type[Function] | None = None
+    b: Tensor | None
+    gamma: Tensor | None
+    beta: Tensor | None
+    running: ops.RunningStats | None
 
     def __init__(
         self,
@@ -109,9 +113,8 @@ class Dense:
 
     def parameters(self) -> dict[str, Tensor]:
         """This layer's parameters by name: ``W{l}, b{l}`` or ``W{l}, gamma{l}, beta{l}``."""
-        if self.gamma is None:
-            return {self.W.name: self.W, self.b.name: self.b}
-        return {self.W.name: self.W, self.gamma.name: self.gamma, self.beta.name: self.beta}
+        tensors = (self.W, self.b) if self.gamma is None else (self.W, self.gamma, self.beta)
+        return {t.label: t for t in tensors if t is not None}  # label: the name given above
 
     def linear(self, A_prev: Tensor) -> Tensor:
         """Z[l] = W[l] A[l-1] + b[l] (with batch norm, W[l] A[l-1]): (n[l-1], m) -> (n[l], m),
@@ -275,7 +278,7 @@ class DeepNetwork:
                 params[f"beta{l}"] = np.zeros((n, 1), dtype=dtype)
         self._build(params, list(activations), l2, leaky_slope, keep_prob, seed)
         self.init = init
-        self.seed = seed
+        self.seed: int | None = seed  # None: built from given parameters
 
     @classmethod
     def from_parameters(
@@ -302,7 +305,7 @@ class DeepNetwork:
         if "W1" not in params:
             raise ValueError("params has no W1: expected keys W1, b1, ..., WL, bL")
         L = layers[-1]
-        expected = []
+        expected: list[str] = []
         for l in range(1, L + 1):
             bn = f"gamma{l}" in params or f"beta{l}" in params
             if bn and l == L:
@@ -778,7 +781,7 @@ class DeepNetwork:
             wanted.append((f"dZ{l}", Z))
             if f"Z_tilde{l}" in named:
                 wanted.append((f"dZ_tilde{l}", named[f"Z_tilde{l}"]))
-            if l < self.L:
+            if l < self.L and A is not None:  # only A[L] can be None (fused into the cost)
                 wanted.append((f"dA{l}", A))
         if dA0:
             wanted.append(("dA0", X_in))
@@ -904,7 +907,7 @@ class DeepNetwork:
         return f"DeepNetwork layer_dims={self.layer_dims}  L={self.L}"
 
     def _summary_header(self) -> tuple[str, ...]:
-        header = _SUMMARY_HEADER
+        header: tuple[str, ...] = _SUMMARY_HEADER
         if self.batch_norm:
             header = (*header[:4], "b[l] or gamma[l], beta[l]", *header[5:])
         if any(p < 1 for p in self.keep_prob):
@@ -914,12 +917,21 @@ class DeepNetwork:
     def _summary_rows(self, m: int | str) -> list[tuple[str, ...]]:
         dims = self.layer_dims
         dropout = any(p < 1 for p in self.keep_prob)
-        rows = [("0", str(dims[0]), "input", "", "", f"A[0] = X ({dims[0]}, {m})")]
+        rows: list[tuple[str, ...]] = [
+            ("0", str(dims[0]), "input", "", "", f"A[0] = X ({dims[0]}, {m})")
+        ]
         rows[0] += ("", "0") if dropout else ("0",)
         for layer in self.layers:
             l, n, n_prev = layer.l, dims[layer.l], dims[layer.l - 1]
             bias = f"({n}, 1)" if layer.b is not None else f"gamma, beta ({n}, 1) each"
-            row = (str(l), str(n), layer.activation, f"({n}, {n_prev})", bias, f"({n}, {m})")
+            row: tuple[str, ...] = (
+                str(l),
+                str(n),
+                layer.activation,
+                f"({n}, {n_prev})",
+                bias,
+                f"({n}, {m})",
+            )
             if dropout:
                 row += (f"{layer.keep_prob:g}" if layer.keep_prob < 1 else "",)
             count = sum(t.size for t in layer.parameters().values())

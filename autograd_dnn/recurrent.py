@@ -141,10 +141,15 @@ class RNNModel:
     :func:`autograd_dnn.gradcheck.gradcheck`, which locates the first faulty time step and gate.
     The model is *checkable* (see :mod:`autograd_dnn.gradcheck`): :meth:`boundaries`,
     :meth:`parameter_uses`, :meth:`parameter_group` and :meth:`astype`.
+
+    ``training_state`` holds what the last ``fit`` left for ``fit(..., resume=True)`` (None
+    before any training).
     """
 
     #: what :attr:`Boundary.where` counts in this model's reports
     check_unit = "time step"
+    training_state: dict | None = None
+    seed: int | None  # None: built from given parameters
 
     def __init__(
         self,
@@ -171,6 +176,7 @@ class RNNModel:
         """A model holding copies of the course's parameter dict; the cell is read from the
         keys (``Wax`` ... for the RNN, ``Wf`` ... for the LSTM); shapes are checked."""
         keys = set(params)
+        wanted: tuple[str, ...]
         if keys >= set(RNN_KEYS):
             cell, wanted = "rnn", RNN_KEYS
         elif keys >= set(LSTM_KEYS):

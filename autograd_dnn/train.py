@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -15,9 +15,6 @@ from autograd_dnn.graph import release_graph, released_on_error
 from autograd_dnn.optim import Optimizer, clip_gradients, make_optimizer, number
 from autograd_dnn.tape import Tape
 from autograd_dnn.tensor import Tensor
-
-if TYPE_CHECKING:
-    from autograd_dnn.nn import DeepNetwork
 
 
 class TrainingDiverged(FloatingPointError):
@@ -99,7 +96,7 @@ def minibatches(m: int, batch_size: int, rng: np.random.Generator) -> list[np.nd
 
 
 def fit(
-    net: DeepNetwork,
+    net: Trainable,
     X: Any,
     Y: Any,
     learning_rate: float = 0.0075,
@@ -242,8 +239,9 @@ def fit(
             "rng": rng.bit_generator.state,
             "interrupted": done < first + iterations,
         }
-        if isinstance(getattr(net, "rng", None), np.random.Generator):
-            net.training_state["model_rng"] = net.rng.bit_generator.state
+        model_rng = getattr(net, "rng", None)
+        if isinstance(model_rng, np.random.Generator):
+            net.training_state["model_rng"] = model_rng.bit_generator.state
     history.seconds = time.perf_counter() - start
     return history
 
@@ -322,7 +320,7 @@ def _check_options(
         raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
 
 
-def _dev_set(net: DeepNetwork, X_dev: Any, Y_dev: Any) -> tuple[Tensor, np.ndarray] | None:
+def _dev_set(net: Trainable, X_dev: Any, Y_dev: Any) -> tuple[Tensor, np.ndarray] | None:
     if (X_dev is None) != (Y_dev is None):
         raise ValueError("pass both X_dev and Y_dev, or neither")
     if X_dev is None:
@@ -344,7 +342,8 @@ class Trainable(Protocol):
     - ``batch_cost(X, Y, l2_m) -> Tensor``: the recorded cost J of a checked batch, its L2
       term (if any) with ``l2_m`` as m;
     - ``replayable``: False when user code runs in the forward pass (every step recorded);
-    - ``l2``: the L2 strength lambda (``fit(l2=...)`` sets it).
+    - ``l2``: the L2 strength lambda (``fit(l2=...)`` sets it);
+    - ``training_state``: None until ``fit`` leaves there what ``resume`` needs.
 
     Optional: ``evaluation_cost(X, Y, l2_m) -> Tensor``, the cost at test time when it
     differs from the training cost (dropout off, batch norm's running statistics): ``fit``
@@ -354,8 +353,10 @@ class Trainable(Protocol):
     """
 
     l2: float
-    replayable: bool
+    training_state: dict[str, Any] | None
 
+    @property
+    def replayable(self) -> bool: ...
     def check_X(self, X: Any) -> Tensor: ...
     def check_Y(self, Y: Any, m: int) -> np.ndarray: ...
     def samples(self, X: Tensor) -> int: ...

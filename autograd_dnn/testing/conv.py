@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -45,8 +45,25 @@ __all__ = [
     "check_pool_forward",
 ]
 
+
+class _CaseLimits(TypedDict):
+    """Keyword arguments of ``strategies.conv_cases``."""
+
+    max_m: int
+    max_size: int
+    max_channels: int
+    max_f: int
+    max_stride: int
+
+
 #: what the checks draw: small layers, so that your loops (and the textbook's) stay fast
-CASE_LIMITS = {"max_m": 3, "max_size": 4, "max_channels": 3, "max_f": 3, "max_stride": 2}
+CASE_LIMITS: _CaseLimits = {
+    "max_m": 3,
+    "max_size": 4,
+    "max_channels": 3,
+    "max_f": 3,
+    "max_stride": 2,
+}
 
 Report = Callable[[], str]  # builds the failure message; called for the final example only
 
@@ -574,7 +591,14 @@ def check_conv_forward(
     ``(m, n_H, n_W, n_C)`` and ``cache`` the course layout ``(A_prev, W, b, hparameters)``.
     Raises AssertionError on the first (shrunk) disagreement; returns None otherwise.
     """
-    bugs = ("no stride", "end h + f", "W channel 0", "b channel 0", "no b", "wrong sample")
+    bugs: tuple[str, ...] = (
+        "no stride",
+        "end h + f",
+        "W channel 0",
+        "b channel 0",
+        "no b",
+        "wrong sample",
+    )
     bugs += ("flipped W",)
 
     def compare(ex: dict[str, Any]) -> Report | None:
@@ -623,7 +647,14 @@ def check_conv_backward(
     and ``b``; like the course, they sum over the samples (no 1/m). They are compared in the
     order ``dA_prev``, ``dW``, ``db``, and the first that differs is explained.
     """
-    dA_bugs = ("dA =", "no stride", "end h + f", "dA W channel 0", "crop at 0", "wrong sample")
+    dA_bugs: tuple[str, ...] = (
+        "dA =",
+        "no stride",
+        "end h + f",
+        "dA W channel 0",
+        "crop at 0",
+        "wrong sample",
+    )
     dA_bugs += ("flipped W",)
     dW_bugs = ("dW =", "no stride", "end h + f", "dW wrong sample", "wrong sample", "flipped W")
     db_bugs = ("db =", "db channel 0", "db sample 0", "db all channels")

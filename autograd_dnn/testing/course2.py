@@ -36,6 +36,7 @@ at least 3, so that a missing 1/m and a doubled gradient cannot be mistaken for 
 from __future__ import annotations
 
 import copy
+import functools
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -328,7 +329,7 @@ def _compare_grads(
         ]
         return _problem(lines, describe)
     comparisons: list[Comparison] = [
-        (key, expected[key], grads[key], lambda key=key: mutants(key))
+        (key, expected[key], grads[key], functools.partial(mutants, key))
         for key in _course_keys(L)
         if key in grads
     ]
@@ -339,7 +340,7 @@ def _linear_mutants(key: str, dZ: np.ndarray, A_prev: np.ndarray, m: int) -> Mut
     if key.startswith("dW"):
         return [(f"{key} looks missing its 1/m: dW[l] = (1/m) dZ[l] A[l-1]^T", dZ @ A_prev.T)]
     return [
-        (f"{key} looks missing its 1/m: db[l] = (1/m) sum(dZ[l], axis=1)", dZ.sum(1, keepdims=1))
+        (f"{key} looks missing its 1/m: db[l] = (1/m) sum(dZ[l], axis=1)", dZ.sum(1, keepdims=True))
     ]
 
 
@@ -720,7 +721,7 @@ def check_batchnorm_backward(
         got = dict(zip(("dZ", "dgamma", "dbeta"), result, strict=True))
         want = {"dZ": dZ, "dgamma": dgamma, "dbeta": dbeta}
         comparisons += [
-            (key, want[key], got[key], lambda key=key: mutants[key])
+            (key, want[key], got[key], functools.partial(mutants.__getitem__, key))
             for key in ("dbeta", "dgamma", "dZ")
         ]
         return _compare(comparisons, m, describe)
@@ -915,8 +916,8 @@ def check_update_parameters(fn: Callable, kind: str = "adam", *, max_examples: i
         for l in range(1, L + 1):
             for p in ("W", "b"):
                 key = f"{p}{l}"
-                mutants = _lazy_mutants(kind, c, f"d{key}", key)("W")
-                comparisons.append((key, want[0][key], got[0][key], mutants))
+                of_update = _lazy_mutants(kind, c, f"d{key}", key)("W")
+                comparisons.append((key, want[0][key], got[0][key], of_update))
         return _compare(comparisons, None, describe)
 
     _run(f"check_update_parameters(kind={kind!r})", _update_cases(), compare, max_examples)

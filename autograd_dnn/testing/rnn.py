@@ -348,7 +348,7 @@ def _explain(
     want, got_raw = expected[key], got_all[key]
     everywhere = [t for t, g in mutants if all(_close(g[k], got_all[k], tol) for k in expected)]
     here = [t for t, g in mutants if _close(g[key], got_raw, tol)]
-    mutants = [*everywhere, *here]
+    matching = [*everywhere, *here]
     got = _as_float(got_raw)
     if got is None:
         return [
@@ -372,7 +372,7 @@ def _explain(
             at = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
             lines.append(f"  largest absolute difference: {diff.max():.6g} at index {at}")
         m = expected["da0" if "da0" in expected else "da_prev"].shape[1]
-        hints += mutants[:1]  # the wrong formulas that reproduce your results, best first
+        hints += matching[:1]  # the wrong formulas that reproduce your results, best first
         if not hints:
             ratio = _ratio_hint(key, want, got, m, tol)
             hints += [ratio] if ratio else []
@@ -435,7 +435,7 @@ LOOP_BUGS = {
 def _rnn_cell(da_next: np.ndarray, cache: tuple, bug: str | None = None) -> dict:
     a_next, a_prev, xt, p = cache
     a = a_prev if bug == "tanh from a_prev" else a_next
-    dtanh = {"no tanh'": da_next, "1 - a": (1 - a) * da_next}.get(bug, (1 - a**2) * da_next)
+    dtanh = {"no tanh'": da_next, "1 - a": (1 - a) * da_next}.get(bug or "", (1 - a**2) * da_next)
     Wx, Wa = (p["Waa"], p["Wax"]) if bug == "W swapped" else (p["Wax"], p["Waa"])
     g = {
         "dxt": Wx.T @ dtanh,
@@ -495,7 +495,9 @@ def _through_time(
     da_prevt, dc_prevt = np.zeros((n_a, m)), np.zeros((n_a, m))
     for t in reversed(range(T)):
         cache = cells[t - 1] if loop_bug == "cache t-1" else cells[t]
-        da_next = {"no da": da_prevt, "no carry": da[:, :, t]}.get(loop_bug, da[:, :, t] + da_prevt)
+        da_next = {"no da": da_prevt, "no carry": da[:, :, t]}.get(
+            loop_bug or "", da[:, :, t] + da_prevt
+        )
         if lstm:
             dc_next = np.zeros((n_a, m)) if loop_bug == "no dc carry" else dc_prevt
             g = _lstm_cell(da_next, dc_next, cache, cell_bug)
@@ -555,7 +557,7 @@ def planted(function: str, bug: str | None) -> Callable:
 
 
 def _cell_mutants(run: Callable[[str], dict], bugs: Mapping[str, str]) -> Mutants:
-    out = []
+    out: Mutants = []
     for bug, hint in bugs.items():
         try:
             out.append((hint, run(bug)))
@@ -742,7 +744,7 @@ def _check_through_time(
                 return _with_example([*lines, sub_problem], describe())
 
             def mutants() -> Mutants:
-                out = []
+                out: Mutants = []
                 for bug, hint in loop_bugs.items():
                     out.append((hint, _through_time(sub_da, sub_caches, lstm, loop_bug=bug)))
                 for bug, hint in cell_bugs.items():

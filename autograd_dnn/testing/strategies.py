@@ -26,13 +26,16 @@ in relu and leaky_relu layers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograd_dnn import textbook
+
+if TYPE_CHECKING:
+    from autograd_dnn.nn import DeepNetwork
 
 __all__ = [
     "HIDDEN_ACTIVATIONS",
@@ -167,7 +170,7 @@ def _far_from_kinks(caches: list, names: Sequence[str], margin: float) -> bool:
 
 
 def caches(
-    layer_dims: Sequence[int],
+    layer_dims: Sequence[int] | DeepNetwork,
     activations: Sequence[str] | None = None,
     m: int | st.SearchStrategy[int] | None = None,
     kink_margin: float = 0.0,
@@ -188,7 +191,11 @@ def caches(
     """
     dims = _dims(layer_dims)
     L = len(dims) - 1
-    net = layer_dims if hasattr(layer_dims, "get_parameters") else None
+    net = None
+    if hasattr(layer_dims, "get_parameters"):
+        # cast: a network is recognised by its get_parameters (duck-typed, as before);
+        # mypy does not narrow a union by hasattr
+        net = cast("DeepNetwork", layer_dims)
     if activations is None:
         activations = net.activations if net is not None else ["relu"] * (L - 1) + ["sigmoid"]
     names = list(activations)

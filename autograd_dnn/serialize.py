@@ -427,8 +427,9 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The metadata of a model file written by :func:`save`, checked like :func:`load` does:
     ``format``, ``version``, ``kind`` (absent in older files: a DeepNetwork), what rebuilds
     the model (DeepNetwork: ``layer_dims``, ``activations``, ``init``, ``l2``,
-    ``leaky_slope``; ConvNetwork: ``layers``, ``input_shape``, ``l2``) and, when saved with
-    them, ``training`` facts."""
+    ``leaky_slope``, ``keep_prob``, ``rng`` and with batch norm ``batch_norm``; ConvNetwork:
+    ``layers``, ``input_shape``, ``l2``) and, when saved with them, ``training`` facts and
+    the ``training_state``."""
     path = os.fspath(path)
     arrays = _read_arrays(path)
     return _check_meta(path, arrays.get("meta"))

@@ -56,9 +56,10 @@ and, optionally, ``check_unit`` (``"layer"`` or ``"time step"``), ``parameter_wh
 Y)`` (a shared parameter as used at each time step, with those partials: a failing shared
 parameter is checked again per use, which locates the step), ``astype(dtype)`` (a float64
 copy of a float32 model) and, for :func:`compare_with_textbook`, ``textbook_layers()``.
-``RNNModel`` and ``ConvNetwork`` implement it. Such a model is checked by central differences (no complex
-evaluation of its ops exists; the report's first line says so), every parameter and every
-boundary a row; the analytic value's rounding bound is norm-wise there (see the tolerance).
+``RNNModel`` and ``ConvNetwork`` implement it. Such a model is checked by central
+differences (no complex evaluation of its ops exists; the report's first line says so), every
+parameter and every boundary a row; the analytic value's rounding bound is norm-wise there
+(see the tolerance).
 
 Kinks (relu, leaky relu, abs, clip, max): in central mode, a coordinate whose step makes an
 entry change side of a kink is re-checked with one-sided differences on each side; the

@@ -52,7 +52,7 @@ from autograd_dnn.conv import (
     flatten,
     same_padding,
 )
-from autograd_dnn.display import html_table
+from autograd_dnn.display import html_table, text_table
 from autograd_dnn.engine import Function, enable_grad, grad, modes, no_grad
 from autograd_dnn.tensor import Tensor, as_array
 
@@ -954,17 +954,9 @@ class ConvNetwork:
         """A table, one row per layer: its hyperparameters (f, stride, pad, units), the
         volume it outputs (m, n_H, n_W, n_C) (or columns (n, m)) with m filled in, its
         parameters' shapes and count."""
-        rows = [_SUMMARY_HEADER, *self._summary_rows(m)]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-
-        def fmt(r: tuple[str, ...]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
-
-        rule = "-" * len(fmt(rows[0]))
-        lines = [self._summary_title(), rule, fmt(rows[0]), rule]
-        lines += [fmt(r) for r in rows[1:]]
-        lines += [rule, *self._summary_footer()]
-        return "\n".join(lines)
+        return text_table(
+            self._summary_title(), _SUMMARY_HEADER, self._summary_rows(m), self._summary_footer()
+        )
 
     def _summary_title(self) -> str:
         shape = ", ".join(map(str, self.input_shape))

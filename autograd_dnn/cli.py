@@ -323,6 +323,94 @@ def _check_hyperparameters(
     _require(print_every >= 1, "--print-every", f"must be >= 1, got {print_every}")
 
 
+def parse_keep_prob(text: str | None, dims: Sequence[int]) -> float | list[float]:
+    """``--keep-prob``: ``"0.8"`` -> 0.8 for every hidden layer, ``"0.8,0.6"`` -> [0.8, 0.6],
+    one per hidden layer 1..L-1 of ``dims`` (layer_dims); None (not given) -> 1.0, no
+    dropout. Each value in (0, 1], the probability of keeping a unit."""
+    if text is None:
+        return 1.0
+    layers = ",".join(map(str, dims))
+    try:
+        values = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise UsageError(
+            f"--keep-prob: expected a number in (0, 1], or one per hidden layer like 0.8,0.6; "
+            f"got {text!r}"
+        ) from None
+    hidden = len(dims) - 2
+    _require(
+        hidden >= 1,
+        "--keep-prob",
+        f"--layers {layers} has no hidden layer; dropout acts on the hidden layers 1..L-1 only",
+    )
+    for v in values:
+        _require(
+            math.isfinite(v) and 0 < v <= 1,
+            "--keep-prob",
+            f"{v:g} is not in (0, 1]: keep_prob is the probability of KEEPING a unit "
+            "(1 turns dropout off)",
+        )
+    if len(values) == 1:
+        return values[0]
+    _require(
+        len(values) == hidden,
+        "--keep-prob",
+        f"{len(values)} values for --layers {layers}, which has L - 1 = {hidden} hidden "
+        f"layer(s): give one number, or {hidden} (dropout never acts on the input or output)",
+    )
+    return values
+
+
+def _course2_options(args: argparse.Namespace, dims: Sequence[int]) -> dict[str, Any]:
+    """DeepNetwork's ``keep_prob`` and ``batch_norm`` from --keep-prob and --batch-norm."""
+    batch_norm = bool(getattr(args, "batch_norm", None))
+    _require(
+        not batch_norm or len(dims) > 2,
+        "--batch-norm",
+        f"--layers {','.join(map(str, dims))} has no hidden layer; batch norm acts on the "
+        "hidden layers 1..L-1 only",
+    )
+    return {
+        "keep_prob": parse_keep_prob(getattr(args, "keep_prob", None), dims),
+        "batch_norm": batch_norm,
+    }
+
+
+def learning_rate_decay(
+    decay_rate: str | None, time_interval: str | None
+) -> tuple[float, int | None]:
+    """``--decay-rate`` and ``--time-interval`` as fit's (decay_rate, time_interval), checked:
+    a decay rate >= 0 (0: none), and a time interval (a whole number >= 1) only with a
+    decay rate > 0, which it schedules."""
+    rate = 0.0
+    if decay_rate is not None:
+        try:
+            rate = float(decay_rate)
+        except ValueError:
+            raise UsageError(f"--decay-rate: expected a number >= 0, got {decay_rate!r}") from None
+        _require(
+            math.isfinite(rate) and rate >= 0,
+            "--decay-rate",
+            f"must be a finite number >= 0, got {decay_rate}",
+        )
+    if time_interval is None:
+        return rate, None
+    _require(
+        rate > 0,
+        "--time-interval",
+        "schedules the learning-rate decay alpha0 / (1 + decay_rate * floor(epoch / "
+        f"time_interval)), so it needs --decay-rate > 0 (got {decay_rate or 'none'})",
+    )
+    try:
+        interval = int(time_interval)
+    except ValueError:
+        raise UsageError(
+            f"--time-interval: expected a whole number of epochs >= 1, got {time_interval!r}"
+        ) from None
+    _require(interval >= 1, "--time-interval", f"must be >= 1 epoch, got {interval}")
+    return rate, interval
+
+
 def _check_batch_sizes(sizes: Sequence[int], m: int) -> None:
     for size in sizes:
         _require(
@@ -486,6 +574,7 @@ def _one_hot_hint(Y: np.ndarray, n_out: int) -> str:
 def _build_network(args: argparse.Namespace, dims: list[int]):
     from autograd_dnn.nn import DeepNetwork
 
+    course2 = _course2_options(args, dims)
     try:
         return DeepNetwork(
             dims,
@@ -493,13 +582,15 @@ def _build_network(args: argparse.Namespace, dims: list[int]):
             output_activation=_output_activation(args, dims[-1]),
             init=args.init or "he",
             seed=args.seed,
+            **course2,
         )
     except ValueError as e:
         raise UsageError(_flagged(str(e))) from None
 
 
 def _architecture(args: argparse.Namespace, dims: list[int]) -> SimpleNamespace:
-    """What a drawing of --layers needs (layer_dims, L, activations), checked like
+    """What a drawing of --layers needs (layer_dims, L, activations and, for dropout and
+    batch norm, each layer's keep_prob and whether it has a gamma), checked like
     DeepNetwork's arguments but with no W or b allocated."""
     from autograd_dnn.init import INITS
     from autograd_dnn.nn import ACTIVATIONS, HIDDEN_ACTIVATIONS
@@ -518,7 +609,18 @@ def _architecture(args: argparse.Namespace, dims: list[int]) -> SimpleNamespace:
     init = args.init or "he"
     _require(init in INITS, "--init", f"unknown init {init!r}; known: {', '.join(INITS)}")
     L = len(dims) - 1
-    return SimpleNamespace(layer_dims=dims, L=L, activations=[hidden] * (L - 1) + [out])
+    course2 = _course2_options(args, dims)
+    probs = course2["keep_prob"]
+    probs = (list(probs) if isinstance(probs, list) else [probs] * (L - 1)) + [1.0]
+    layers = [
+        SimpleNamespace(
+            keep_prob=probs[l - 1], gamma=True if course2["batch_norm"] and l < L else None
+        )
+        for l in range(1, L + 1)
+    ]
+    return SimpleNamespace(
+        layer_dims=dims, L=L, activations=[hidden] * (L - 1) + [out], layers=layers
+    )
 
 
 def _flagged(message: str) -> str:
@@ -600,8 +702,8 @@ def _one_source(args: argparse.Namespace) -> None:
     if not args.model and not args.layers:
         raise UsageError(f"{args.command} needs --layers or --model")
     if args.model:
-        for flag in ("hidden", "output", "init"):
-            if getattr(args, flag) is not None:
+        for flag in ("hidden", "output", "init", "keep-prob", "batch-norm"):
+            if getattr(args, flag.replace("-", "_")) is not None:
                 raise UsageError(
                     f"--{flag} describes a network built from --layers; --model {args.model} "
                     f"brings its own (drop --{flag})"
@@ -728,6 +830,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if getattr(args, key) is None:
             setattr(args, key, value)
     dims = parse_layers(args.layers)
+    _course2_options(args, dims)  # --keep-prob, --batch-norm: checked before any work
     _check_train_flags(args)
     notes: list[str] = []
     X, Y = load_data(args.dataset, args.seed, n_bits=dims[0], notes=notes)
@@ -793,8 +896,8 @@ def cmd_train_conv(args: argparse.Namespace) -> int:
 
 def _check_conv_train_flags(args: argparse.Namespace) -> None:
     """Refuse the dense network's flags with --conv, and fill in the preset's defaults."""
-    for flag in ("hidden", "output", "init"):
-        if getattr(args, flag) is not None:
+    for flag in ("hidden", "output", "init", "keep-prob", "batch-norm"):
+        if getattr(args, flag.replace("-", "_")) is not None:
             raise UsageError(f"--{flag} describes a dense network; --conv is the SIGNS model")
     if args.iterations is not None:
         raise UsageError("--iterations: --conv trains on mini-batches; give --epochs instead")
@@ -829,6 +932,7 @@ def _check_train_flags(args: argparse.Namespace) -> None:
         [args.lr], [args.l2], [args.optimizer], args.iterations, args.print_every
     )
     _check_dev_fraction(args.dev_fraction)
+    args.decay_rate, args.time_interval = learning_rate_decay(args.decay_rate, args.time_interval)
     _check_output("--save", args.save, (".npz",))
     _check_output("--plot", args.plot, FIGURE_FORMATS)
     if args.plot:
@@ -863,6 +967,8 @@ def _fit(net, args: argparse.Namespace, X_tr, Y_tr, X_dev, Y_dev, quiet: bool, t
                 progress=not quiet,
                 print_cost=not quiet,
                 track_gradients=track,
+                decay_rate=args.decay_rate,
+                time_interval=args.time_interval,
             )
     except TrainingDiverged as e:
         raise UsageError(_diverged_message(e, args, X_tr)) from None
@@ -911,6 +1017,8 @@ def _train_result(net, history, X_tr, Y_tr, X_dev, Y_dev) -> dict[str, Any]:
     result: dict[str, Any] = {
         "layer_dims": net.layer_dims,
         "activations": net.activations,
+        "keep_prob": net.keep_prob,
+        "batch_norm": net.batch_norm,
         "final_cost": history.costs[-1],
         "seconds": round(history.seconds, 3),
     }
@@ -961,6 +1069,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         X, Y = _gradcheck_data_for_model(args, net)
     else:
         dims = parse_layers(args.layers)
+        _course2_options(args, dims)
         _check_memory("--layers", dims, args.m, "gradcheck")
         notes: list[str] = []
         X, Y = load_data(
@@ -996,9 +1105,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     graph. A conv model (--conv, or a model file of one) has the layers and blocks views."""
     if args.conv:
         _require(not args.model, "--conv", "give --conv or --model, not both")
-        for flag in ("hidden", "output", "init", "activations"):
+        for flag in ("hidden", "output", "init", "activations", "keep-prob", "batch-norm"):
             _require(
-                getattr(args, flag) is None, f"--{flag}", "describes a dense network, not --conv"
+                getattr(args, flag.replace("-", "_")) is None,
+                f"--{flag}",
+                "describes a dense network, not --conv",
             )
     else:
         _one_source(args)
@@ -1064,8 +1175,9 @@ def _is_conv(net: Any) -> bool:
 
 def _compute_cost(args: argparse.Namespace, net: Any = None):
     """J of the network (``net``, else the one of --layers) on a random batch of 8: what
-    the compute view draws (with J's own gradients, which viz computes). A conv model
-    gets 8 random images (8, n_H, n_W, n_C) and class labels."""
+    the compute view draws (with J's own gradients, which viz computes). A network with
+    dropout or batch norm is drawn in training mode, where they act. A conv model gets 8
+    random images (8, n_H, n_W, n_C) and class labels."""
     if _is_conv(net):
         rng = np.random.default_rng(args.seed)
         X = rng.random((8, *net.input_shape))
@@ -1075,15 +1187,17 @@ def _compute_cost(args: argparse.Namespace, net: Any = None):
         _check_memory("--layers", dims, 8, "draw")
         net = _build_network(args, dims)
     X, Y = _random_batch(net, args.seed, 8)
-    return net.cost(X, Y)
+    course2 = net.batch_norm or any(p < 1 for p in net.keep_prob)
+    return net.cost(X, Y, training=course2)  # training: dropout and the batch's statistics
 
 
 # ----------------------------------------------------------------------------- demo
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job on embedded defaults: train on the flower dataset, draw, check, save.
 
-    Without matplotlib the cost curve is skipped, without Graphviz the pictures are written
-    as .dot text; everything else is written, and a note says what was skipped.
+    Without matplotlib the cost curve and the gradient flow are skipped, without Graphviz
+    the pictures are written as .dot text; everything else is written, and a note says what
+    was skipped.
     """
     from autograd_dnn.gradcheck import gradcheck
     from autograd_dnn.nn import DeepNetwork
@@ -1128,7 +1242,9 @@ def _demo_fit(net, args: argparse.Namespace, X_tr, Y_tr, X_dev, Y_dev):
 
 
 def _demo_pictures(net, history, report, X_tr, Y_tr, out: str) -> tuple[dict[str, str], list[str]]:
-    """The cost curve and four diagrams; what could not be drawn goes to the skipped list."""
+    """The cost curve, the gradient flow (each layer's ||dW[l]|| / ||W[l]|| and ||dA[l]||
+    over training, as fit recorded them) and four diagrams; what could not be drawn goes to
+    the skipped list."""
     import viz
 
     written: dict[str, str] = {}
@@ -1136,8 +1252,13 @@ def _demo_pictures(net, history, report, X_tr, Y_tr, out: str) -> tuple[dict[str
     if has_matplotlib():
         written["cost curve"] = os.path.join(out, "cost.png")
         viz.plot_costs(history, path=written["cost curve"])
+        written["gradient flow"] = os.path.join(out, "gradient_flow.png")
+        viz.plot_gradient_flow(history, path=written["gradient flow"])
     else:
-        skipped.append(f"skipped the cost curve: matplotlib is not installed; {PLOT_INSTALL}")
+        skipped.append(
+            f"skipped the cost curve and the gradient flow: matplotlib is not installed; "
+            f"{PLOT_INSTALL}"
+        )
     diagrams = [(f"{view} view", view, viz.layer_graph(net, view=view)) for view in VIEWS]
     J = net.cost(X_tr[:, :8], Y_tr[:, :8])
     graph = viz.computation_graph(J, show_grads=True, heat=True, report=report, backward=True)
@@ -1344,6 +1465,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _optimizers() -> tuple[str, ...]:
+    from autograd_dnn.optim import OPTIMIZERS
+
+    return OPTIMIZERS
+
+
 def _version() -> str:
     from autograd_dnn import __version__
 
@@ -1365,7 +1492,8 @@ def _common_parser() -> argparse.ArgumentParser:
 def _add_net_args(
     q: argparse.ArgumentParser, layers_required: bool = False, conv: str = ""
 ) -> None:
-    """--layers, --hidden, --output, --init, --seed: a network built from flags. ``conv``:
+    """--layers, --hidden, --output, --init, --keep-prob, --batch-norm, --seed: a network
+    built from flags. ``conv``:
     the help of a --conv flag, given instead of --layers (then one of them is required)."""
     where: Any = q
     if conv:
@@ -1383,6 +1511,18 @@ def _add_net_args(
         help="output ACTIVATION (default sigmoid for one label row, else softmax)",
     )
     q.add_argument("--init", default=None, help="he (default) | xavier | course | zeros")
+    q.add_argument(
+        "--keep-prob",
+        default=None,
+        help="inverted dropout on the hidden layers: the probability of keeping a unit, in "
+        "(0, 1]; one number, or one per hidden layer: 0.8,0.6",
+    )
+    q.add_argument(
+        "--batch-norm",
+        action="store_true",
+        default=None,
+        help="batch norm on the hidden layers (gamma[l], beta[l] instead of b[l])",
+    )
     q.add_argument("--seed", type=_seed, default=0)
 
 
@@ -1424,7 +1564,7 @@ def _add_train(sub: Any, common: argparse.ArgumentParser) -> None:
         "float32, adam, --epochs 30, --batch-size 64, --lr 0.01, --m 1080",
     )
     t.add_argument("--dataset", default=None, help=DATA_HELP + " Default: flower.")
-    t.add_argument("--optimizer", default=None, help="gd (default) | momentum | adam")
+    t.add_argument("--optimizer", default=None, help=f"{' | '.join(_optimizers())} (default gd)")
     t.add_argument(
         "--lr", type=float, default=None, help="learning rate alpha (default 0.0075; --conv 0.01)"
     )
@@ -1438,6 +1578,18 @@ def _add_train(sub: Any, common: argparse.ArgumentParser) -> None:
     t.add_argument("--m", type=int, default=None, help="with --conv: images (default 1080)")
     t.add_argument("--batch-size", type=int, default=None)
     t.add_argument("--l2", type=float, default=0.0, help="L2 regularization lambda")
+    t.add_argument(
+        "--decay-rate",
+        default=None,
+        help="learning-rate decay: alpha = alpha0 / (1 + decay_rate * epoch) (a full-batch "
+        "iteration is an epoch)",
+    )
+    t.add_argument(
+        "--time-interval",
+        default=None,
+        help="with --decay-rate, the scheduled decay: alpha0 / (1 + decay_rate * "
+        "floor(epoch / time_interval))",
+    )
     t.add_argument("--dev-fraction", type=float, default=0.2, help="in [0, 1); 0: no dev set")
     t.add_argument(
         "--print-every", type=int, default=None, help="default 100 (--conv: every epoch)"
@@ -1505,7 +1657,7 @@ def _add_sweep(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     w.add_argument("--lr", action="append", help="learning rates (default 0.0075)")
     w.add_argument("--l2", action="append", help="L2 lambdas")
-    w.add_argument("--optimizer", action="append", help="gd, momentum, adam")
+    w.add_argument("--optimizer", action="append", help=", ".join(_optimizers()))
     w.add_argument("--hidden", action="append", help="hidden activations")
     w.add_argument("--batch-size", action="append", help="mini-batch sizes")
     w.add_argument("--init", default="he", help="he | xavier | course | zeros")

@@ -62,7 +62,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from autograd_dnn.engine import Function
+from autograd_dnn.engine import Function, note_kink
 from autograd_dnn.tensor import Tensor
 
 __all__ = [
@@ -562,6 +562,10 @@ class MaxPool2D(Function):
     maxima get the full gradient (as the course's mask does; PyTorch picks one). Overlapping
     windows (stride < f) add their contributions. The mask is a constant, so the VJP is
     linear in dA and differentiable again.
+
+    The switch of a window's maximum is a kink: while a gradient checker listens
+    (``engine.collect_kinks``), the forward reports the mask, so that a finite-difference step
+    that moves the maximum (or breaks a tie) is seen and checked one-sided.
     """
 
     op_name = "max_pool2d"
@@ -573,6 +577,7 @@ class MaxPool2D(Function):
         A = win.max(axis=(3, 4))
         mask = win == A[:, :, :, None, None, :]
         ctx.save_for_backward(mask)
+        note_kink(lambda: mask)  # which entry is each window's max: a switch is a kink
         return A
 
     @staticmethod

@@ -45,18 +45,19 @@ import numpy as np
 
 from autograd_dnn import losses, ops
 from autograd_dnn.conv import (
-    avg_pool2d,
-    conv2d,
+    AvgPool2D,
+    Conv2D,
+    MaxPool2D,
     conv_output_size,
     flatten,
-    max_pool2d,
     same_padding,
 )
-from autograd_dnn.display import html_table
-from autograd_dnn.engine import enable_grad, grad, modes, no_grad
+from autograd_dnn.display import html_table, text_table
+from autograd_dnn.engine import Function, enable_grad, grad, modes, no_grad
 from autograd_dnn.tensor import Tensor, as_array
 
 if TYPE_CHECKING:
+    from autograd_dnn.gradcheck import Boundary
     from autograd_dnn.train import History
 
 __all__ = [
@@ -185,11 +186,16 @@ class Conv(Layer):
     Parameters ``W{l}`` (f, f, n_C_prev, n_C), He-initialized (randn * sqrt(2 / (f f
     n_C_prev))), and ``b{l}`` (1, 1, 1, n_C) zeros. Output ``Z{l}`` (m, n_H, n_W, n_C) with
     ``n_H = floor((n_H_prev + pad_top + pad_bottom - f) / s) + 1``.
+
+    ``op`` is the Function the layer applies (:class:`autograd_dnn.conv.Conv2D`); assign a
+    subclass with your own backward (``net.layers[3].op = MyConv2D``) to have it checked by
+    ``ad.gradcheck``, which names the layer it breaks.
     """
 
     kind = "CONV2D"
     prefix = "Z"
     has_params = True
+    op: type[Function] = Conv2D
 
     def __init__(self, f: int, filters: int, stride: int = 1, pad: int | str | Sequence = 0):
         self.f = _positive_int(f, "Conv: f")
@@ -224,7 +230,7 @@ class Conv(Layer):
 
     def forward(self, A: Tensor) -> Tensor:
         """Z (m, n_H, n_W, n_C) = conv2d(A_prev (m, n_H_prev, n_W_prev, n_C_prev), W) + b."""
-        return _scoped(self, conv2d, A, self.W, self.b, stride=self.stride, pad=self.pads)
+        return _scoped(self, self.op.apply, A, self.W, self.b, stride=self.stride, pads=self.pads)
 
     def params(self) -> list[Tensor]:
         return [self.W, self.b]
@@ -306,11 +312,14 @@ class MaxPool(Layer):
 
     Output ``P{l}`` (m, n_H, n_W, n_C), ``n_H = floor((n_H_prev - f) / s) + 1``. The
     gradient goes to every maximum of a window (the course's ``create_mask_from_window``).
+    ``op`` is the Function applied (:class:`autograd_dnn.conv.MaxPool2D`); a subclass with your
+    own backward may be assigned, as for :class:`Conv`.
     """
 
     kind = "MAXPOOL"
     prefix = "P"
     mode = "max"
+    op: type[Function] = MaxPool2D
 
     def __init__(self, f: int, stride: int | None = None) -> None:
         self.f = _positive_int(f, f"{type(self).__name__}: f")
@@ -327,8 +336,7 @@ class MaxPool(Layer):
         return (n_H, conv_output_size(in_shape[1], self.f, self.stride), in_shape[2])
 
     def forward(self, A: Tensor) -> Tensor:
-        pool = max_pool2d if self.mode == "max" else avg_pool2d
-        return _scoped(self, pool, A, f=self.f, stride=self.stride)
+        return _scoped(self, self.op.apply, A, f=self.f, stride=self.stride)
 
     def config(self) -> dict[str, Any]:
         return {"f": self.f, "stride": self.stride}
@@ -343,6 +351,7 @@ class AvgPool(MaxPool):
 
     kind = "AVGPOOL"
     mode = "average"
+    op: type[Function] = AvgPool2D
 
 
 class Flatten(Layer):
@@ -689,23 +698,29 @@ class ConvNetwork:
     @property
     def replayable(self) -> bool:
         """Whether ``fit`` may replay the recorded step (``autograd_dnn.tape``): only when
-        every layer is a built-in one and no forward method is overridden."""
+        every layer is a built-in one applying its built-in ``op`` and no forward method is
+        overridden."""
         methods = ("batch_cost", "_logits", "forward")
         return not (
             any(getattr(type(self), k) is not getattr(ConvNetwork, k) for k in methods)
             or any(k in vars(self) for k in methods)
             or any(
-                type(layer) not in LAYERS.values() or "forward" in vars(layer)
+                type(layer) not in LAYERS.values()
+                or "forward" in vars(layer)
+                or getattr(layer, "op", None) is not getattr(type(layer), "op", None)
                 for layer in self.layers
             )  # fmt: skip
         )
 
     # -- forward ------------------------------------------------------------------------
-    def _logits(self, X: Tensor, record: list[tuple[str, Tensor]] | None = None) -> Tensor:
+    def _logits(
+        self, X: Tensor, record: list[tuple[str, Tensor]] | None = None, start: int = 0
+    ) -> Tensor:
         """Z[L] (n[L], m): every layer, then the output layer's linear part only (its
-        activation is fused into the cost). ``record`` gets (name, output) of each layer."""
+        activation is fused into the cost). ``record`` gets (name, output) of each layer.
+        ``start``: X is the input of ``layers[start]`` (0: the images)."""
         A = X
-        for layer in self.layers[:-1]:
+        for layer in self.layers[start:-1]:
             if isinstance(layer, Dense):  # a hidden dense layer: Z, then A = g(Z)
                 A = layer.linear(A)
                 _note(record, layer.name, A)
@@ -757,6 +772,124 @@ class ConvNetwork:
         wanted += [(f"d{name}", t) for name, t in record]
         values = grad(J, [t for _, t in wanted])
         return {k: v.data for (k, _), v in zip(wanted, values)}
+
+    # -- the checkable protocol (autograd_dnn.gradcheck) ----------------------------------
+    check_unit = "layer"
+
+    def check_blocks(self) -> list[tuple[int, int, str]]:
+        """How the checkers cut the network into layers l = 1..L, one per parameter layer:
+        ``(l, start, input)`` with ``start`` the position in :attr:`layers` where layer l
+        begins and ``input`` the name of the value it reads (``A0`` for X, else the output
+        of the layer before it, e.g. ``P1``).
+
+        Layer l is its Conv or Dense, the activations and pooling after it, and, for the
+        first Dense, the Flatten before it (so that the input of the dense layer is the
+        volume (m, n_H, n_W, n_C) its Flatten reads); anything before the first parameter
+        layer belongs to layer 1. For the SIGNS model: layer 1 is CONV2D-RELU-MAXPOOL
+        reading X, layer 2 CONV2D-RELU-MAXPOOL reading P1, layer 3 FLATTEN-DENSE reading P2.
+        """
+        blocks: list[tuple[int, int, str]] = []
+        flat_at: int | None = None
+        for k, layer in enumerate(self.layers):
+            if isinstance(layer, Flatten):
+                flat_at = k
+            if not layer.has_params:
+                continue
+            start = 0 if not blocks else (flat_at if flat_at is not None else k)
+            flat_at = None
+            blocks.append((layer.l, start, _output_name(self.layers[start - 1]) if start else "A0"))
+        return blocks
+
+    def _cost_from_layer(self, start: int, A: Any, Y: np.ndarray, m: int) -> Tensor:
+        """J with ``A`` the input of ``layers[start]``, the rest of the network rerun from
+        there (the L2 term included, its m the batch's)."""
+        A = A if isinstance(A, Tensor) else Tensor(np.asarray(A, dtype=self.dtype))
+        J = losses.cost(self.output_activation, self._logits(A, start=start), None, Y)
+        if self.l2:
+            weights = (layer.W for layer in self.layers if layer.has_params)
+            J = J + losses.l2_penalty(weights, self.l2, m)
+        return J
+
+    def boundaries(self, X: Any, Y: Any) -> list[Boundary]:
+        """The input of every layer l = L..1 (:meth:`check_blocks`), for ``ad.gradcheck``:
+        a :class:`autograd_dnn.gradcheck.Boundary` named ``d<input>`` (``dP2``, ``dP1``,
+        ``dA0``) with its value in this forward pass (a volume (m, n_H, n_W, n_C), or columns
+        (n, m) between dense layers) and ``cost(v)``, J with the value replaced by ``v``.
+        Its exact partial is ``gradients(X, Y)["d<input>"]``, computed by layer l's
+        backward."""
+        from autograd_dnn.gradcheck import Boundary
+
+        Xt = self.check_X(X)
+        m = Xt.shape[0]
+        Yd = self.check_Y(Y, m)
+        record: list[tuple[str, Tensor]] = []
+        with no_grad():
+            self._logits(Xt, record)
+        values = {"A0": Xt.data, **{name: t.data for name, t in record}}
+        out = []
+        for l, start, name in reversed(self.check_blocks()):
+            value = values[name]
+            out.append(
+                Boundary(
+                    f"d{name}",
+                    f"d{name}",
+                    l,
+                    value,
+                    lambda v, start=start: self._cost_from_layer(start, v, Yd, m),
+                    axes="i, h, w, c" if value.ndim == 4 else "",
+                )
+            )
+        return out
+
+    def parameter_where(self, name: str) -> int | None:
+        """The layer l of a parameter (``W2`` -> 2); None for an unknown name."""
+        t = self.parameters().get(name)
+        return None if t is None else int(t.layer)
+
+    def astype(self, dtype: Any) -> ConvNetwork:
+        """A copy with parameters of ``dtype`` (float64 or float32): the same layers, the same
+        ops (a planted ``op`` stays), no training state. The checkers work on a float64 copy
+        of a float32 network."""
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float64, np.float32):
+            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+        new = copy.copy(self)
+        new.layers = [copy.copy(layer) for layer in self.layers]
+        for layer in new.layers:
+            for key in ("W", "b") if layer.has_params else ():
+                old = getattr(layer, key)
+                t = Tensor(old.data.astype(dtype), requires_grad=True, name=old.name)
+                t.layer = layer.l
+                setattr(layer, key, t)
+        new._dtype = dtype
+        new.training_state = None
+        return new
+
+    def textbook_layers(self) -> list[dict[str, Any]]:
+        """The network as the course's functions compute it, for ``ad.compare_with_textbook``:
+        one dict per op, ``{"kind": "conv", "layer": l, "W", "b", "stride", "pad"}``,
+        ``relu``, ``maxpool``/``avgpool`` (``f``, ``stride``), ``flatten``, ``dense`` (``W``,
+        ``b``), then ``softmax`` or ``sigmoid``; the first op of each layer names its input
+        (``"input": "P1"``). ``pad`` is an int, or (top, bottom, left, right) for TensorFlow's
+        'same' with an even f (the checker zero pads first, then runs the course's
+        ``conv_forward`` with pad 0). The course's layers use relu: another activation
+        (tanh, sigmoid, leaky relu) raises a ValueError naming the layer."""
+        blocks = {start: (l, name) for l, start, name in self.check_blocks()}
+        spec: list[dict[str, Any]] = []
+        l = 1
+        for k, layer in enumerate(self.layers):
+            first = k in blocks
+            if first:
+                l = blocks[k][0]
+            ops_of = _textbook_ops(layer, layer is self.output)
+            for op in ops_of:
+                op["layer"] = l
+            if first and ops_of:
+                ops_of[0]["input"] = blocks[k][1]
+            elif first:  # a linear activation: no op; the next op starts the layer
+                blocks[k + 1] = blocks[k]
+            spec += ops_of
+        return spec
 
     # -- training and evaluation --------------------------------------------------------
     def fit(self, X: Any, Y: Any, **options: Any) -> History:
@@ -821,17 +954,9 @@ class ConvNetwork:
         """A table, one row per layer: its hyperparameters (f, stride, pad, units), the
         volume it outputs (m, n_H, n_W, n_C) (or columns (n, m)) with m filled in, its
         parameters' shapes and count."""
-        rows = [_SUMMARY_HEADER, *self._summary_rows(m)]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-
-        def fmt(r: tuple[str, ...]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
-
-        rule = "-" * len(fmt(rows[0]))
-        lines = [self._summary_title(), rule, fmt(rows[0]), rule]
-        lines += [fmt(r) for r in rows[1:]]
-        lines += [rule, *self._summary_footer()]
-        return "\n".join(lines)
+        return text_table(
+            self._summary_title(), _SUMMARY_HEADER, self._summary_rows(m), self._summary_footer()
+        )
 
     def _summary_title(self) -> str:
         shape = ", ".join(map(str, self.input_shape))
@@ -909,6 +1034,40 @@ _SUMMARY_HEADER = ("k", "layer", "hyperparameters", "output", "parameters", "cou
 
 
 # ----------------------------------------------------------------------------- helpers
+def _output_name(layer: Layer) -> str:
+    """The name of what a layer outputs: a hidden Dense's activation, else its own name."""
+    return layer.a_name if isinstance(layer, Dense) and layer.a_name else layer.name
+
+
+def _textbook_ops(layer: Layer, output: bool) -> list[dict[str, Any]]:
+    """One layer as the textbook spec's ops (``ConvNetwork.textbook_layers``), without
+    ``layer``."""
+    if isinstance(layer, Conv):
+        top, bottom, left, right = layer.pads
+        pad: int | tuple[int, int, int, int] = (
+            top if top == bottom == left == right else (top, bottom, left, right)
+        )
+        return [{"kind": "conv", "W": layer.W.data, "b": layer.b.data,
+                 "stride": layer.stride, "pad": pad}]  # fmt: skip
+    if isinstance(layer, MaxPool):  # AvgPool too
+        kind = "maxpool" if layer.mode == "max" else "avgpool"
+        return [{"kind": kind, "f": layer.f, "stride": layer.stride}]
+    if isinstance(layer, Flatten):
+        return [{"kind": "flatten"}]
+    g = layer.activation if isinstance(layer, Dense) else getattr(layer, "g", "")
+    ops_: list[dict[str, Any]] = []
+    if isinstance(layer, Dense):
+        ops_.append({"kind": "dense", "W": layer.W.data, "b": layer.b.data})
+    if g in ("relu", "softmax") or (output and g == "sigmoid"):
+        ops_.append({"kind": g})
+    elif g != "linear":
+        raise ValueError(
+            f"compare_with_textbook follows the course's convolutional model, whose hidden "
+            f"layers use relu; {layer.where()} uses {g}: check it with ad.gradcheck instead"
+        )
+    return ops_
+
+
 def _note(record: list | None, name: str, t: Tensor) -> None:
     if record is not None:
         record.append((name, t))

@@ -11,7 +11,7 @@ import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["html_table", "progress_class"]
+__all__ = ["html_table", "progress_class", "text_table"]
 
 _STYLE = "border-collapse:collapse;font-family:monospace;font-size:12px"
 _CELL = "border:1px solid #ccc;padding:2px 6px;text-align:left"
@@ -39,6 +39,22 @@ def html_table(
     out += [f"<p>{html.escape(line)}</p>" for line in footer]
     out.append("</div>")
     return "\n".join(out)
+
+
+def text_table(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[str]], footer: Sequence[str]
+) -> str:
+    """The plain-text table of a ``summary()``: the title, a rule, the header, a rule, the
+    rows (columns left-aligned to their widest cell), a rule, then the footer lines."""
+    table = [tuple(header), *map(tuple, rows)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+
+    def fmt(r: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+
+    rule = "-" * len(fmt(table[0]))
+    lines = [title, rule, fmt(table[0]), rule, *map(fmt, table[1:]), rule, *footer]
+    return "\n".join(lines)
 
 
 def progress_class() -> Any:

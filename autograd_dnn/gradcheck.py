@@ -56,9 +56,10 @@ and, optionally, ``check_unit`` (``"layer"`` or ``"time step"``), ``parameter_wh
 Y)`` (a shared parameter as used at each time step, with those partials: a failing shared
 parameter is checked again per use, which locates the step), ``astype(dtype)`` (a float64
 copy of a float32 model) and, for :func:`compare_with_textbook`, ``textbook_layers()``.
-``RNNModel`` implements it. Such a model is checked by central differences (no complex
-evaluation of its ops exists; the report's first line says so), every parameter and every
-boundary a row; the analytic value's rounding bound is norm-wise there (see the tolerance).
+``RNNModel`` and ``ConvNetwork`` implement it. Such a model is checked by central
+differences (no complex evaluation of its ops exists; the report's first line says so), every
+parameter and every boundary a row; the analytic value's rounding bound is norm-wise there
+(see the tolerance).
 
 Kinks (relu, leaky relu, abs, clip, max): in central mode, a coordinate whose step makes an
 entry change side of a kink is re-checked with one-sided differences on each side; the
@@ -1956,8 +1957,10 @@ def compare_with_textbook(net: Any, X: Any, Y: Any, rtol: float | None = None) -
     parameter and per ``da<t>``, ``dc<t>``, from the course's cell backward), a model offering
     ``textbook_layers()`` (a list of ``{"kind": "conv" | "relu" | "maxpool" | "avgpool" |
     "flatten" | "dense" | "softmax" | "sigmoid", "layer": l, ...}`` with ``W``, ``b``,
-    ``stride``, ``pad`` (an int) or ``f``) with ``textbook.conv_backward``/``pool_backward``
-    per layer (rows ``W[l]``, ``b[l]``, ``dA[l-1]``: the input of layer l's first op). The
+    ``stride``, ``pad`` (an int, or (top, bottom, left, right): zero padded first, then the
+    course's conv_forward with pad 0) or ``f``; the first op of a layer may name its input,
+    ``"input": "P1"``) with ``textbook.conv_backward``/``pool_backward`` per layer (rows
+    ``W[l]``, ``b[l]``, ``d<input>``, default ``dA[l-1]``: the input of layer l's first op). The
     course's recurrent and convolutional backward passes have no 1/m: they are fed the
     gradient of the summed loss and compared with m x autodiff for every row (the note says
     so); their tolerance is the same kind of bound, from a backprop of absolute values.
@@ -2290,8 +2293,13 @@ def _compare_layers(model: Any, X: Any, Y: Any, rtol: float | None) -> Report:
     for op in spec:  # the forward pass of the course's functions
         kind, l = op["kind"], op["layer"]
         if kind == "conv":
-            hp = {"stride": op["stride"], "pad": op["pad"]}
+            pad = op["pad"]
+            pads = None if isinstance(pad, (int, np.integer)) else tuple(int(p) for p in pad)
+            if pads is not None:  # (top, bottom, left, right): zero pad first, then pad 0
+                A = np.pad(A, ((0, 0), pads[:2], pads[2:], (0, 0)))
+            hp = {"stride": op["stride"], "pad": 0 if pads is not None else int(pad)}
             A, cache = tb.conv_forward(A, op["W"], op["b"], hp)
+            cache = (cache, pads)
             f, _, n_C_prev, _ = op["W"].shape
             longest = max(longest, m * A.shape[1] * A.shape[2], f * f * n_C_prev)
         elif kind == "relu":
@@ -2317,14 +2325,24 @@ def _compare_layers(model: Any, X: Any, Y: Any, rtol: float | None) -> Report:
     dA = A - Yd if spec[-1]["kind"] == "sigmoid" else A * Yd.sum(axis=0, keepdims=True) - Yd
     M = A + np.abs(Yd) if spec[-1]["kind"] == "sigmoid" else A * Yd.sum(axis=0) + np.abs(Yd)
     course, mag = {}, {}
+    first = {}  # layer -> its first op, which names the layer's input ("input", default A[l-1])
+    for op in spec:
+        first.setdefault(op["layer"], op)
+    inputs = {l: "d" + str(op.get("input", f"A{l - 1}")) for l, op in first.items()}
     for op, cache in zip(reversed(spec[:-1]), reversed(caches[:-1])):  # the course's backward
         kind, l = op["kind"], op["layer"]
         if kind == "conv":
+            cache, pads = cache
             dA, course[f"dW{l}"], course[f"db{l}"] = tb.conv_backward(dA, cache)
             A_prev, W, b, hp = cache
             M, mag[f"dW{l}"], mag[f"db{l}"] = tb.conv_backward(
                 M, (np.abs(A_prev), np.abs(W), np.abs(b), hp)
             )
+            if pads is not None:  # remove the padding added before conv_forward
+                top, bottom, left, right = pads
+                H, Wd = dA.shape[1], dA.shape[2]
+                dA = dA[:, top : H - bottom, left : Wd - right, :]
+                M = M[:, top : H - bottom, left : Wd - right, :]
         elif kind == "relu":
             dA, M = dA * (cache > 0), M * (cache > 0)
         elif kind in ("maxpool", "avgpool"):
@@ -2336,8 +2354,8 @@ def _compare_layers(model: Any, X: Any, Y: Any, rtol: float | None) -> Report:
             course[f"dW{l}"], course[f"db{l}"] = dA @ cache.T, dA.sum(axis=1, keepdims=True)
             mag[f"dW{l}"], mag[f"db{l}"] = M @ np.abs(cache).T, M.sum(axis=1, keepdims=True)
             dA, M = op["W"].T @ dA, np.abs(op["W"]).T @ M
-        if op is next(o for o in spec if o["layer"] == l):  # the first op of layer l
-            course[f"dA{l - 1}"], mag[f"dA{l - 1}"] = dA, M
+        if op is first[l]:  # the first op of layer l: the gradient of the layer's input
+            course[inputs[l]], mag[inputs[l]] = dA, M
     l2 = float(getattr(model64, "l2", 0.0) or 0.0)
     if l2:
         for op in spec:
@@ -2352,14 +2370,15 @@ def _compare_layers(model: Any, X: Any, Y: Any, rtol: float | None) -> Report:
     )
     rows = []
     for l in sorted({op["layer"] for op in spec}, reverse=True):
-        for key in (f"dW{l}", f"db{l}", f"dA{l - 1}"):
+        for key in (f"dW{l}", f"db{l}", inputs[l]):
             if key not in course:
                 continue
             if key not in auto:
                 raise ValueError(f"the model's gradients(X, Y) give no {key}")
-            name = key[1:] if key[1] in "Wb" else key
+            parameter = key in (f"dW{l}", f"db{l}")
+            name = key[1:] if parameter else key
             row = _compare_row(name, l, np.asarray(auto[key]) * m, course[key],
                                gamma * mag[key], rtol)  # fmt: skip
-            row.axes = _default_axes(course[key].ndim, key[1] in "Wb", key)
+            row.axes = _default_axes(course[key].ndim, parameter, key)
             rows.append(row)
     return _textbook_report(rows, start, notes, rtol, "layer", "conv_backward/pool_backward")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_dnn import losses, ops
-from autograd_dnn.display import html_table
+from autograd_dnn.display import html_table, text_table
 from autograd_dnn.engine import Function, enable_grad, grad, modes, no_grad
 from autograd_dnn.init import INITS, initialize
 from autograd_dnn.tensor import Tensor, as_array
@@ -891,17 +891,12 @@ class DeepNetwork:
         Columns: l, n[l], g[l], W[l] (n[l], n[l-1]), b[l] (n[l], 1), Z[l] and A[l] (n[l], m),
         parameters. dW, db, dZ and dA have the shapes of W, b, Z and A.
         """
-        rows = [self._summary_header(), *self._summary_rows(m)]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-
-        def fmt(r: tuple[str, ...]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
-
-        rule = "-" * len(fmt(rows[0]))
-        lines = [self._summary_title(), rule, fmt(rows[0]), rule]
-        lines += [fmt(r) for r in rows[1:]]
-        lines += [rule, *self._summary_footer()]
-        return "\n".join(lines)
+        return text_table(
+            self._summary_title(),
+            self._summary_header(),
+            self._summary_rows(m),
+            self._summary_footer(),
+        )
 
     def _summary_title(self) -> str:
         return f"DeepNetwork layer_dims={self.layer_dims}  L={self.L}"

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_dnn import losses
+from autograd_dnn.display import text_table
 from autograd_dnn.engine import Function, enable_grad, grad, no_grad
 from autograd_dnn.gradcheck import Boundary
 from autograd_dnn.recurrent_ops import (
@@ -564,31 +565,22 @@ class RNNModel:
     def summary(self, m: int | str = "m", T_x: int | str = "T_x") -> str:
         """A table of the parameters and the sequence shapes in the course's notation."""
         n_x, n_a, n_y = self.n_x, self.n_a, self.n_y
-        rows = [("quantity", "shape", "parameters")]
-        rows.append(("x", f"({n_x}, {m}, {T_x})", ""))
+        rows = [("x", f"({n_x}, {m}, {T_x})", "")]
         rows.append(("a" if self.cell == "rnn" else "a, c", f"({n_a}, {m}, {T_x})", ""))
         rows.append(("y_hat, Y", f"({n_y}, {m}, {T_x})", ""))
-        for k, t in self._params.items():
-            rows.append((k, str(t.shape), f"{t.size:,}"))
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-
-        def fmt(r: tuple[str, ...]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
-
-        rule = "-" * len(fmt(rows[0]))
+        rows += [(k, str(t.shape), f"{t.size:,}") for k, t in self._params.items()]
         formula = (
             "a<t> = tanh(Wax x<t> + Waa a<t-1> + ba)"
             if self.cell == "rnn"
             else "LSTM gates f, i, c, o on [a<t-1>; x<t>]"
         )
-        lines = [f"RNNModel cell={self.cell} n_x={n_x} n_a={n_a} n_y={n_y}", rule, fmt(rows[0])]
-        lines += [rule] + [fmt(r) for r in rows[1:]] + [rule]
-        lines += [
+        footer = [
             f"total parameters: {self.num_parameters():,}   {formula}",
             f"y_hat<t> = softmax({self.output_key} a<t> + by); cost: cross-entropy summed "
             "over t, averaged over m" + (f" + L2 (lambda={self.l2})" if self.l2 else ""),
         ]
-        return "\n".join(lines)
+        title = f"RNNModel cell={self.cell} n_x={n_x} n_a={n_a} n_y={n_y}"
+        return text_table(title, ("quantity", "shape", "parameters"), rows, footer)
 
     def __repr__(self) -> str:
         return (

@@ -10,13 +10,18 @@ is a ``DeepNetwork``.
 =================  ===========================================================
 kind               metadata
 =================  ===========================================================
-``DeepNetwork``    layer_dims, activations, init, l2, leaky_slope
+``DeepNetwork``    layer_dims, activations, init, l2, leaky_slope, keep_prob (one per
+                   hidden layer), rng (the dropout masks' ``bit_generator.state``) and,
+                   with batch norm, batch_norm ``{"1": {"eps", "momentum", "t",
+                   "decay"}, ...}`` beside the arrays ``gamma1``, ``beta1`` (instead of
+                   ``b1``), ``running.mu1`` and ``running.sigma2_1`` (n[1], 1)
 ``ConvNetwork``    layers ([{"type": "Conv", "f": 4, ...}, ...]), input_shape, l2
 =================  ===========================================================
 
-To add state to a kind (running statistics, say), add its arrays in the kind's
-``describe`` and read them back in its ``build``: the rest (format, atomic write, training
-state) is shared.
+A DeepNetwork file written before dropout and batch norm were kept (no keep_prob, rng or
+batch_norm) loads as the plain network it describes. To add state to a kind, add its
+arrays in the kind's ``describe`` and read them back in its ``build``: the rest (format,
+atomic write, training state) is shared.
 """
 
 from __future__ import annotations
@@ -59,8 +64,8 @@ def save(
     training_state: bool = True,
 ) -> str:
     """Write ``net`` (a DeepNetwork or a ConvNetwork) to ``path``: format version, its kind,
-    what rebuilds it (DeepNetwork: layer_dims, activations, init; ConvNetwork: its layers
-    and input_shape) and every W, b.
+    what rebuilds it (DeepNetwork: layer_dims, activations, init, dropout and batch norm;
+    ConvNetwork: its layers and input_shape) and every parameter.
 
     The file is written to a temporary file in the same folder and renamed over ``path``,
     so a crash never leaves a half-written model. Returns the path.
@@ -70,9 +75,14 @@ def save(
     run stopped by Ctrl-C; :func:`read_metadata` gives them back.
 
     ``training_state`` (default True): also keep what the last ``fit`` left in
-    ``net.training_state`` (the optimizer's buffers as ``opt.<buffer>.<name>`` arrays, its
-    step count, the iterations done and the mini-batch RNG), so that after :func:`load`,
-    ``fit(..., resume=True)`` continues exactly.
+    ``net.training_state`` (the optimizer's buffers as ``opt.<buffer>.<name>`` arrays, e.g.
+    Adam's ``opt.v.W1`` and ``opt.s.W1``, its step count and learning-rate schedule, the
+    iterations done, the mini-batch RNG and the dropout masks' RNG), so that after
+    :func:`load`, ``fit(..., resume=True)`` continues exactly, bit for bit.
+
+    A DeepNetwork keeps its dropout (keep_prob per hidden layer and the state of the RNG the
+    masks are drawn from) and batch norm (gamma[l], beta[l], each layer's eps and momentum
+    and the running averages of mu[l] and sigma2[l] that test time uses).
     """
     path = os.fspath(path)
     kind = kind_of(net)
@@ -84,11 +94,20 @@ def save(
     state_arrays = {}
     if training_state and getattr(net, "training_state", None):
         meta["training_state"], state_arrays = _split_state(net.training_state)
-    arrays = {"meta": np.array(json.dumps(meta))}
+    arrays = {"meta": np.array(json.dumps(meta, default=_json_value))}
     arrays.update(model_arrays)
     arrays.update(state_arrays)
     _write_atomic(path, arrays)
     return path
+
+
+def _json_value(value: Any) -> Any:
+    """What json cannot write itself: numpy arrays (an MT19937 state's key) and scalars."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write a {type(value).__name__} in a model file's metadata")
 
 
 def _write_atomic(path: str, arrays: dict[str, np.ndarray]) -> None:
@@ -137,15 +156,39 @@ def kind_of(net: Any) -> Kind:
 
 
 # ----------------------------------------------------------------------------- DeepNetwork
+RUNNING = "running."
+"""Prefix of the batch-norm running averages in a file: ``running.mu1`` (n[1], 1),
+``running.sigma2_1`` (n[1], 1), ...; their update counts and beta^t are in ``meta``."""
+
+
 def _describe_deep(net: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    meta = {
+    meta: dict[str, Any] = {
         "layer_dims": net.layer_dims,
         "activations": net.activations,
         "init": net.init,
         "l2": net.l2,
         "leaky_slope": net.leaky_slope,
+        "keep_prob": [float(p) for p in net.keep_prob],
+        "rng": net.rng.bit_generator.state,
     }
-    return meta, net.get_parameters()
+    arrays = net.get_parameters()
+    stats = net.running_statistics()
+    batch_norm = {}
+    for layer in net.layers:
+        if layer.gamma is None:
+            continue
+        l = layer.l
+        batch_norm[str(l)] = {
+            "eps": float(layer.eps),
+            "momentum": float(layer.momentum),
+            "t": int(stats[f"t{l}"]),
+            "decay": float(stats[f"decay{l}"]),
+        }
+        arrays[f"{RUNNING}mu{l}"] = stats[f"mu{l}"]
+        arrays[f"{RUNNING}sigma2_{l}"] = stats[f"sigma2_{l}"]
+    if batch_norm:
+        meta["batch_norm"] = batch_norm
+    return meta, arrays
 
 
 def _build_deep(path: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
@@ -155,18 +198,118 @@ def _build_deep(path: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) 
     acts = meta.get("activations")
     if not isinstance(dims, list) or not isinstance(acts, list) or len(acts) != len(dims) - 1:
         raise ValueError(f"{path}: layer_dims and activations in 'meta' do not fit together")
+    running = {k: arrays.pop(k) for k in [k for k in arrays if k.startswith(RUNNING)]}
     _check_arrays(path, arrays, dims)
-    try:  # DeepNetwork checks b[l] (n[l], 1), the activations and the rest
+    try:  # DeepNetwork checks b[l] or gamma[l], beta[l], keep_prob, the activations, ...
         net = DeepNetwork.from_parameters(
             arrays,
             activations=acts,
             l2=meta.get("l2", 0.0),
             leaky_slope=meta.get("leaky_slope", 0.01),
+            keep_prob=meta.get("keep_prob", 1.0),  # files before dropout: none
         )
-    except ValueError as e:
+    except (ValueError, TypeError) as e:
         raise ValueError(f"{path}: {e}") from None
     net.init = meta.get("init", "given")
+    _restore_batch_norm(path, net, meta.get("batch_norm", {}), running)
+    if "rng" in meta:  # files before dropout: the default rng of seed 0
+        net.rng = generator_from_state(meta["rng"], f"{path}: 'rng' in 'meta'")
     return net
+
+
+def _restore_batch_norm(path: str, net: Any, saved: Any, running: dict[str, np.ndarray]) -> None:
+    """Each batch-norm layer's eps, momentum and running averages, from ``meta["batch_norm"]``
+    and the ``running.*`` arrays; every entry checked and named when wrong."""
+    if not isinstance(saved, dict):
+        raise ValueError(f"{path}: 'batch_norm' in 'meta' must be an object, got {saved!r}")
+    bn_layers = [layer for layer in net.layers if layer.gamma is not None]
+    stray = sorted(set(saved) - {str(layer.l) for layer in bn_layers})
+    if stray:
+        raise ValueError(
+            f"{path}: 'batch_norm' in 'meta' describes layer(s) {stray}, which have no "
+            "gamma[l], beta[l] (the file is damaged)"
+        )
+    expected: list[str] = []
+    stats: dict[str, Any] = {}
+    for layer in bn_layers:
+        l = layer.l
+        entry = saved.get(str(l))
+        if entry is None:
+            raise ValueError(
+                f"{path}: layer {l} has gamma{l}, beta{l} but 'batch_norm' in 'meta' has no "
+                f"entry {l} (eps, momentum and the running statistics mu[{l}], sigma2[{l}] "
+                "that test time needs); the file is damaged or was written before save kept "
+                "batch norm's state: retrain and save again"
+            )
+        layer.eps, layer.momentum, stats[f"t{l}"], stats[f"decay{l}"] = _bn_numbers(
+            f"{path}: 'batch_norm' layer {l} in 'meta'", entry
+        )
+        for name in (f"mu{l}", f"sigma2_{l}"):
+            key = RUNNING + name
+            expected.append(key)
+            if key not in running:
+                raise ValueError(
+                    f"{path}: missing {key}, the running average of batch norm in layer {l}"
+                )
+            value, want = running[key], (net.layer_dims[l], 1)
+            if value.shape != want:
+                raise ValueError(
+                    f"{path}: {key} has shape {value.shape}, expected (n[{l}], 1) = {want}"
+                )
+            stats[name] = value
+    extra = sorted(set(running) - set(expected))
+    if extra:
+        raise ValueError(f"{path}: unexpected entries {extra}")
+    _check_floats(path, {k: running[k] for k in expected})
+    negative = [k for k in expected if "sigma2" in k and np.any(running[k] < 0)]
+    if negative:
+        raise ValueError(f"{path}: {negative[0]} holds a negative variance")
+    net.set_running_statistics(stats)
+
+
+def _bn_numbers(where: str, entry: Any) -> tuple[float, float, int, float]:
+    """(eps, momentum, t, decay) of one layer's ``batch_norm`` entry, each checked."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} must be an object with eps, momentum, t, decay; got {entry!r}")
+    missing = [k for k in ("eps", "momentum", "t", "decay") if k not in entry]
+    if missing:
+        raise ValueError(f"{where} is missing {missing}")
+    eps, momentum, t, decay = (entry[k] for k in ("eps", "momentum", "t", "decay"))
+    numbers = {"eps": eps, "momentum": momentum, "decay": decay}
+    for key, v in numbers.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            raise ValueError(f"{where}: {key} must be a finite number, got {v!r}")
+    if eps <= 0:
+        raise ValueError(f"{where}: eps must be > 0, got {eps}")
+    for key in ("momentum", "decay"):
+        if not 0 <= numbers[key] <= 1:
+            raise ValueError(f"{where}: {key} must be in [0, 1], got {numbers[key]}")
+    if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+        raise ValueError(
+            f"{where}: t (updates of the running averages) must be a whole number >= 0, got {t!r}"
+        )
+    return float(eps), float(momentum), t, float(decay)
+
+
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+"""The numpy bit generators whose state a model file can hold."""
+
+
+def generator_from_state(state: Any, where: str = "the state") -> np.random.Generator:
+    """A ``np.random.Generator`` in the state ``state`` (a ``bit_generator.state`` dict, as
+    JSON gives it back), or ValueError naming ``where`` when it is not such a state."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in BIT_GENERATORS:
+        raise ValueError(
+            f"{where} is not the state of a numpy random generator (bit_generator "
+            f"{name!r}; known: {', '.join(BIT_GENERATORS)})"
+        )
+    bit_generator = getattr(np.random, name)()
+    try:
+        bit_generator.state = state
+    except (KeyError, TypeError, ValueError, OverflowError) as e:
+        raise ValueError(f"{where} is not a valid {name} state ({type(e).__name__}: {e})") from None
+    return np.random.Generator(bit_generator)
 
 
 # ----------------------------------------------------------------------------- ConvNetwork
@@ -209,33 +352,58 @@ def _split_state(state: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, np
 def _join_state(
     path: str, facts: Mapping[str, Any], arrays: dict[str, np.ndarray], net: Any
 ) -> dict[str, Any]:
-    """The inverse of :func:`_split_state`, checking every buffer against the parameters."""
+    """The inverse of :func:`_split_state`, checking every buffer against the parameters
+    (present, same shape, finite floats) and the RNG states (``rng`` of the mini-batches,
+    ``model_rng`` of the dropout masks)."""
     try:
         opt = dict(facts["optimizer_state"])
         params = net.parameters()
-        opt["buffers"] = {b: {n: arrays[f"opt.{b}.{n}"] for n in params} for b in opt["buffers"]}
-        for b, named in opt["buffers"].items():
-            for n, a in named.items():
-                if a.shape != params[n].shape:
-                    raise ValueError(f"opt.{b}.{n} has shape {a.shape}, {n} {params[n].shape}")
+        buffers: dict[str, dict[str, np.ndarray]] = {}
+        for b in opt["buffers"]:
+            buffers[b] = {}
+            for n, p in params.items():
+                key = f"opt.{b}.{n}"
+                if key not in arrays:
+                    raise ValueError(f"missing {key}, the optimizer's {b} of {n}")
+                if arrays[key].shape != p.shape:
+                    raise ValueError(f"{key} has shape {arrays[key].shape}, {n} {p.shape}")
+                buffers[b][n] = arrays[key]
+        extra = sorted(set(arrays) - {f"opt.{b}.{n}" for b in buffers for n in params})
+        if extra:
+            raise ValueError(f"unexpected entries {extra}")
+        _check_floats(path, arrays)
+        opt["buffers"] = buffers
+        for key in ("rng", "model_rng"):  # fit's mini-batch RNG, the dropout masks' RNG
+            if key in facts:
+                generator_from_state(facts[key], f"its {key!r}")
         return {**facts, "optimizer_state": opt}
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, AttributeError) as e:
+        raise ValueError(
+            f"{path}: the saved training state is damaged ({type(e).__name__}: {e})"
+        ) from None
+    except ValueError as e:
+        if str(e).startswith(path):
+            raise
         raise ValueError(f"{path}: the saved training state is damaged ({e})") from None
 
 
 def _check_arrays(path: str, arrays: dict[str, np.ndarray], dims: list[int]) -> None:
-    """W1, b1, ..., WL, bL and nothing else, finite floats, W[l] (n[l], n[l-1]) as the
-    metadata's layer_dims say."""
+    """W1, ..., WL as the metadata's layer_dims say (W[l] (n[l], n[l-1])), no W beyond,
+    every array a finite float. The other keys (b[l], or gamma[l] and beta[l] in a
+    batch-norm layer, and nothing else) are DeepNetwork.from_parameters' to check: one
+    definition of what a network's parameters are."""
     L = len(dims) - 1
-    expected = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
-    for key in expected:
-        if key not in arrays:
+    for l in range(1, L + 1):
+        if f"W{l}" not in arrays:
             raise ValueError(
-                f"{path}: missing {key} (layer_dims {dims} needs W1, b1, ..., W{L}, b{L})"
+                f"{path}: missing W{l} (layer_dims {dims} needs W1, b1, ..., W{L}, b{L}; a "
+                "batch-norm layer has gamma[l], beta[l] instead of b[l])"
             )
-    extra = sorted(set(arrays) - set(expected))
+    extra = sorted(
+        k for k in arrays if k[:1] == "W" and k not in {f"W{l}" for l in range(1, L + 1)}
+    )
     if extra:
-        raise ValueError(f"{path}: unexpected entries {extra}")
+        raise ValueError(f"{path}: unexpected entries {extra} (layer_dims {dims} has L = {L})")
     _check_floats(path, arrays)
     for l in range(1, L + 1):  # the arrays agree with the metadata
         want = (dims[l], dims[l - 1])
@@ -259,8 +427,9 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The metadata of a model file written by :func:`save`, checked like :func:`load` does:
     ``format``, ``version``, ``kind`` (absent in older files: a DeepNetwork), what rebuilds
     the model (DeepNetwork: ``layer_dims``, ``activations``, ``init``, ``l2``,
-    ``leaky_slope``; ConvNetwork: ``layers``, ``input_shape``, ``l2``) and, when saved with
-    them, ``training`` facts."""
+    ``leaky_slope``, ``keep_prob``, ``rng`` and with batch norm ``batch_norm``; ConvNetwork:
+    ``layers``, ``input_shape``, ``l2``) and, when saved with them, ``training`` facts and
+    the ``training_state``."""
     path = os.fspath(path)
     arrays = _read_arrays(path)
     return _check_meta(path, arrays.get("meta"))

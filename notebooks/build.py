@@ -701,6 +701,277 @@ GRADIENT_CHECKING = Notebook(
 
 
 # ----------------------------------------------------------------------------------------------
+# 04: convolutions
+# ----------------------------------------------------------------------------------------------
+CONVOLUTIONS = Notebook(
+    "04_convolutions",
+    [
+        md(
+            """
+            # Convolutions and pooling, step by step and proven
+
+            The course's convolutional layers (Course 4, week 1) in its notation. Samples come
+            **first** here, as in the course: a volume is `(m, n_H, n_W, n_C)`, a filter bank
+            `W` is `(f, f, n_C_prev, n_C)` and its bias `b` is `(1, 1, 1, n_C)`. A convolution
+            (a cross-correlation, as in the course) computes
+
+                Z[i, h, w, c] = sum(A_prev_pad[i, h*s : h*s+f, w*s : w*s+f, :] * W[..., c]) + b[c]
+                n_H = floor((n_H_prev + 2 pad - f) / stride) + 1
+
+            `autograd_dnn.textbook` holds the course's own functions, four nested loops in
+            plain numpy (`conv_forward`, `conv_backward`, `pool_forward`, `pool_backward`);
+            `ad.functional.conv2d` and `max_pool2d` are the engine's vectorized ops (one im2col
+            matrix product, strided window views). First the course's test case: its notebook
+            prints "Z's mean = 0.0489952035289".
+            """
+        ),
+        code(
+            """
+            import numpy as np
+
+            import autograd_dnn as ad
+            import viz
+            from autograd_dnn import textbook as tb
+
+            F = ad.functional
+            np.random.seed(1)  # the course's test case, drawn in its order
+            A_prev = np.random.randn(10, 4, 4, 3)  # (m, n_H_prev, n_W_prev, n_C_prev)
+            W = np.random.randn(2, 2, 3, 8)  # (f, f, n_C_prev, n_C)
+            b = np.random.randn(1, 1, 1, 8)  # (1, 1, 1, n_C)
+            Z, cache_conv = tb.conv_forward(A_prev, W, b, {"pad": 2, "stride": 2})  # the loops
+            Z_engine = F.conv2d(A_prev, W, b, stride=2, pad=2)  # one matrix product
+            print("Z:", Z.shape, "= (m, n_H, n_W, n_C)")
+            print(f"Z's mean = {np.mean(Z):.13f}")
+            gap = np.abs(Z - Z_engine.data).max()
+            print(f"largest difference to ad.functional.conv2d: {gap:.1e}")
+            """
+        ),
+        md(
+            """
+            Pooling has no parameters and no padding: `n_H = floor((n_H_prev - f) / stride) + 1`,
+            the maximum (or the mean) of each f x f window, channel by channel. The course's
+            `pool_forward` in both modes against `max_pool2d` and `avg_pool2d`:
+            """
+        ),
+        code(
+            """
+            np.random.seed(1)
+            A_pool = np.random.randn(2, 4, 4, 3)
+            for mode, pool in (("max", F.max_pool2d), ("average", F.avg_pool2d)):
+                A, _ = tb.pool_forward(A_pool, {"stride": 2, "f": 3}, mode=mode)
+                gap = np.abs(A - pool(A_pool, f=3, stride=2).data).max()
+                print(f"pool_forward mode={mode:7}: A {A.shape}, largest difference {gap:.1e}")
+            """
+        ),
+        md(
+            """
+            ## Backward, and the course's "no 1/m"
+
+            The course's `conv_backward(dZ, cache)` returns `dA_prev`, `dW`, `db`: for each
+            window, `da_prev_pad[window] += W[..., c] * dZ[i, h, w, c]`,
+            `dW[..., c] += a_slice * dZ[i, h, w, c]` and `db[..., c] += dZ[i, h, w, c]`,
+            summed over the samples with **no 1/m**. It is the derivative of whatever `dZ` is
+            the gradient of. Its test case feeds `Z` itself as `dZ`, the gradient of
+            `J = sum(Z ** 2) / 2`; reverse mode through the engine's `conv2d` gives the same
+            three arrays, and the course's printed means: "dA_mean = 1.45243777754",
+            "dW_mean = 1.72699145831", "db_mean = 7.83923256462". In a network the cost is a
+            mean over the m samples, so the `dZ` reaching a layer already holds the 1/m;
+            `compare_with_textbook` (below) feeds the course's functions the gradient of the
+            *summed* loss and compares them with m x autodiff.
+            """
+        ),
+        code(
+            """
+            dA_prev, dW, db = tb.conv_backward(Z, cache_conv)  # the course feeds dZ = Z
+            print(f"dA_mean = {np.mean(dA_prev):.11f}, dW_mean = {np.mean(dW):.11f}, "
+                  f"db_mean = {np.mean(db):.11f}")
+
+            inputs = [ad.Tensor(v, requires_grad=True) for v in (A_prev, W, b)]
+            Z_t = F.conv2d(*inputs, stride=2, pad=2)
+            J = (Z_t * Z_t).sum() / 2  # dJ/dZ = Z: what the course's dZ stands for here
+            for name, course, auto in zip(("dA_prev", "dW", "db"), (dA_prev, dW, db),
+                                          ad.grad(J, inputs)):
+                gap = np.abs(course - auto.data).max()
+                print(f"{name:8} {str(auto.shape):14} largest difference {gap:.1e}")
+            """
+        ),
+        md(
+            """
+            ## Check your conv_backward
+
+            The assignment's classic bug: `da_prev_pad[window] = ...` where it must be `+=`.
+            The function below is the course's loops with that one character missing
+            (`bug=True`). `autograd_dnn.testing.conv.check_conv_backward` draws small layers
+            with hypothesis (shapes, f, stride, pad), compares your function with the
+            textbook's, shrinks the first difference to a tiny counterexample and names the
+            bug: "'+=' written as '=' for da_prev_pad". Fixed (`bug=False`), it passes.
+            """
+        ),
+        code(
+            """
+            from autograd_dnn.testing.conv import check_conv_backward
+
+
+            def conv_backward(dZ, cache, bug=True):
+                \"\"\"A learner's conv_backward: the course's loops.\"\"\"
+                (A_prev, W, b, hparameters) = cache
+                (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+                (f, f, n_C_prev, n_C) = W.shape
+                stride, pad = hparameters["stride"], hparameters["pad"]
+                (m, n_H, n_W, n_C) = dZ.shape
+                dA_prev, dW, db = np.zeros(A_prev.shape), np.zeros(W.shape), np.zeros(b.shape)
+                A_prev_pad, dA_prev_pad = tb.zero_pad(A_prev, pad), tb.zero_pad(dA_prev, pad)
+                for i in range(m):
+                    a_prev_pad, da_prev_pad = A_prev_pad[i], dA_prev_pad[i]
+                    for h in range(n_H):
+                        for w in range(n_W):
+                            for c in range(n_C):
+                                vert_start, horiz_start = h * stride, w * stride
+                                window = (slice(vert_start, vert_start + f),
+                                          slice(horiz_start, horiz_start + f))
+                                if bug:  # '=' where the course writes '+='
+                                    da_prev_pad[window] = W[:, :, :, c] * dZ[i, h, w, c]
+                                else:
+                                    da_prev_pad[window] += W[:, :, :, c] * dZ[i, h, w, c]
+                                dW[:, :, :, c] += a_prev_pad[window] * dZ[i, h, w, c]
+                                db[:, :, :, c] += dZ[i, h, w, c]
+                    dA_prev[i] = da_prev_pad[pad : pad + n_H_prev, pad : pad + n_W_prev, :]
+                return dA_prev, dW, db
+
+
+            try:
+                check_conv_backward(conv_backward)
+            except AssertionError as e:
+                print(str(e)[:str(e).index("expected dA_prev")])  # the verdict and the hint
+            """
+        ),
+        code(
+            """
+            check_conv_backward(lambda dZ, cache: conv_backward(dZ, cache, bug=False))
+            print("check_conv_backward: the fixed function agrees with the textbook")
+            """
+        ),
+        md(
+            """
+            ## The course's SIGNS model
+
+            `ad.ConvNetwork` runs a list of layers on images. `ConvNetwork.signs()` is the
+            course's model for its 64 x 64 hand signs (6 classes):
+            CONV2D(f=4, 8 filters, 'same') -> RELU -> MAXPOOL(f=8, stride 8) -> CONV2D(f=2,
+            16 filters, 'same') -> RELU -> MAXPOOL(f=4, stride 4) -> FLATTEN -> DENSE(6,
+            softmax). 'same' with an even f pads as TensorFlow does (the extra row and column
+            at the bottom and right), so 64 x 64 stays 64 x 64. The summary shows every volume
+            for a batch of m = 64; the model is small: "total parameters: 1,310". The picture
+            draws each volume `(n_H, n_W, n_C)` with f, stride and pad on its edge.
+            """
+        ),
+        code(
+            """
+            net = ad.ConvNetwork.signs(seed=0, dtype=np.float32)
+            print(net.summary(m=64))
+            """
+        ),
+        code("viz.volume_graph(net)", draws=True),
+        md(
+            """
+            ## Training on signs_like
+
+            The course's SIGNS images are not shipped; `ad.datasets.signs_like(m, seed)` draws
+            images shaped like them (64 x 64 x 3, a hand raising 0 to 5 fingers, with random
+            position, widths, colours and noise). A short run keeps this notebook quick: 300
+            training images, 10 epochs of Adam on mini-batches of 32, float32. It reaches
+            "dev accuracy 80%"; more images and epochs do better (the command line's
+            `autograd-dnn train --conv` trains on 1080 images for 30 epochs).
+            """
+        ),
+        code(
+            """
+            X, Y = ad.datasets.signs_like(360, seed=0)  # X (360, 64, 64, 3) in [0, 1], Y (1, 360)
+            X_train, Y_train, X_dev, Y_dev = X[:300], Y[:, :300], X[300:], Y[:, 300:]
+            history = net.fit(
+                X_train, Y_train, optimizer="adam", learning_rate=0.01, iterations=10,
+                batch_size=32, X_dev=X_dev, Y_dev=Y_dev, print_every=1, progress=False,
+            )
+            print(f"cost: from {history.costs[0]:.2f} to {history.costs[-1]:.2f}")
+            print(f"train accuracy {net.accuracy(X_train, Y_train):.0%}, "
+                  f"dev accuracy {net.accuracy(X_dev, Y_dev):.0%}")
+            """
+        ),
+        code(
+            """
+            history.label = "SIGNS model, Adam alpha=0.01, batch 32"
+            viz.plot_costs(history, title="signs_like: cost J per epoch")
+            """,
+            draws=True,
+        ),
+        md(
+            """
+            ## The trained model, proven; a bug, located
+
+            `ad.gradcheck` checks every parameter and the input of every layer (`dA0` = X,
+            `dP1`, `dP2`: what layers 1, 2, 3 read) against central differences of J, and
+            `ad.compare_with_textbook` checks the same rows against the course's
+            `conv_backward` and `pool_backward` run layer by layer (float32 networks are
+            checked on a float64 copy). Both pass, on one dev image:
+            "PASSED: all 9 gradients agree (gradcheck" and
+            "PASSED: all 9 gradients agree (compare_with_textbook)".
+            """
+        ),
+        code(
+            """
+            X1, Y1 = X_dev[:1], Y_dev[:, :1]  # m = 1: one image (1, 64, 64, 3)
+            print(ad.gradcheck(net, X1, Y1).summary())
+            print(ad.compare_with_textbook(net, X1, Y1).summary())
+            """
+        ),
+        md(
+            """
+            Now plant a bug: a convolution whose backward doubles `dW`, in layer 2 only (a
+            layer's `op` is the Function it applies; assign your own). gradcheck names it:
+            "the first faulty layer is layer 2 (failing there: W2)", with the ratio
+            "(a doubled gradient)" and the worst entry as `(h, w, c_prev, c)`; layer 3 and the
+            volumes passed back are right.
+            """
+        ),
+        code(
+            """
+            class Conv2DDoubledDW(ad.conv.Conv2D):  # dW x 2 in the backward
+                op_name = "conv2d_dW_x2"
+
+                @staticmethod
+                def backward(ctx, g):
+                    dA_prev, dW, db = ad.conv.Conv2D.backward(ctx, g)
+                    return dA_prev, None if dW is None else 2 * dW, db
+
+
+            buggy = net.astype(np.float64)
+            buggy.layers[3].op = Conv2DDoubledDW  # layers[3] is the CONV2D of layer 2
+            report = ad.gradcheck(buggy, X1, Y1, max_escalate=20)
+            row = report.row("W2")
+            print(f"W2: {row.verdict}, ratio {row.ratio:.3f}, worst index ({row.axes}) = "
+                  f"{row.worst_index}")
+            print(report.summary())
+            report  # the table, the failing row shaded
+            """
+        ),
+    ],
+    claims=[
+        "Z's mean = 0.0489952035289",
+        "dA_mean = 1.45243777754",
+        "dW_mean = 1.72699145831",
+        "db_mean = 7.83923256462",
+        "'+=' written as '=' for da_prev_pad",
+        "total parameters: 1,310",
+        "dev accuracy 80%",
+        "PASSED: all 9 gradients agree (gradcheck",
+        "PASSED: all 9 gradients agree (compare_with_textbook)",
+        "the first faulty layer is layer 2 (failing there: W2)",
+        "(a doubled gradient)",
+    ],
+)
+
+
+# ----------------------------------------------------------------------------------------------
 # 05: recurrent networks
 # ----------------------------------------------------------------------------------------------
 RECURRENT = Notebook(
@@ -1120,6 +1391,7 @@ NOTEBOOKS = {
         STEP_BY_STEP,
         CHECK_YOUR_BACKPROP,
         GRADIENT_CHECKING,
+        CONVOLUTIONS,
         RECURRENT,
         CHOOSING_HYPERPARAMETERS,
     )

@@ -250,12 +250,19 @@ def test_demo_writes_every_file(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = run("demo", "--out", out, "--quiet", cwd=tmp_path)
     assert_ok(proc)
-    names = ["cost.png", "layers.svg", "neurons.svg", "blocks.svg", "compute.svg",
-             "summary.txt", "gradcheck.txt", "model.npz"]  # fmt: skip
+    names = ["cost.png", "gradient_flow.png", "layers.svg", "neurons.svg", "blocks.svg",
+             "compute.svg", "summary.txt", "gradcheck.txt", "model.npz"]  # fmt: skip
     for name in names:
         assert (out / name).is_file(), name
         assert str(out / name) in proc.stdout, f"the demo does not say where {name} is"
     assert_png(out / "cost.png")
+    assert_png(out / "gradient_flow.png")  # issue 18: viz.plot_gradient_flow(history)
+    import matplotlib.image as mpimg
+
+    flow = mpimg.imread(out / "gradient_flow.png")[..., :3]
+    assert flow.shape[1] > 1.5 * flow.shape[0], "expected the two panels side by side"
+    colored = np.ptp(flow, axis=-1) > 0.2  # the lines (one colour per layer), not grey text
+    assert colored.mean() > 0.002, "gradient_flow.png has no coloured lines"
     for view in ("layers", "neurons", "blocks", "compute"):
         assert_svg(out / f"{view}.svg")
     compute = (out / "compute.svg").read_text()

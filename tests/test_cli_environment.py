@@ -92,12 +92,14 @@ def test_demo_without_matplotlib_says_what_it_skipped(tmp_path: Path, no_matplot
     assert_ok(proc)
     out = tmp_path / "out"
     assert not (out / "cost.png").exists()
+    assert not (out / "gradient_flow.png").exists()
     for name in ("summary.txt", "gradcheck.txt", "model.npz", "layers.dot"):
         assert (out / name).stat().st_size > 0, name
     if (out / "layers.svg").exists():  # dot is there: the pictures are too
         assert_svg(out / "layers.svg")
     [line] = stderr_lines(proc)
-    assert "skipped the cost curve" in line and "matplotlib" in line and "pip install" in line
+    assert "skipped the cost curve and the gradient flow" in line, line
+    assert "matplotlib" in line and "pip install" in line
 
 
 def test_sweep_without_matplotlib_skips_the_curves(tmp_path: Path, no_matplotlib: dict) -> None:

@@ -502,7 +502,8 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     ``format``, ``version``, ``kind`` (absent in older files: a DeepNetwork), what rebuilds
     the model (DeepNetwork: ``layer_dims``, ``activations``, ``init``, ``l2``,
     ``leaky_slope``, ``keep_prob``, ``rng`` and with batch norm ``batch_norm``; ConvNetwork:
-    ``layers``, ``input_shape``, ``l2``) and, when saved with them, ``training`` facts and
+    ``layers``, ``input_shape``, ``l2``; RNNModel: ``cell``, ``n_x``, ``n_a``, ``n_y``,
+    ``l2``, ``init``, ``seed``, ``dtype``) and, when saved with them, ``training`` facts and
     the ``training_state``."""
     path = os.fspath(path)
     arrays = _read_arrays(path)

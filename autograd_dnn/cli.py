@@ -726,6 +726,13 @@ def _random_batch(net, seed: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
+def _random_images(net, seed: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """m images (m, n_H, n_W, n_C) in [0, 1) for a ConvNetwork and one-hot labels (n_y, m)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((m, *net.input_shape))
+    return X, np.eye(net.n_classes)[:, rng.integers(0, net.n_classes, m)]
+
+
 # ----------------------------------------------------------------------------- Ctrl-C
 class Interrupted(Exception):
     """Ctrl-C: exit code 130 with the one-line message ``str(self)``."""
@@ -1312,13 +1319,12 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     if _is_rnn(net):
         return _gradcheck_rnn(args, net)
     _refuse_rnn_flags(args, ("steps",), "--model of a recurrent model (RNNModel)")
+    if args.model and _is_conv(net):
+        X, Y = _random_images(net, args.seed, args.m)
+        report = gradcheck(net, X, Y, mode=args.mode)
+        print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+        return EXIT_OK if report.passed else EXIT_CHECK_FAILED
     if args.model:
-        _require(
-            not _is_conv(net),
-            "--model",
-            f"{args.model} holds a ConvNetwork; gradcheck checks dense networks (DeepNetwork) "
-            "and recurrent models (RNNModel)",
-        )
         X, Y = _gradcheck_data_for_model(args, net)
     else:
         dims = parse_layers(args.layers)

@@ -726,6 +726,13 @@ def _random_batch(net, seed: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
+def _random_images(net, seed: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """m images (m, n_H, n_W, n_C) in [0, 1) for a ConvNetwork and one-hot labels (n_y, m)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((m, *net.input_shape))
+    return X, np.eye(net.n_classes)[:, rng.integers(0, net.n_classes, m)]
+
+
 # ----------------------------------------------------------------------------- Ctrl-C
 class Interrupted(Exception):
     """Ctrl-C: exit code 130 with the one-line message ``str(self)``."""
@@ -821,6 +828,9 @@ CONV_DEFAULTS = {
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a network on --dataset; print costs and accuracy; save and plot on request."""
+    if args.rnn:
+        return cmd_train_rnn(args)
+    _refuse_rnn_flags(args, ("cell", "clip", "sample"))
     if args.conv:
         return cmd_train_conv(args)
     for flag in ("epochs", "m"):
@@ -945,9 +955,20 @@ def _split(X: np.ndarray, Y: np.ndarray, dev_fraction: float, seed: int) -> tupl
     return X, Y, None, None
 
 
-def _fit(net, args: argparse.Namespace, X_tr, Y_tr, X_dev, Y_dev, quiet: bool, track: bool = True):
+def _fit(
+    net,
+    args: argparse.Namespace,
+    X_tr,
+    Y_tr,
+    X_dev,
+    Y_dev,
+    quiet: bool,
+    track: bool = True,
+    **extra: Any,
+):
     """``net.fit`` with the command's flags; a diverging cost or Ctrl-C become one line.
-    ``track``: record the gradient flow (``fit``'s track_gradients)."""
+    ``track``: record the gradient flow (``fit``'s track_gradients); ``extra``: more options
+    of ``fit`` (``clip`` for an RNN)."""
     from autograd_dnn.train import TrainingDiverged
 
     try:
@@ -969,6 +990,7 @@ def _fit(net, args: argparse.Namespace, X_tr, Y_tr, X_dev, Y_dev, quiet: bool, t
                 track_gradients=track,
                 decay_rate=args.decay_rate,
                 time_interval=args.time_interval,
+                **extra,
             )
     except TrainingDiverged as e:
         raise UsageError(_diverged_message(e, args, X_tr)) from None
@@ -1052,6 +1074,240 @@ def _print_train_result(args: argparse.Namespace, history, result: dict[str, Any
     print("\n".join(lines))
 
 
+# ----------------------------------------------------------------------------- recurrent
+RNN_DEFAULTS = {
+    "optimizer": "adam",
+    "lr": 0.01,
+    "epochs": 20,
+    "batch_size": 32,
+    "m": 200,
+    "print_every": 1,
+    "clip": 5.0,
+    "cell": "rnn",
+    "hidden": "50",
+}
+RNN_VIEWS = ("unrolled", "cell")
+RNN_RENDER_STEPS = 10  # T_x of the unrolled view when --steps is not given
+RNN_CHECK_STEPS = 4  # T_x of gradcheck's random sequences when --steps is not given
+
+
+def _is_rnn(net: Any) -> bool:
+    from autograd_dnn.recurrent import RNNModel
+
+    return isinstance(net, RNNModel)
+
+
+def _refuse_rnn_flags(args: argparse.Namespace, flags: Sequence[str], where: str = "--rnn") -> None:
+    """Flags of a recurrent model given without one: refused, not silently ignored."""
+    for flag in flags:
+        if getattr(args, flag, None) is not None:
+            raise UsageError(f"--{flag} goes with {where}")
+
+
+def _rnn_cell(args: argparse.Namespace) -> str:
+    from autograd_dnn.recurrent import CELLS
+
+    _require(args.cell in CELLS, "--cell", f"unknown cell {args.cell!r}; known: {', '.join(CELLS)}")
+    return args.cell
+
+
+def _rnn_hidden(args: argparse.Namespace) -> int:
+    """--hidden as n_a, the number of hidden units (a whole number >= 1)."""
+    try:
+        n_a = int(args.hidden)
+    except ValueError:
+        raise UsageError(
+            f"--hidden: with --rnn it is n_a, the number of hidden units (a whole number "
+            f">= 1), got {args.hidden!r}"
+        ) from None
+    _require(n_a >= 1, "--hidden", f"n_a (hidden units) must be >= 1, got {n_a}")
+    return n_a
+
+
+def _check_rnn_train_flags(args: argparse.Namespace) -> None:
+    """Refuse the flags that --rnn would ignore; fill in its defaults; check its own flags."""
+    for flag in ("output", "keep-prob", "batch-norm"):
+        if getattr(args, flag.replace("-", "_")) is not None:
+            raise UsageError(f"--{flag} describes a dense network; --rnn is a character model")
+    if args.iterations is not None:
+        raise UsageError("--iterations: --rnn trains on mini-batches; give --epochs instead")
+    if args.dataset not in (None, "names"):
+        raise UsageError(
+            f"--dataset {args.dataset}: --rnn trains on generated dinosaur names (--m names)"
+        )
+    for key, value in RNN_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    _rnn_cell(args)
+    _rnn_hidden(args)
+    _require(args.init in (None, "xavier", "course"), "--init", "with --rnn: xavier or course")
+    _require(args.epochs >= 1, "--epochs", f"must be >= 1, got {args.epochs}")
+    _require(args.m >= 2, "--m", f"the number of names must be >= 2, got {args.m}")
+    _require(
+        math.isfinite(args.clip) and args.clip > 0,
+        "--clip",
+        f"must be a number > 0 (the largest |gradient entry|), got {args.clip}",
+    )
+    _require(
+        args.sample is None or args.sample >= 0,
+        "--sample",
+        f"the number of names to sample must be >= 0, got {args.sample}",
+    )
+    args.iterations = args.epochs  # what fit counts, in epochs with mini-batches
+    args.dataset = "names"
+
+
+def split_sequences(
+    X: np.ndarray, Y: np.ndarray, dev_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Sequences X (n_x, m, T_x) and Y (n_y, m, T_x) cut into a train and a dev set by a
+    seeded permutation of the m sequences (axis 1), ``round(dev_fraction * m)`` (at least
+    1) of them for dev; ``dev_fraction`` 0: no dev set (None, None)."""
+    if dev_fraction <= 0:
+        return X, Y, None, None
+    m = X.shape[1]
+    n_dev = min(max(1, round(dev_fraction * m)), m - 1)
+    perm = np.random.default_rng(seed).permutation(m)
+    dev, train = perm[:n_dev], perm[n_dev:]
+    return X[:, train], Y[:, train], X[:, dev], Y[:, dev]
+
+
+def sample_names(model: Any, k: int, seed: int) -> list[str]:
+    """``k`` names drawn from a character model over the course's 27 characters, the j-th
+    with ``datasets.sample(model, char_to_ix, seed=seed + j)``."""
+    char_to_ix, ix_to_char = datasets.char_vocabulary()
+    return [
+        datasets.decode(datasets.sample(model, char_to_ix, seed=seed + j), ix_to_char)
+        for j in range(k)
+    ]
+
+
+def cmd_train_rnn(args: argparse.Namespace) -> int:
+    """``train --rnn``: a character model (``RNNModel(27, n_a, 27, cell)``) on
+    ``datasets.generate_names(--m, --seed)`` as ``datasets.names_dataset`` pairs, Adam on
+    mini-batches of names with every gradient entry clipped to [-clip, clip]; --sample K
+    prints K names drawn from the trained model."""
+    from autograd_dnn.recurrent import RNNModel
+
+    _check_rnn_train_flags(args)
+    _check_train_flags(args)
+    char_to_ix, _ = datasets.char_vocabulary()
+    names = datasets.generate_names(args.m, seed=args.seed)
+    X, Y = datasets.names_dataset(names, char_to_ix)
+    X_tr, Y_tr, X_dev, Y_dev = split_sequences(X, Y, args.dev_fraction, args.seed)
+    _check_batch_sizes([args.batch_size], X_tr.shape[1])
+    n = len(char_to_ix)
+    model = RNNModel(
+        n, _rnn_hidden(args), n, cell=args.cell, seed=args.seed, init=args.init or "xavier"
+    )
+    quiet = args.quiet or args.json
+    if not quiet:
+        print(
+            f"{model}\non generate_names: {X_tr.shape[1]} train / {X.shape[1] - X_tr.shape[1]} "
+            f"dev names, T_x = {X.shape[2]}"
+        )
+    history = _fit(model, args, X_tr, Y_tr, X_dev, Y_dev, quiet, track=False, clip=args.clip)
+    result: dict[str, Any] = {
+        "network": "RNNModel",
+        "cell": model.cell,
+        "n_x": model.n_x,
+        "n_a": model.n_a,
+        "n_y": model.n_y,
+        "parameters": model.num_parameters(),
+        "T_x": X.shape[2],
+        "final_cost": history.costs[-1],
+        "seconds": round(history.seconds, 3),
+        "train_accuracy": model.accuracy(X_tr, Y_tr),  # next character, steps with a target
+    }
+    if X_dev is not None:
+        result["dev_cost"] = history.dev_costs[-1]
+        result["dev_accuracy"] = model.accuracy(X_dev, Y_dev)
+    if args.sample:
+        result["samples"] = sample_names(model, args.sample, args.seed)
+    if args.save:
+        result["model"] = model.save(args.save)
+    if args.plot:
+        import viz
+
+        history.label = f"{args.cell} n_a={model.n_a}, {args.optimizer} alpha={args.lr:g}"
+        viz.plot_costs(history, path=args.plot)
+        result["plot"] = args.plot
+    _print_train_result(args, history, result)
+    if not args.json and not args.quiet and args.sample:
+        print(f"{args.sample} sampled name(s):")
+        print("\n".join(f"  {name}" for name in result["samples"]))
+    return EXIT_OK
+
+
+def _render_rnn(args: argparse.Namespace, model: Any) -> int:
+    """``render --rnn`` (a character model from --cell and --hidden) or ``--model`` of an
+    RNNModel file: the unrolled view (``viz.unrolled_graph``, --steps T_x) or the cell view
+    (``viz.cell_graph``)."""
+    from autograd_dnn.recurrent import RNNModel
+
+    for flag in ("output", "init", "activations", "keep-prob", "batch-norm"):
+        _require(
+            getattr(args, flag.replace("-", "_")) is None,
+            f"--{flag}",
+            "describes a dense network, not a recurrent model",
+        )
+    if model is None:
+        _require(not args.model, "--rnn", "give --rnn or --model, not both")
+        args.cell = args.cell or "rnn"
+        args.hidden = args.hidden or "50"
+        n = len(datasets.char_vocabulary()[0])
+        model = RNNModel(n, _rnn_hidden(args), n, cell=_rnn_cell(args), seed=args.seed)
+    else:
+        _require(args.cell is None, "--cell", f"{args.model} brings its own ({model.cell})")
+    args.view = args.view or "unrolled"
+    _require(
+        args.view in RNN_VIEWS,
+        "--view",
+        f"{args.view} draws a dense or conv network; a recurrent model has --view "
+        f"{' or '.join(RNN_VIEWS)}",
+    )
+    if args.view == "cell":
+        _require(args.steps is None, "--steps", "only with --view unrolled (a cell has no T_x)")
+    steps = RNN_RENDER_STEPS if args.steps is None else args.steps
+    _require(steps >= 1, "--steps", f"T_x must be >= 1, got {steps}")
+    base, fmt = _render_target(args)
+    import viz
+
+    g = viz.unrolled_graph(model, T_x=steps, view=args.view)
+    path, drawn = _render(g, base, fmt)
+    print(f"wrote {path}")
+    if not drawn:
+        note(args.command, _dot_missing_hint(path, f"{base}.{fmt}", fmt))
+    return EXIT_OK
+
+
+def random_sequences(model: Any, seed: int, m: int, T_x: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot X (n_x, m, T_x) and Y (n_y, m, T_x) of random classes (``default_rng(seed)``):
+    what gradcheck checks a recurrent model on."""
+    rng = np.random.default_rng(seed)
+    X = np.moveaxis(np.eye(model.n_x)[rng.integers(0, model.n_x, (m, T_x))], -1, 0)
+    Y = np.moveaxis(np.eye(model.n_y)[rng.integers(0, model.n_y, (m, T_x))], -1, 0)
+    return X, Y
+
+
+def _gradcheck_rnn(args: argparse.Namespace, model: Any) -> int:
+    """``gradcheck --model rnn.npz``: the model's gradients (every parameter, every time-step
+    boundary da<t>, dc<t>) on random one-hot sequences of --m sequences and --steps steps."""
+    from autograd_dnn.gradcheck import gradcheck
+
+    _require(
+        args.dataset is None,
+        "--dataset",
+        "a recurrent model is checked on random one-hot sequences (--m, --steps)",
+    )
+    steps = RNN_CHECK_STEPS if args.steps is None else args.steps
+    _require(steps >= 1, "--steps", f"T_x must be >= 1, got {steps}")
+    X, Y = random_sequences(model, args.seed, args.m, steps)
+    report = gradcheck(model, X, Y, mode=args.mode)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+    return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+
+
 # ----------------------------------------------------------------------------- gradcheck
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     """Check the gradients of --layers or --model by finite differences."""
@@ -1059,13 +1315,16 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
     _one_source(args)
     _require(args.m >= 1, "--m", f"the number of samples must be >= 1, got {args.m}")
+    net = _load_model(args.model, args.activations) if args.model else None
+    if _is_rnn(net):
+        return _gradcheck_rnn(args, net)
+    _refuse_rnn_flags(args, ("steps",), "--model of a recurrent model (RNNModel)")
+    if args.model and _is_conv(net):
+        X, Y = _random_images(net, args.seed, args.m)
+        report = gradcheck(net, X, Y, mode=args.mode)
+        print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+        return EXIT_OK if report.passed else EXIT_CHECK_FAILED
     if args.model:
-        net = _load_model(args.model, args.activations)
-        _require(
-            not _is_conv(net),
-            "--model",
-            f"{args.model} holds a ConvNetwork; gradcheck checks dense networks (DeepNetwork)",
-        )
         X, Y = _gradcheck_data_for_model(args, net)
     else:
         dims = parse_layers(args.layers)
@@ -1102,7 +1361,10 @@ def _gradcheck_data_for_model(args: argparse.Namespace, net) -> tuple[np.ndarray
 # ----------------------------------------------------------------------------- render
 def cmd_render(args: argparse.Namespace) -> int:
     """Draw --layers, --conv or --model: neurons, layers or blocks view, or a computation
-    graph. A conv model (--conv, or a model file of one) has the layers and blocks views."""
+    graph. A conv model (--conv, or a model file of one) has the layers and blocks views; a
+    recurrent one (--rnn, or a model file of one) the unrolled and cell views."""
+    if args.rnn:
+        return _render_rnn(args, None)
     if args.conv:
         _require(not args.model, "--conv", "give --conv or --model, not both")
         for flag in ("hidden", "output", "init", "activations", "keep-prob", "batch-norm"):
@@ -1114,6 +1376,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         _one_source(args)
     net = _load_model(args.model, args.activations) if args.model else None
+    if _is_rnn(net):
+        return _render_rnn(args, net)
+    _refuse_rnn_flags(args, ("cell", "steps"), "--rnn or --model of a recurrent model")
+    _require(
+        args.view not in RNN_VIEWS,
+        "--view",
+        f"{args.view} draws a recurrent model: give --rnn or --model of an RNNModel file",
+    )
     conv = args.conv or _is_conv(net)
     if args.view is None:
         args.view = "layers" if conv else "neurons"
@@ -1490,21 +1760,29 @@ def _common_parser() -> argparse.ArgumentParser:
 
 
 def _add_net_args(
-    q: argparse.ArgumentParser, layers_required: bool = False, conv: str = ""
+    q: argparse.ArgumentParser, layers_required: bool = False, conv: str = "", rnn: str = ""
 ) -> None:
     """--layers, --hidden, --output, --init, --keep-prob, --batch-norm, --seed: a network
-    built from flags. ``conv``:
-    the help of a --conv flag, given instead of --layers (then one of them is required)."""
+    built from flags. ``conv``, ``rnn``: the help of a --conv or --rnn flag, given instead of
+    --layers (then one of them is required), with --cell for the recurrent one."""
     where: Any = q
     if conv:
-        where = q.add_mutually_exclusive_group(required=layers_required)
+        where = q.add_mutually_exclusive_group(required=layers_required and not rnn)
         where.add_argument("--conv", action="store_true", help=conv)
+    if rnn:  # with a required choice, outside argparse's group: see _check_one_network
+        (q if layers_required else where).add_argument("--rnn", action="store_true", help=rnn)
+        q.add_argument("--cell", default=None, help="with --rnn: rnn (default) | lstm")
+        q.set_defaults(network_required=layers_required, subparser=q)
     where.add_argument(
         "--layers",
         required=layers_required and not conv,
         help="layer_dims n[0],...,n[L], e.g. 2,4,1",
     )
-    q.add_argument("--hidden", default=None, help="hidden activation (default relu)")
+    q.add_argument(
+        "--hidden",
+        default=None,
+        help="hidden activation (default relu); with --rnn: n_a, the hidden units (default 50)",
+    )
     q.add_argument(
         "--output",
         default=None,
@@ -1562,6 +1840,8 @@ def _add_train(sub: Any, common: argparse.ArgumentParser) -> None:
         layers_required=True,
         conv="the course's SIGNS conv model on signs_like images (instead of --layers): "
         "float32, adam, --epochs 30, --batch-size 64, --lr 0.01, --m 1080",
+        rnn="a character model on generated dinosaur names (instead of --layers): adam, "
+        "--epochs 20, --batch-size 32, --lr 0.01, --clip 5, --m 200 names",
     )
     t.add_argument("--dataset", default=None, help=DATA_HELP + " Default: flower.")
     t.add_argument("--optimizer", default=None, help=f"{' | '.join(_optimizers())} (default gd)")
@@ -1574,8 +1854,21 @@ def _add_train(sub: Any, common: argparse.ArgumentParser) -> None:
         default=None,
         help="steps (full batch) or epochs (with --batch-size); default 2500",
     )
-    t.add_argument("--epochs", type=int, default=None, help="with --conv: epochs (default 30)")
-    t.add_argument("--m", type=int, default=None, help="with --conv: images (default 1080)")
+    t.add_argument(
+        "--epochs", type=int, default=None, help="with --conv or --rnn: epochs (default 30, 20)"
+    )
+    t.add_argument(
+        "--m", type=int, default=None, help="with --conv: images (1080); --rnn: names (200)"
+    )
+    t.add_argument(
+        "--clip",
+        type=float,
+        default=None,
+        help="with --rnn: clip each gradient entry into [-CLIP, CLIP] (default 5, the course's)",
+    )
+    t.add_argument(
+        "--sample", type=int, default=None, help="with --rnn: print K names sampled (seeded)"
+    )
     t.add_argument("--batch-size", type=int, default=None)
     t.add_argument("--l2", type=float, default=0.0, help="L2 regularization lambda")
     t.add_argument(
@@ -1609,6 +1902,12 @@ def _add_gradcheck(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     _add_net_args(g)
     _add_model_args(g)
+    g.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="with a recurrent --model: T_x of the random one-hot sequences (default 4)",
+    )
     g.add_argument("--dataset", default=None, help="default: flower, or random data for --model")
     g.add_argument("--m", type=int, default=32, help="samples to check on (default 32)")
     g.add_argument("--mode", default="auto", choices=["auto", "full", "sampled", "directional"])
@@ -1622,13 +1921,23 @@ def _add_render(sub: Any, common: argparse.ArgumentParser) -> None:
         help="draw a network",
         description="Draw a network. Without Graphviz's dot only the .dot text is written.",
     )
-    _add_net_args(r, conv="draw the course's SIGNS conv model (instead of --layers)")
+    _add_net_args(
+        r,
+        conv="draw the course's SIGNS conv model (instead of --layers)",
+        rnn="draw a character model (27 characters; --cell, --hidden n_a) instead of --layers",
+    )
     _add_model_args(r)
     r.add_argument(
         "--view",
         default=None,
-        choices=["neurons", "layers", "blocks", "compute"],
-        help="default: neurons (layers for a conv model)",
+        choices=["neurons", "layers", "blocks", "compute", *RNN_VIEWS],
+        help="default: neurons (layers for a conv model, unrolled for a recurrent one)",
+    )
+    r.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="with --view unrolled: T_x, the time steps drawn (default 10; the middle folds)",
     )
     r.add_argument("-o", dest="output_path", help="output FILE (default VIEW.FORMAT)")
     r.add_argument(
@@ -1690,6 +1999,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command of ``argv`` (default ``sys.argv[1:]``); return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _check_one_network(args)
     if args.command == "render":
         args.format = args.format_given or "svg"
     debug = getattr(args, "debug", False)
@@ -1714,6 +2024,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BUG
+
+
+def _check_one_network(args: argparse.Namespace) -> None:
+    """``train``: exactly one of --conv, --layers, --rnn, refused like argparse's own
+    mutually exclusive group would (usage and exit 2); argparse's group holds only --conv
+    and --layers, so that its message stays the same."""
+    if not getattr(args, "network_required", False):
+        return
+    given = [f"--{k}" for k in ("conv", "layers", "rnn") if getattr(args, k)]
+    if len(given) > 1:
+        args.subparser.error(f"argument --rnn: not allowed with argument {given[0]}")
+    if not given:
+        args.subparser.error(
+            "one of the arguments --conv --layers is required (or --rnn, a character model)"
+        )
 
 
 def _error_text(e: BaseException) -> str:

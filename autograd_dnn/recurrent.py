@@ -561,6 +561,30 @@ class RNNModel:
 
         return fit(self, X, Y, **options)
 
+    # -- persistence --------------------------------------------------------------------
+    def save(self, path: str, training_state: bool = True) -> str:
+        """Write the model to ``path`` (npz, atomic; its metadata says ``RNNModel`` and holds
+        cell, n_x, n_a, n_y, l2 and dtype beside the course's arrays). ``training_state``: also
+        keep the last fit's optimizer state, so that after :meth:`load`,
+        ``fit(..., resume=True)`` continues bit for bit. A custom ``cell_op`` is not saved:
+        the loaded model runs the library's cell."""
+        from autograd_dnn.serialize import save
+
+        return save(self, path, training_state=training_state)
+
+    @classmethod
+    def load(cls, path: str) -> RNNModel:
+        """Read a model written by :meth:`save`; a file of another kind is refused."""
+        from autograd_dnn.serialize import load
+
+        model = load(path)
+        if not isinstance(model, cls):
+            raise ValueError(
+                f"{path} holds a {type(model).__name__}, not a {cls.__name__}: use "
+                f"{type(model).__name__}.load or autograd_dnn.serialize.load"
+            )
+        return model
+
     # -- text ---------------------------------------------------------------------------
     def summary(self, m: int | str = "m", T_x: int | str = "T_x") -> str:
         """A table of the parameters and the sequence shapes in the course's notation."""

@@ -16,6 +16,9 @@ kind               metadata
                    "decay"}, ...}`` beside the arrays ``gamma1``, ``beta1`` (instead of
                    ``b1``), ``running.mu1`` and ``running.sigma2_1`` (n[1], 1)
 ``ConvNetwork``    layers ([{"type": "Conv", "f": 4, ...}, ...]), input_shape, l2
+``RNNModel``       cell ("rnn" or "lstm"), n_x, n_a, n_y, l2, init, seed, dtype, beside
+                   the course's arrays (``Wax``, ``Waa``, ``Wya``, ``ba``, ``by``; or
+                   ``Wf``, ``bf``, ..., ``Wo``, ``bo``, ``Wy``, ``by``)
 =================  ===========================================================
 
 A DeepNetwork file written before dropout and batch norm were kept (no keep_prob, rng or
@@ -63,9 +66,10 @@ def save(
     training: Mapping[str, Any] | None = None,
     training_state: bool = True,
 ) -> str:
-    """Write ``net`` (a DeepNetwork or a ConvNetwork) to ``path``: format version, its kind,
-    what rebuilds it (DeepNetwork: layer_dims, activations, init, dropout and batch norm;
-    ConvNetwork: its layers and input_shape) and every parameter.
+    """Write ``net`` (a DeepNetwork, a ConvNetwork or an RNNModel) to ``path``: format
+    version, its kind, what rebuilds it (DeepNetwork: layer_dims, activations, init, dropout
+    and batch norm; ConvNetwork: its layers and input_shape; RNNModel: cell, n_x, n_a, n_y,
+    l2, dtype) and every parameter.
 
     The file is written to a temporary file in the same folder and renamed over ``path``,
     so a crash never leaves a half-written model. Returns the path.
@@ -128,8 +132,8 @@ def _write_atomic(path: str, arrays: dict[str, np.ndarray]) -> None:
 
 
 def load(path: str | os.PathLike) -> Any:
-    """Read a model written by :func:`save`: a DeepNetwork or a ConvNetwork, as its
-    metadata's ``kind`` says.
+    """Read a model written by :func:`save`: a DeepNetwork, a ConvNetwork or an RNNModel, as
+    its metadata's ``kind`` says.
 
     Raises ValueError saying what is wrong (not a model file, another format version, an
     unknown kind, a missing ``W3``, ``b2`` of shape (4,) instead of (4, 1), a wrong dtype)
@@ -332,9 +336,79 @@ def _build_conv(path: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) 
     return net
 
 
+# ----------------------------------------------------------------------------- RNNModel
+def _describe_rnn(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    meta = {
+        "cell": model.cell,
+        "n_x": int(model.n_x),
+        "n_a": int(model.n_a),
+        "n_y": int(model.n_y),
+        "l2": float(model.l2),
+        "init": model.init,
+        "seed": model.seed,
+        "dtype": str(model.dtype),
+    }
+    return meta, model.get_parameters()
+
+
+def _build_rnn(path: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+    """An RNNModel whose cell, sizes, dtype and keys all agree with ``meta``; every entry
+    named when they do not."""
+    from autograd_dnn.recurrent import CELLS, LSTM_KEYS, RNN_KEYS, RNNModel
+
+    cell = meta.get("cell")
+    if cell not in CELLS:
+        raise ValueError(f"{path}: 'cell' in 'meta' is {cell!r}, expected one of {CELLS}")
+    sizes = {}
+    for name in ("n_x", "n_a", "n_y"):
+        n = meta.get(name)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"{path}: {name!r} in 'meta' must be a whole number >= 1, got {n!r}")
+        sizes[name] = n
+    l2 = meta.get("l2", 0.0)
+    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not np.isfinite(l2) or l2 < 0:
+        raise ValueError(f"{path}: 'l2' in 'meta' must be a number >= 0, got {l2!r}")
+    dtype = meta.get("dtype", "float64")
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"{path}: 'dtype' in 'meta' is {dtype!r}, expected float64 or float32")
+    keys = RNN_KEYS if cell == "rnn" else LSTM_KEYS
+    missing = [k for k in keys if k not in arrays]
+    if missing:
+        raise ValueError(
+            f"{path}: missing {', '.join(missing)} (a {cell} model holds {', '.join(keys)})"
+        )
+    extra = sorted(set(arrays) - set(keys))
+    if extra:
+        raise ValueError(f"{path}: unexpected entries {extra} (a {cell} model holds {keys})")
+    _check_floats(path, arrays)
+    for key, a in arrays.items():
+        if a.dtype != np.dtype(dtype):
+            raise ValueError(f"{path}: {key} has dtype {a.dtype}, but 'meta' says {dtype}")
+    try:  # from_parameters checks that the shapes fit together (one definition of them)
+        model = RNNModel.from_parameters(arrays, l2=float(l2))
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{path}: {e}") from None
+    got = {"n_x": model.n_x, "n_a": model.n_a, "n_y": model.n_y}
+    for name, n in sizes.items():
+        if got[name] != n:
+            key = {"n_x": "Wax" if cell == "rnn" else "Wf", "n_a": keys[0]}.get(name, "by")
+            raise ValueError(
+                f"{path}: the arrays give {name} = {got[name]} (from {key} "
+                f"{arrays[key].shape}), but {name!r} in 'meta' says {n}"
+            )
+    if dtype == "float32":
+        model = model.astype(np.float32)
+    seed = meta.get("seed")
+    model.seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+    init = meta.get("init", "given")
+    model.init = init if isinstance(init, str) else "given"
+    return model
+
+
 KINDS: dict[str, Kind] = {
     "DeepNetwork": Kind("DeepNetwork", _describe_deep, _build_deep),
     "ConvNetwork": Kind("ConvNetwork", _describe_conv, _build_conv),
+    "RNNModel": Kind("RNNModel", _describe_rnn, _build_rnn),
 }
 """Every kind of model a file can hold, by ``meta["kind"]``."""
 
@@ -428,7 +502,8 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     ``format``, ``version``, ``kind`` (absent in older files: a DeepNetwork), what rebuilds
     the model (DeepNetwork: ``layer_dims``, ``activations``, ``init``, ``l2``,
     ``leaky_slope``, ``keep_prob``, ``rng`` and with batch norm ``batch_norm``; ConvNetwork:
-    ``layers``, ``input_shape``, ``l2``) and, when saved with them, ``training`` facts and
+    ``layers``, ``input_shape``, ``l2``; RNNModel: ``cell``, ``n_x``, ``n_a``, ``n_y``,
+    ``l2``, ``init``, ``seed``, ``dtype``) and, when saved with them, ``training`` facts and
     the ``training_state``."""
     path = os.fspath(path)
     arrays = _read_arrays(path)

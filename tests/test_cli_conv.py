@@ -111,11 +111,16 @@ def test_conv_and_layers_together_is_a_usage_error(cli) -> None:
     assert_usage_error(cli("train"), "one of the arguments --conv --layers is required")
 
 
-def test_gradcheck_refuses_a_conv_model_file_by_name(tmp_path: Path, cli) -> None:
+def test_gradcheck_checks_a_conv_model_file(tmp_path: Path, cli) -> None:
     from autograd_dnn import ConvNetwork
+    from autograd_dnn.convnet import Conv, Dense, Flatten, MaxPool, ReLU
 
-    ConvNetwork.signs().save(str(tmp_path / "c.npz"))
-    assert_bad_input(cli("gradcheck", "--model", "c.npz"), "--model", "holds a ConvNetwork")
+    small = [Conv(f=3, filters=2, pad="same"), ReLU(), MaxPool(f=2, stride=2), Flatten(),
+             Dense(3, "softmax")]  # fmt: skip
+    ConvNetwork(small, input_shape=(6, 6, 1), seed=0).save(str(tmp_path / "c.npz"))
+    proc = cli("gradcheck", "--model", "c.npz", "--m", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "PASSED" in proc.stdout and "W1" in proc.stdout and "Traceback" not in proc.stderr
 
 
 def test_train_conv_ctrl_c_saves_the_model_of_the_last_finished_step(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from autograd_dnn.engine import Function, note_kink
+from autograd_dnn.engine import Context, Function, note_kink
 from autograd_dnn.tensor import Tensor
 
 __all__ = [
@@ -342,7 +342,7 @@ def _conv_weight_grad_forward(A_prev, dZ, f: int, stride: int, pads: Pads) -> np
     return _weight_grad(_im2col(A_prev, f, stride, pads), dZ, (f, f, n_C_prev, n_C))
 
 
-class _Scratch:
+class _Scratch(Context):
     """The context forward gets when a backward runs an op on plain arrays: saves nothing."""
 
     needs_input_grad = ()

@@ -38,7 +38,7 @@ Example::
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -202,7 +202,8 @@ class Conv(Layer):
         self.filters = _positive_int(filters, "Conv: filters")
         self.stride = _positive_int(stride, "Conv: stride")
         self.pad = _check_pad(pad, self.stride)
-        self.pads = same_padding(self.f) if self.pad == "same" else _pads(self.pad)
+        # _check_pad's only string is "same"
+        self.pads = same_padding(self.f) if isinstance(self.pad, str) else _pads(self.pad)
 
     def _output_shape(self, in_shape: Shape) -> Shape:
         self._need_volume(in_shape)
@@ -259,15 +260,16 @@ def _check_pad(pad: Any, stride: int) -> int | str | tuple[int, int, int, int]:
         if all(
             isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p >= 0 for p in pad
         ):
-            return tuple(int(p) for p in pad)  # type: ignore[return-value]
+            top, bottom, left, right = (int(p) for p in pad)
+            return top, bottom, left, right
     raise ValueError(
         f"Conv: pad must be an int >= 0, 'same' or (top, bottom, left, right) ints >= 0; "
         f"got {pad!r}"
     )
 
 
-def _pads(pad: int | tuple) -> tuple[int, int, int, int]:
-    return (pad, pad, pad, pad) if isinstance(pad, int) else tuple(pad)  # type: ignore
+def _pads(pad: int | tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    return (pad, pad, pad, pad) if isinstance(pad, int) else pad
 
 
 class Activation(Layer):
@@ -484,7 +486,7 @@ class ConvNetwork:
         if dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, got {dtype}")
         self.l2 = _check_l2(l2)
-        self.seed = seed
+        self.seed: int | None = seed  # None: loaded from a file that had none
         self.layers = _build(layers, self.input_shape, np.random.default_rng(seed), dtype)
         self._dtype = dtype
 
@@ -591,7 +593,7 @@ class ConvNetwork:
 
     def parameters(self) -> dict[str, Tensor]:
         """``{"W1": Tensor, "b1": Tensor, ..., "WL", "bL"}`` (the live tensors)."""
-        return {p.name: p for layer in self.layers for p in layer.params()}
+        return {p.label: p for layer in self.layers for p in layer.params()}  # label: its name
 
     def get_parameters(self) -> dict[str, np.ndarray]:
         """The same keys, as numpy copies."""
@@ -690,8 +692,7 @@ class ConvNetwork:
                 total += float(Jp.data) * part.shape[1]
             J = Tensor(np.asarray(total / m, dtype=self.dtype))
         if self.l2:
-            weights = (layer.W for layer in self.layers if layer.has_params)
-            J = J + losses.l2_penalty(weights, self.l2, m if l2_m is None else l2_m)
+            J = J + losses.l2_penalty(self._weights(), self.l2, m if l2_m is None else l2_m)
         J.name = "J"
         return J
 
@@ -761,8 +762,7 @@ class ConvNetwork:
         with enable_grad():
             J = losses.cost(self.output_activation, self._logits(X_in, record), None, Yd)
             if self.l2:
-                weights = (layer.W for layer in self.layers if layer.has_params)
-                J = J + losses.l2_penalty(weights, self.l2, Xt.shape[0])
+                J = J + losses.l2_penalty(self._weights(), self.l2, Xt.shape[0])
         wanted: list[tuple[str, Tensor]] = []
         params = self.parameters()
         wanted += [(f"d{k}", t) for k, t in params.items() if k.startswith("W")]
@@ -806,9 +806,16 @@ class ConvNetwork:
         A = A if isinstance(A, Tensor) else Tensor(np.asarray(A, dtype=self.dtype))
         J = losses.cost(self.output_activation, self._logits(A, start=start), None, Y)
         if self.l2:
-            weights = (layer.W for layer in self.layers if layer.has_params)
-            J = J + losses.l2_penalty(weights, self.l2, m)
+            J = J + losses.l2_penalty(self._weights(), self.l2, m)
         return J
+
+    def _weights(self) -> list[Tensor]:
+        """W[l] of every layer with parameters (conv and dense), for the L2 term."""
+        return [layer.W for layer in self.layers if isinstance(layer, (Conv, Dense))]
+
+    def _cost_at(self, start: int, Y: np.ndarray, m: int) -> Callable[[Any], Tensor]:
+        """``v -> J`` with ``v`` the input of ``layers[start]`` (:meth:`_cost_from_layer`)."""
+        return lambda v: self._cost_from_layer(start, v, Y, m)
 
     def boundaries(self, X: Any, Y: Any) -> list[Boundary]:
         """The input of every layer l = L..1 (:meth:`check_blocks`), for ``ad.gradcheck``:
@@ -835,7 +842,7 @@ class ConvNetwork:
                     f"d{name}",
                     l,
                     value,
-                    lambda v, start=start: self._cost_from_layer(start, v, Yd, m),
+                    self._cost_at(start, Yd, m),
                     axes="i, h, w, c" if value.ndim == 4 else "",
                 )
             )
@@ -844,7 +851,7 @@ class ConvNetwork:
     def parameter_where(self, name: str) -> int | None:
         """The layer l of a parameter (``W2`` -> 2); None for an unknown name."""
         t = self.parameters().get(name)
-        return None if t is None else int(t.layer)
+        return None if t is None or t.layer is None else int(t.layer)
 
     def astype(self, dtype: Any) -> ConvNetwork:
         """A copy with parameters of ``dtype`` (float64 or float32): the same layers, the same
@@ -966,7 +973,7 @@ class ConvNetwork:
         def with_m(shape: Shape) -> str:
             return out_text(shape).replace("m", str(m))
 
-        rows = [("0", "INPUT", "", f"X {with_m(self.input_shape)}", "", "0")]
+        rows: list[tuple[str, ...]] = [("0", "INPUT", "", f"X {with_m(self.input_shape)}", "", "0")]
         for layer in self.layers:
             params = ", ".join(f"{p.name} {tuple(p.shape)}" for p in layer.params())
             out = f"{layer.name} {with_m(layer.out_shape)}"

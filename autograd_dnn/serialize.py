@@ -95,7 +95,7 @@ def save(
     meta.update(described)
     if training is not None:
         meta["training"] = dict(training)
-    state_arrays = {}
+    state_arrays: dict[str, np.ndarray] = {}
     if training_state and getattr(net, "training_state", None):
         meta["training_state"], state_arrays = _split_state(net.training_state)
     arrays = {"meta": np.array(json.dumps(meta, default=_json_value))}
@@ -120,7 +120,9 @@ def _write_atomic(path: str, arrays: dict[str, np.ndarray]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            # numpy's stub also lists allow_pickle among the keywords, so mypy cannot match a
+            # dict of arrays to **kwds; the keys here are parameter names, never allow_pickle
+            np.savez(f, **arrays)  # type: ignore[arg-type]
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it 0600; a model is an ordinary file

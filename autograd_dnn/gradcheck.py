@@ -486,6 +486,8 @@ class _Line:
             t.values[self.idx] = x
             taken = x - self.v  # the step the float really took
         else:
+            # a line has a coordinate idx or a direction u, whose base __init__ copied
+            assert self.base is not None and self.u is not None
             t.values[...] = self.base + s * self.u
             taken = s
         try:
@@ -559,7 +561,7 @@ def _search(line: _Line, h: float, side: int, ref: list, noise: float) -> tuple 
     for _ in range(10):
         d1 = line.diff(h, side, ref)
         d2 = None if d1 is None else line.diff(h / 2, side, ref)
-        if d2 is None:
+        if d1 is None or d2 is None:
             h /= 16
             continue
         if 8 * noise / h > 1e-3 * max(abs(d1), abs(d2)) and d1 != d2 and best is not None:
@@ -650,11 +652,11 @@ def _h0(v: float, step: float | None) -> float:
 
 # ----------------------------------------------------------------------------- one tensor
 def _coordinate(
-    t: _Target, idx: tuple, step: float | None, counter: _Counter
+    t: _Target, analytic: np.ndarray, idx: tuple, step: float | None, counter: _Counter
 ) -> tuple[_Numeric | None, float]:
     """(numeric derivative of J in values[idx], rounding error of the analytic value)."""
     bound = 0.0 if t.bound is None else float(t.bound[idx])
-    a = float(t.analytic[idx])
+    a = float(analytic[idx])
     if t.complex_eval is not None:
         d = np.zeros(t.values.shape)
         d[idx] = H_COMPLEX
@@ -666,8 +668,7 @@ def _coordinate(
         # on an exact kink the complex step takes the engine's branch; another valid
         # subgradient is judged by the kink rule of central differences
     line = _Line(t, counter, idx, None)
-    num = _fd(line, _h0(line.v, step), t.noise, step is not None)
-    return num, bound
+    return _fd(line, _h0(line.v, step), t.noise, step is not None), bound
 
 
 def _allowed(a: float, num: _Numeric, bound: float) -> float:
@@ -677,16 +678,23 @@ def _allowed(a: float, num: _Numeric, bound: float) -> float:
 
 
 def _elementwise(
-    t: _Target, indices: list[tuple], step: float | None, counter: _Counter, method: str
+    t: _Target,
+    analytic: np.ndarray,
+    indices: list[tuple],
+    step: float | None,
+    counter: _Counter,
+    method: str,
 ) -> Row:
+    """``t.analytic`` (given as ``analytic``, not None) against central differences (or
+    the complex step) at each of ``indices``."""
     a_list, n_list, e_list, ok_list, kept = [], [], [], [], []
     skipped = crossed = at_kink = between = 0
     for idx in indices:
-        num, bound = _coordinate(t, idx, step, counter)
+        num, bound = _coordinate(t, analytic, idx, step, counter)
         if num is None:
             skipped += 1
             continue
-        a = float(t.analytic[idx])
+        a = float(analytic[idx])
         allowed = _allowed(a, num, bound)
         ok = abs(a - num.value) <= allowed
         if not ok and num.between is not None:
@@ -732,7 +740,12 @@ def _elementwise(
 
 
 def _directional(
-    t: _Target, rng: np.random.Generator, step: float | None, counter: _Counter, tries: int = 3
+    t: _Target,
+    analytic: np.ndarray,
+    rng: np.random.Generator,
+    step: float | None,
+    counter: _Counter,
+    tries: int = 3,
 ) -> tuple[Row | None, bool]:
     """<g, u> against the numeric derivative along a random unit u. Returns (row, under the
     noise floor); row None when every try crossed a kink."""
@@ -740,13 +753,14 @@ def _directional(
     for _ in range(tries):
         u = rng.standard_normal(t.values.shape)
         u /= np.linalg.norm(u) or 1.0
-        au = t.analytic * u
+        au = analytic * u
         a = float(au.sum())
         np.abs(au, out=au)
         bound = 4 * EPS * float(au.sum())  # the rounding of the sum of a_i u_i itself
         del au
         if t.bound is not None:
             bound += float(np.vdot(np.abs(u), t.bound))
+        num: _Numeric | None
         if t.complex_eval is not None:
             J, touched = t.complex_eval(H_COMPLEX * u)
             counter.passes += 1
@@ -830,7 +844,8 @@ def _run_targets(
     rng = np.random.default_rng(seed)
     rows = []
     for t in targets:
-        if t.analytic is None:  # the backward failed: only the tensor it named is at fault
+        analytic = t.analytic
+        if analytic is None:  # the backward failed: only the tensor it named is at fault
             failed = bool(t.note)
             rows.append(
                 Row(
@@ -854,43 +869,45 @@ def _run_targets(
             continue
         size = t.values.size
         if mode == "full":
-            rows.append(_elementwise(t, _indices(t, range(size)), step, counter, "full"))
+            rows.append(_elementwise(t, analytic, _indices(t, range(size)), step, counter, "full"))
             continue
         if mode == "sampled":
             n = min(k, size)
             idx = _indices(t, np.sort(rng.choice(size, size=n, replace=False)))
-            row = _elementwise(t, idx, step, counter, f"sampled {n}")
+            row = _elementwise(t, analytic, idx, step, counter, f"sampled {n}")
             if n < size:
                 row.note = _join(row.note, f"{size - n} of {size} coordinates not checked")
             rows.append(row)
             continue
-        row, noisy = _directional(t, rng, step, counter)
+        drow, noisy = _directional(t, analytic, rng, step, counter)
         why = (
             "every direction crossed a kink"
-            if row is None
+            if drow is None
             else "the projected numbers were under their estimated error"
             if noisy
             else "the directional check failed"
-            if mode == "auto" and not row.passed
+            if mode == "auto" and not drow.passed
             else ""
         )
-        if why:
-            n = min(max_escalate, size)
-            flat = range(size) if n == size else np.sort(rng.choice(size, size=n, replace=False))
-            method = "elementwise" if n == size else f"elementwise {n}"
-            erow = _elementwise(t, _indices(t, flat), step, counter, method)
-            if row is not None and not row.passed and erow.passed and n < size:
-                row.note = _join(
-                    row.note,
-                    f"the {n} coordinates checked elementwise agree: the fault is among the "
-                    f"other {size - n}",
-                )
-            else:
-                row = erow
-                row.note = _join(row.note, f"escalated: {why}")
-                if n < size:
-                    row.note = _join(row.note, f"{size - n} of {size} coordinates not checked")
-        rows.append(row)
+        if not why and drow is not None:  # (why is empty only when there is a row)
+            rows.append(drow)
+            continue
+        n = min(max_escalate, size)
+        flat = range(size) if n == size else np.sort(rng.choice(size, size=n, replace=False))
+        method = "elementwise" if n == size else f"elementwise {n}"
+        erow = _elementwise(t, analytic, _indices(t, flat), step, counter, method)
+        if drow is not None and not drow.passed and erow.passed and n < size:
+            drow.note = _join(
+                drow.note,
+                f"the {n} coordinates checked elementwise agree: the fault is among the "
+                f"other {size - n}",
+            )
+            rows.append(drow)
+        else:
+            erow.note = _join(erow.note, f"escalated: {why}")
+            if n < size:
+                erow.note = _join(erow.note, f"{size - n} of {size} coordinates not checked")
+            rows.append(erow)
     return rows
 
 
@@ -906,7 +923,7 @@ def _indices(t: _Target, flat: Any) -> list[tuple[int, ...]]:
 
 # ----------------------------------------------------------------------------- the complex step
 _LEAKY_DEFAULT = 0.01  # the slope of ops.LeakyReLU.forward when applied without one
-_BUILTIN_FORWARDS = {
+_BUILTIN_FORWARDS: dict[Any, str] = {  # keyed by the forward function itself
     ops.ReLU.forward: "relu",
     ops.LeakyReLU.forward: "leaky_relu",
     ops.Tanh.forward: "tanh",
@@ -1212,8 +1229,9 @@ def _network_targets(
         bounds, noise = _error_scales(bound_plan, params, Xt.data, Yd, grads, j0)
 
     def complex_eval(l: int, what: str) -> Callable[[np.ndarray], tuple[complex, bool]] | None:
-        if not use_complex:
+        if not use_complex or plan is None:  # (use_complex implies a plan)
             return None
+        complex_plan = plan
 
         def run(d: np.ndarray) -> tuple[complex, bool]:
             """The tensor at values + i d. Z[l] = the engine's real Z[l] + i (the step's
@@ -1229,7 +1247,7 @@ def _network_targets(
             else:
                 step = W @ d
             with np.errstate(all="ignore"):
-                return _complex_cost(plan, ps, l, None, Yd, m, Z_base[l - 1] + 1j * step)
+                return _complex_cost(complex_plan, ps, l, None, Yd, m, Z_base[l - 1] + 1j * step)
 
         return run
 
@@ -1781,7 +1799,7 @@ def gradgradcheck(
         analytic = [np.zeros_like(a) for a in arrays]
     counter = _Counter()
 
-    def gradient_at(t: float) -> tuple[list[np.ndarray], list] | None:
+    def gradient_at(t: float) -> tuple[list[np.ndarray], list]:
         moved = [Tensor(a + t * v, requires_grad=True) for a, v in zip(arrays, vs)]
         value, log = _with_kinks(lambda: f(*moved), record=True)
         counter.passes += 1
@@ -1790,7 +1808,7 @@ def gradgradcheck(
     g0, base = gradient_at(0.0)
     scale = max(1.0, *(float(np.max(np.abs(a), initial=0.0)) for a in arrays))
     h = EPS ** (1 / 4) * scale
-    levels = []
+    levels: list[tuple[list[np.ndarray], float]] = []
     for i in range(LEVELS):
         hi = h / 2**i
         (gp, kp), (gm, km) = gradient_at(hi), gradient_at(-hi)
@@ -2076,9 +2094,13 @@ def _compare_regularized(net: Any, X: Any, Y: Any, rtol: float | None) -> Report
                 f"layers and a sigmoid output; this network's are {net64.activations}"
             )
         keep = [layer.keep_prob for layer in hidden]
-        _, cache = tb.forward_propagation_with_dropout(Xt.data, net64.get_parameters(), keep, 1)
-        masks = {f"D{layer.l}": cache[5 * (layer.l - 1) + 1] for layer in dropout}
-        course = tb.backward_propagation_with_dropout(Xt.data, Yd, cache, keep, lambd=net64.l2)
+        _, course_cache = tb.forward_propagation_with_dropout(
+            Xt.data, net64.get_parameters(), keep, 1
+        )
+        masks = {f"D{layer.l}": course_cache[5 * (layer.l - 1) + 1] for layer in dropout}
+        course = tb.backward_propagation_with_dropout(
+            Xt.data, Yd, course_cache, keep, lambd=net64.l2
+        )
         auto = net64.gradients(Xt, Yd, masks=masks)
         for l in range(L, 0, -1):
             rows += [row(f"dZ{l}", l, m * auto[f"dZ{l}"], course[f"dZ{l}"]),
@@ -2288,7 +2310,8 @@ def _compare_layers(model: Any, X: Any, Y: Any, rtol: float | None) -> Report:
     Yd = np.asarray(model64.check_Y(Y, m), dtype=np.float64)
     spec = list(model64.textbook_layers())
     A = Xt.data.astype(np.float64)
-    caches = []
+    cache: Any  # each kind of op caches its own thing (the course's tuples, an array, a shape)
+    caches: list[Any] = []
     longest = 1
     for op in spec:  # the forward pass of the course's functions
         kind, l = op["kind"], op["layer"]
@@ -2325,7 +2348,9 @@ def _compare_layers(model: Any, X: Any, Y: Any, rtol: float | None) -> Report:
     dA = A - Yd if spec[-1]["kind"] == "sigmoid" else A * Yd.sum(axis=0, keepdims=True) - Yd
     M = A + np.abs(Yd) if spec[-1]["kind"] == "sigmoid" else A * Yd.sum(axis=0) + np.abs(Yd)
     course, mag = {}, {}
-    first = {}  # layer -> its first op, which names the layer's input ("input", default A[l-1])
+    first: dict[
+        int, dict[str, Any]
+    ] = {}  # layer -> its first op, which names the layer's input ("input", default A[l-1])
     for op in spec:
         first.setdefault(op["layer"], op)
     inputs = {l: "d" + str(op.get("input", f"A{l - 1}")) for l, op in first.items()}

@@ -185,7 +185,17 @@ def _lstm_forward_arrays(x, s_prev, Wf, bf, Wi, bi, Wc, bc, Wo, bo, t):
     return state, concat, gates, c_prev
 
 
-def _lstm_vjp(g, n_a, x, Ws, concat, gates, c_prev, need, t):
+def _lstm_vjp(
+    g: Any,
+    n_a: int,
+    x: Any,
+    Ws: Sequence[Any],
+    concat: Any,
+    gates: Sequence[Any],
+    c_prev: Any,
+    need: Sequence[bool],
+    t: int | None,
+) -> tuple:
     """The course's ``lstm_cell_backward`` for the upstream ``g = [da_next; dc_next]``, on
     arrays or on Tensors. ``Ws = (Wf, Wi, Wc, Wo)``, ``gates = (ft, it, cct, ot, tanh_c)``;
     returns the gradients of (x, s_prev, Wf, bf, Wi, bi, Wc, bc, Wo, bo)."""

@@ -21,10 +21,10 @@ How it is computed (no Python loop over samples or positions):
   ``(f f n_C_prev, m n_H n_W)``, one column per window, and ``Z`` is a matrix product with
   ``W`` reshaped to ``(f f n_C_prev, n_C)``: BLAS does the work. The backward multiplies by
   the same matrices: ``dW = im2col @ dZ`` and ``dA_prev = col2im(W @ dZ.T)``. Each runs over
-  the samples a few at a time (a loop over chunks of about 2^18 im2col entries, not over
-  samples or positions), so no im2col is larger than a core's cache or outlives its chunk:
-  the backward rebuilds it from A_prev rather than keeping it (for the SIGNS model's first
-  layer it would be 16 times the input).
+  the samples a few at a time (a loop over chunks of about 2^21 im2col entries, not over
+  samples or positions), so no im2col outlives its chunk: the backward rebuilds it from
+  A_prev rather than keeping it (for the SIGNS model's first layer the whole matrix would
+  be 16 times the input).
 - Pooling: :func:`windows` is a strided view ``(m, n_H, n_W, f, f, n_C)`` of the windows (no
   copy); the maximum or mean runs over its two window axes.
 - :func:`add_windows` and col2im, the adjoints, add each window's entries back where they
@@ -266,9 +266,11 @@ def _plane_windows(Acf: np.ndarray, f: int, stride: int, n_H: int, n_W: int, wri
     )
 
 
-_CHUNK_ENTRIES = 1 << 18
-"""Entries of one chunk's im2col matrix (1 MiB in float32): the convolutions run over the
-samples a few at a time, so the matrix stays small (it fits a core's cache) whatever m is."""
+_CHUNK_ENTRIES = 1 << 21
+"""Entries of one chunk's im2col matrix (8 MiB in float32): the convolutions run over the
+samples a few at a time, so the matrix stays bounded whatever m is. Smaller chunks (2^18,
+one SIGNS image) were 2-4x slower on a loaded 2-core machine: many small BLAS calls, each
+waking its threads."""
 
 
 def _sample_chunks(m: int, per_sample: int) -> list[slice]:

@@ -18,10 +18,13 @@ How it is computed (no Python loop over samples or positions):
 
 - Convolution: the padded input is laid out channel first, and a strided view of it holds
   every window at once; one copy of that view is the "im2col" matrix
-  ``(f f n_C_prev, m n_H n_W)``, one column per window, and ``Z`` is ONE matrix product with
+  ``(f f n_C_prev, m n_H n_W)``, one column per window, and ``Z`` is a matrix product with
   ``W`` reshaped to ``(f f n_C_prev, n_C)``: BLAS does the work. The backward multiplies by
-  the same matrices: ``dW = im2col @ dZ`` (reusing the forward's im2col when it runs on
-  arrays) and ``dA_prev = col2im(W @ dZ.T)``.
+  the same matrices: ``dW = im2col @ dZ`` and ``dA_prev = col2im(W @ dZ.T)``. Each runs over
+  the samples a few at a time (a loop over chunks of about 2^21 im2col entries, not over
+  samples or positions), so no im2col outlives its chunk: the backward rebuilds it from
+  A_prev rather than keeping it (for the SIGNS model's first layer the whole matrix would
+  be 16 times the input).
 - Pooling: :func:`windows` is a strided view ``(m, n_H, n_W, f, f, n_C)`` of the windows (no
   copy); the maximum or mean runs over its two window axes.
 - :func:`add_windows` and col2im, the adjoints, add each window's entries back where they
@@ -263,19 +266,32 @@ def _plane_windows(Acf: np.ndarray, f: int, stride: int, n_H: int, n_W: int, wri
     )
 
 
-def _im2col(A_prev: np.ndarray, f: int, stride: int, pads: Pads) -> np.ndarray:
-    """The im2col matrix (f f n_C_prev, m n_H n_W): one COLUMN per window, its rows in W's
-    (f, f, n_C_prev) order. One copy of a strided view; its inner runs are rows of n_W."""
-    Acf = _channels_first(A_prev, pads)
-    n_H = conv_output_size(Acf.shape[2], f, stride)
-    n_W = conv_output_size(Acf.shape[3], f, stride)
+_CHUNK_ENTRIES = 1 << 21
+"""Entries of one chunk's im2col matrix (8 MiB in float32): the convolutions run over the
+samples a few at a time, so the matrix stays bounded whatever m is. Smaller chunks (2^18,
+one SIGNS image) were 2-4x slower on a loaded 2-core machine: many small BLAS calls, each
+waking its threads."""
+
+
+def _sample_chunks(m: int, per_sample: int) -> list[slice]:
+    """Consecutive slices of the m samples, each with at most ``_CHUNK_ENTRIES //
+    per_sample`` samples (at least one)."""
+    step = max(1, _CHUNK_ENTRIES // max(per_sample, 1))
+    return [slice(k, min(k + step, m)) for k in range(0, m, step)]
+
+
+def _im2col(Acf: np.ndarray, f: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
+    """The im2col matrix (f f n_C_prev, m n_H n_W) of a padded channel-first volume
+    ``Acf`` (n_C_prev, m, n_H', n_W') (see :func:`_channels_first`): one COLUMN per window, its
+    rows in W's (f, f, n_C_prev) order. One copy of a strided view; its inner runs are rows
+    of n_W."""
     return _plane_windows(Acf, f, stride, n_H, n_W).reshape(f * f * Acf.shape[0], -1)
 
 
 def _col2im(dcols: np.ndarray, f: int, stride: int, shape: tuple[int, ...], pads: Pads):
-    """The adjoint of :func:`_im2col`: add each column (f f n_C_prev, m n_H n_W) back into
-    the window it came from, then remove the padding; returns (m, n_H_prev, n_W_prev,
-    n_C_prev), C-contiguous."""
+    """The adjoint of :func:`_im2col` (after :func:`_channels_first`): add each column
+    (f f n_C_prev, m n_H n_W) back into the window it came from, then remove the padding;
+    returns a view (m, n_H_prev, n_W_prev, n_C_prev) of a fresh array."""
     m, n_H_prev, n_W_prev, n_C_prev = shape
     top, bottom, left, right = pads
     out = np.zeros((n_C_prev, m, n_H_prev + top + bottom, n_W_prev + left + right), dcols.dtype)
@@ -289,26 +305,38 @@ def _col2im(dcols: np.ndarray, f: int, stride: int, shape: tuple[int, ...], pads
         for i in range(f):  # the f x f offsets of a window, never samples or positions
             for j in range(f):
                 out[:, :, i : i + h_end : stride, j : j + w_end : stride] += dcols[i, j]
-    inner = out[:, :, top : top + n_H_prev, left : left + n_W_prev]
-    return np.ascontiguousarray(inner.transpose(1, 2, 3, 0))
+    return out[:, :, top : top + n_H_prev, left : left + n_W_prev].transpose(1, 2, 3, 0)
 
 
-def _conv_forward(A_prev, W, b, stride: int, pads: Pads) -> tuple[np.ndarray, np.ndarray]:
-    """Z (m, n_H, n_W, n_C) and the im2col matrix it was computed from."""
+def _conv_forward(A_prev, W, b, stride: int, pads: Pads) -> np.ndarray:
+    """Z (m, n_H, n_W, n_C): per chunk of samples, ``W^T (n_C, f f n_C_prev) @ im2col`` (the
+    wide matrix on the right: BLAS runs fastest that way round), written into Z. No im2col
+    outlives its chunk."""
     m = A_prev.shape[0]
     f, _, n_C_prev, n_C = W.shape
     n_H, n_W = _check_conv(A_prev.shape, W.shape, None if b is None else b.shape, stride, pads)
-    cols = _im2col(A_prev, f, stride, pads)  # (f f n_C_prev, m n_H n_W)
-    Z = (cols.T @ W.reshape(f * f * n_C_prev, n_C)).reshape(m, n_H, n_W, n_C)
+    Acf = _channels_first(A_prev, pads)
+    Wt = W.reshape(f * f * n_C_prev, n_C).T
+    Z = np.empty((m, n_H, n_W, n_C), dtype=np.result_type(A_prev.dtype, W.dtype))
+    for k in _sample_chunks(m, f * f * n_C_prev * n_H * n_W):
+        Zt = Wt @ _im2col(Acf[:, k], f, stride, n_H, n_W)  # (n_C, m_k n_H n_W)
+        Z[k] = Zt.reshape(n_C, -1, n_H, n_W).transpose(1, 2, 3, 0)
     if b is not None:
         Z += b
-    return Z, cols
+    return Z
 
 
-def _weight_grad(cols: np.ndarray, dZ: np.ndarray, W_shape: tuple[int, ...]) -> np.ndarray:
-    """dW (f, f, n_C_prev, n_C) = im2col(A_prev) @ dZ as (m n_H n_W, n_C): each window times
-    its dZ entry, summed over the samples and positions (no 1/m, as the course)."""
-    return (cols @ dZ.reshape(-1, W_shape[3])).reshape(W_shape)
+def _weight_grad(A_prev: np.ndarray, dZ: np.ndarray, f: int, stride: int, pads: Pads):
+    """dW (f, f, n_C_prev, n_C) = im2col(A_prev) @ dZ as (m n_H n_W, n_C), accumulated over
+    chunks of samples: each window times its dZ entry, summed over the samples and positions
+    (no 1/m, as the course). The im2col is rebuilt chunk by chunk, never kept."""
+    m, n_H, n_W, n_C = dZ.shape
+    n_C_prev = A_prev.shape[3]
+    Acf = _channels_first(A_prev, pads)
+    dW = np.zeros((f * f * n_C_prev, n_C), dtype=np.result_type(A_prev.dtype, dZ.dtype))
+    for k in _sample_chunks(m, f * f * n_C_prev * n_H * n_W):
+        dW += _im2col(Acf[:, k], f, stride, n_H, n_W) @ dZ[k].reshape(-1, n_C)
+    return dW.reshape(f, f, n_C_prev, n_C)
 
 
 def _conv_transpose_forward(dZ, W, stride: int, pads: Pads, in_hw: tuple[int, int]):
@@ -323,8 +351,12 @@ def _conv_transpose_forward(dZ, W, stride: int, pads: Pads, in_hw: tuple[int, in
             f"{(m, *expect, W.shape[3])}"
         )
     f, _, n_C_prev, _ = W.shape
-    dcols = W.reshape(f * f * n_C_prev, n_C) @ dZ.reshape(-1, n_C).T  # (f f n_C_prev, m n_H n_W)
-    return _col2im(dcols, f, stride, A_shape, pads)
+    W2 = W.reshape(f * f * n_C_prev, n_C)
+    dA = np.empty(A_shape, dtype=np.result_type(dZ.dtype, W.dtype))
+    for k in _sample_chunks(m, f * f * n_C_prev * n_H * n_W):
+        dcols = W2 @ dZ[k].reshape(-1, n_C).T  # (f f n_C_prev, m_k n_H n_W)
+        dA[k] = _col2im(dcols, f, stride, (k.stop - k.start, *A_shape[1:]), pads)
+    return dA
 
 
 def _conv_weight_grad_forward(A_prev, dZ, f: int, stride: int, pads: Pads) -> np.ndarray:
@@ -339,7 +371,7 @@ def _conv_weight_grad_forward(A_prev, dZ, f: int, stride: int, pads: Pads) -> np
             f"{tuple(A_prev.shape)} with f = {f}, stride {stride}, pads {pads}: expected dZ "
             f"(m, n_H, n_W, n_C) = {(m, *expect, n_C)}"
         )
-    return _weight_grad(_im2col(A_prev, f, stride, pads), dZ, (f, f, n_C_prev, n_C))
+    return _weight_grad(A_prev, dZ, f, stride, pads)
 
 
 class _Scratch(Context):
@@ -460,17 +492,12 @@ class Conv2D(Function):
 
     @staticmethod
     def forward(ctx, A_prev, W, b, stride, pads):
-        Z, cols = _conv_forward(A_prev, W, b, stride, pads)
-        need_W = len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]
         ctx.save_for_backward(A_prev, W)
-        ctx.cols = cols if need_W else None  # a derived constant: used on arrays only (kept
-        # beside the saved values, not among them: create_graph never differentiates it)
-        return Z
+        return _conv_forward(A_prev, W, b, stride, pads)
 
     @staticmethod
     def backward(ctx, g):
         A_prev, W = ctx.saved_tensors
-        cols = ctx.cols
         stride, pads = ctx.kwargs["stride"], ctx.kwargs["pads"]
         need_A, need_W, need_b = ctx.needs_input_grad
         dA_prev = (
@@ -478,11 +505,11 @@ class Conv2D(Function):
             if need_A
             else None
         )
-        dW = None
-        if need_W and isinstance(g, Tensor):  # create_graph: dW must be a recorded op
-            dW = Conv2DWeightGrad.apply(A_prev, g, f=W.shape[0], stride=stride, pads=pads)
-        elif need_W:  # on arrays: Conv2DWeightGrad's own rule, on the forward's im2col
-            dW = _weight_grad(cols, g, W.shape)
+        dW = (
+            _run(Conv2DWeightGrad, A_prev, g, f=W.shape[0], stride=stride, pads=pads)
+            if need_W
+            else None
+        )
         db = g.sum(axis=(0, 1, 2), keepdims=True) if need_b else None
         return dA_prev, dW, db
 

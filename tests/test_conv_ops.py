@@ -661,3 +661,44 @@ def test_inputs_that_are_strided_views_give_the_same_numbers():
     np.testing.assert_allclose(a.grad, ac.grad, rtol=1e-12)
     z = conv2d(A, W, None, 2, 1).data
     np.testing.assert_allclose(z, loop_conv_forward(A, W, None, 2, (1, 1, 1, 1)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("stride, pads", [(1, (1, 2, 1, 2)), (2, (1, 1, 0, 1))])
+def test_convolutions_run_in_chunks_of_samples_give_the_loops_numbers(monkeypatch, stride, pads):
+    """The convolutions run over the samples a few at a time (conv._CHUNK_ENTRIES im2col
+    entries per chunk); with a limit so small that every chunk is ONE sample, Z, dA_prev, dW
+    and db still match the course's loops, and so do the transposed and weight-gradient
+    convolutions on their own."""
+    rng = np.random.default_rng(21)
+    A = rng.standard_normal((5, 7, 6, 3))
+    W, b = rng.standard_normal((4, 4, 3, 2)), rng.standard_normal((1, 1, 1, 2))
+    monkeypatch.setattr(conv, "_CHUNK_ENTRIES", 1)
+    a, w, bb = (Tensor(x, requires_grad=True) for x in (A, W, b))
+    Z = conv2d(a, w, bb, stride, pads)
+    assert len(conv._sample_chunks(5, 4 * 4 * 3 * Z.shape[1] * Z.shape[2])) == 5
+    dZ = rng.standard_normal(Z.shape)
+    Z.backward(dZ)
+    dA, dW, db = loop_conv_backward(dZ, A, W, stride, pads)
+    np.testing.assert_allclose(Z.data, loop_conv_forward(A, W, b, stride, pads), rtol=1e-10)
+    np.testing.assert_allclose(a.grad, dA, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(w.grad, dW, rtol=1e-10)
+    np.testing.assert_allclose(bb.grad, db, rtol=1e-10)
+    back = conv_transpose2d(dZ, W, stride, pads, in_hw=A.shape[1:3]).data
+    np.testing.assert_allclose(back, dA, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(conv2d_weight_grad(A, dZ, 4, stride, pads).data, dW, rtol=1e-10)
+
+
+def test_float32_convolutions_stay_float32_in_every_chunk(monkeypatch):
+    rng = np.random.default_rng(22)
+    A = rng.standard_normal((3, 6, 6, 2)).astype(np.float32)
+    W = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
+    monkeypatch.setattr(conv, "_CHUNK_ENTRIES", 1)
+    a, w = Tensor(A, requires_grad=True), Tensor(W, requires_grad=True)
+    Z = conv2d(a, w, None, 1, "same")
+    Z.backward(np.ones(Z.shape, dtype=np.float32))
+    assert Z.data.dtype == a.grad.dtype == w.grad.dtype == np.float32
+    dA, dW, _ = loop_conv_backward(
+        np.ones(Z.shape), A.astype(float), W.astype(float), 1, (1, 1, 1, 1)
+    )
+    np.testing.assert_allclose(a.grad, dA, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(w.grad, dW, rtol=1e-4, atol=1e-4)

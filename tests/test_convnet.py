@@ -549,5 +549,7 @@ def test_the_benchmark_measures_the_peak_memory_of_a_step_in_a_child():
     if not os.path.exists("/proc/self/clear_refs"):
         pytest.skip("no /proc/self/clear_refs")
     mem = bench.memory_in_child("ours", "float32", 4)
-    # a step holds at least its im2col matrix: (f f n_C_prev, m n_H n_W) = (48, 4 * 64 * 64)
-    assert mem["peak"] >= 48 * 4 * 64 * 64 * 4 and mem["tracemalloc"] >= 48 * 4 * 64 * 64 * 4
+    # a step holds at least the first layer's Z1 (m, n_H, n_W, n_C) = (4, 64, 64, 8) in float32
+    # (the im2col matrix is built a few samples at a time, so it no longer sets the floor)
+    z1 = 4 * 64 * 64 * 8 * 4
+    assert mem["peak"] >= z1 and mem["tracemalloc"] >= z1

@@ -143,7 +143,8 @@ def _as_pads(pad: Any) -> Pads:
         if all(
             isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p >= 0 for p in pad
         ):
-            return tuple(int(p) for p in pad)  # type: ignore[return-value]
+            top, bottom, left, right = (int(p) for p in pad)
+            return top, bottom, left, right
     raise ValueError(
         f"pad must be an int >= 0, 'same', or (top, bottom, left, right) ints >= 0; got {pad!r}"
     )

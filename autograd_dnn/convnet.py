@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -289,7 +289,7 @@ class Activation(Layer):
         self.g = g
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:  # type: ignore[override]  # read-only here: the activation's name
         return self.g.upper()
 
     def forward(self, A: Tensor) -> Tensor:
@@ -529,7 +529,8 @@ class ConvNetwork:
 
     @property
     def output(self) -> Dense:
-        return self.layers[-1]  # type: ignore[return-value]
+        # cast: _build refuses a network whose last layer is not the output Dense
+        return cast(Dense, self.layers[-1])
 
     @property
     def output_activation(self) -> str:

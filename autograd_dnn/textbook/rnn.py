@@ -543,7 +543,9 @@ def lstm_backward(da: np.ndarray, caches: tuple[list, np.ndarray]) -> dict[str, 
 # ----------------------------------------------------------------------------------------------
 
 
-def clip(gradients: MutableMapping[str, np.ndarray], maxValue: float) -> dict[str, np.ndarray]:
+def clip(
+    gradients: MutableMapping[str, np.ndarray], maxValue: float
+) -> MutableMapping[str, np.ndarray]:
     """The course's ``clip``: every entry of every gradient into ``[-maxValue, maxValue]``.
 
     Elementwise and in place, as the course writes it (``np.clip(g, -maxValue, maxValue,
@@ -573,4 +575,4 @@ def clip(gradients: MutableMapping[str, np.ndarray], maxValue: float) -> dict[st
             )
     for value in gradients.values():
         np.clip(value, -maxValue, maxValue, out=value)
-    return gradients  # type: ignore[return-value]
+    return gradients

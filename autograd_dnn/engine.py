@@ -178,12 +178,8 @@ class Function:
         ctx = Context()
         record = record and modes.grad_enabled
         if record:
-            ctx.fn, ctx.inputs, ctx.needs_input_grad, ctx.layer = (
-                cls,
-                args,
-                tuple(needs),
-                modes.layer,
-            )
+            ctx.fn, ctx.inputs, ctx.layer = cls, args, modes.layer
+            ctx.needs_input_grad = tuple(needs)
             if kwargs:
                 ctx.kwargs = kwargs
         try:

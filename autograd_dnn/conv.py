@@ -381,7 +381,7 @@ class _Scratch(Context):
     needs_input_grad = ()
 
     def save_for_backward(self, *arrays: Any) -> None:
-        pass
+        """Nothing to keep: no backward ever runs on this context."""
 
 
 _SCRATCH = _Scratch()

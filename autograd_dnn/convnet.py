@@ -38,6 +38,7 @@ Example::
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -99,7 +100,7 @@ def out_text(shape: Shape) -> str:
 
 
 # ----------------------------------------------------------------------------- layers
-class Layer:
+class Layer(ABC):
     """One step of a :class:`ConvNetwork`: a layer spec that the network builds.
 
     A network copies each layer it is given and calls :meth:`build` with the shape of one
@@ -128,9 +129,9 @@ class Layer:
     def _output_shape(self, in_shape: Shape) -> Shape:
         return in_shape
 
+    @abstractmethod
     def forward(self, A: Tensor) -> Tensor:
         """The layer's output from its input (m, ...) -> (m, ...) or columns (n, m)."""
-        raise NotImplementedError
 
     def params(self) -> list[Tensor]:
         """The layer's parameters (``W{l}``, ``b{l}``), none for most layers."""

@@ -39,17 +39,15 @@ from autograd_dnn.recurrent import RNNModel
 from autograd_dnn.convnet import ConvNetwork
 from autograd_dnn.sweep import SweepResult, sweep
 from autograd_dnn.engine import (
-    AnomalyError,
     Context,
     Function,
     GradientShapeError,
-    detect_anomaly,
     enable_grad,
     grad,
-    is_grad_enabled,
     no_grad,
     reduce_to_shape,
 )
+from autograd_dnn.modes import AnomalyError, detect_anomaly, is_grad_enabled
 from autograd_dnn.functional import concatenate, stack, where
 from autograd_dnn.tensor import Tensor
 from autograd_dnn.train import History, TrainingDiverged

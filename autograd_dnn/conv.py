@@ -65,7 +65,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from autograd_dnn.engine import Context, Function, note_kink
+from autograd_dnn.engine import Context, Function
+from autograd_dnn.modes import note_kink
 from autograd_dnn.tensor import Tensor
 
 __all__ = [
@@ -592,7 +593,7 @@ class MaxPool2D(Function):
     linear in dA and differentiable again.
 
     The switch of a window's maximum is a kink: while a gradient checker listens
-    (``engine.collect_kinks``), the forward reports the mask, so that a finite-difference step
+    (``modes.collect_kinks``), the forward reports the mask, so that a finite-difference step
     that moves the maximum (or breaks a tie) is seen and checked one-sided.
     """
 

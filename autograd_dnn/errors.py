@@ -15,6 +15,9 @@ __all__ = [
     "derived_array",
     "first_order",
     "gradient_shape",
+    "in_op",
+    "needs_grad_output",
+    "no_graph",
     "not_requiring_grad",
     "operands",
     "released",
@@ -93,4 +96,22 @@ def gradient_shape(
         f"shape is {shape}{hint}",
         tensor,
         layer,
+    )
+
+
+def in_op(op: str, error: Exception, args: tuple) -> ValueError:
+    return ValueError(f"{op}: {error} (operands: {operands(args)})")
+
+
+def no_graph(tensor: str) -> RuntimeError:
+    return RuntimeError(
+        f"{tensor} does not require grad and has no recorded graph: create its inputs with "
+        "requires_grad=True (and not under no_grad())"
+    )
+
+
+def needs_grad_output(tensor: str, shape: tuple) -> ValueError:
+    return ValueError(
+        f"backward() on {tensor} of shape {shape} needs grad=: pass an upstream gradient of "
+        "that shape, or reduce to a scalar first (e.g. t.sum())"
     )

@@ -80,7 +80,8 @@ import numpy as np
 
 from autograd_dnn import losses, ops
 from autograd_dnn.display import html_table
-from autograd_dnn.engine import collect_kinks, grad, no_grad
+from autograd_dnn.engine import grad, no_grad
+from autograd_dnn.modes import collect_kinks
 from autograd_dnn.tensor import Tensor
 
 MODES = ("auto", "full", "sampled", "directional")
@@ -449,7 +450,7 @@ class _Counter:
 
 def _with_kinks(fn: Callable[[], Any], record: bool = False) -> tuple[Any, list]:
     """fn() under no_grad (``record=True``: with the graph recorded, for gradients), with the
-    kink sides the engine's ops report while it runs (``engine.collect_kinks``)."""
+    kink sides the engine's ops report while it runs (``modes.collect_kinks``)."""
     with collect_kinks() as log, np.errstate(all="ignore"):
         if record:
             value = fn()

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_dnn.engine import Function, modes, note_kink
+from autograd_dnn.engine import Function, modes
+from autograd_dnn.modes import note_kink
 from autograd_dnn.tensor import Tensor
 
 

@@ -77,16 +77,6 @@ class Tensor:
         self._node: engine.Context | None = None
         self._id = engine.new_id()
 
-    @classmethod
-    def from_op(cls, data: np.ndarray, node: engine.Context | None) -> Tensor:
-        """The output of an op (``Function.apply``): ``data`` unchecked, ``node`` the
-        recorded Context or None when nothing was recorded."""
-        t = _new(cls)
-        t._data, t._node, t._id = data, node, engine.new_id()
-        t.requires_grad = node is not None
-        t.grad = t.name = None
-        return t
-
     # -- data and metadata -------------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
@@ -238,11 +228,6 @@ class Tensor:
                 implies retain_graph. ``.grad`` stays a numpy array; use :func:`grad` to get
                 differentiable gradients.
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                f"{self.label} does not require grad and has no recorded graph: create its "
-                "inputs with requires_grad=True (and not under no_grad())"
-            )
         engine.backward(self, grad, retain_graph or create_graph, create_graph)
 
     # -- operators ----------------------------------------------------------------------

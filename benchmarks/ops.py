@@ -82,9 +82,9 @@ def main() -> None:
     else:
         impls["pytorch"] = t
     rows = [["measure (per op)"] + list(impls) + ["autograd_dnn / pytorch" if t else ""]]
-    for what, per_round, scale in (("forward", 2000, 1), ("chained", 5, CHAIN), ("alone", 2000, 1)):
+    for what, per_round, scale in (("forward", 2000, 1), ("chained", 3, CHAIN), ("alone", 2000, 1)):
         fns = {name: ops[what] for name, ops in impls.items()}
-        med = interleaved(fns, rounds=15, per_round=per_round)
+        med = interleaved(fns, rounds=31 if what == "chained" else 15, per_round=per_round)
         us = {k: v / scale * 1e6 for k, v in med.items()}
         label = {
             "forward": "forward x + x",

@@ -25,7 +25,8 @@ from autograd_dnn.convnet import (
     MaxPool,
     ReLU,
 )
-from autograd_dnn.engine import collect_kinks, no_grad
+from autograd_dnn.engine import no_grad
+from autograd_dnn.modes import collect_kinks
 from autograd_dnn.gradcheck import Boundary, is_checkable
 
 

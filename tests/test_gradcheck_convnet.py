@@ -26,8 +26,8 @@ from autograd_dnn.convnet import (
     ReLU,
 )
 from autograd_dnn.engine import no_grad
-from autograd_dnn.modes import collect_kinks
 from autograd_dnn.gradcheck import Boundary, is_checkable
+from autograd_dnn.modes import collect_kinks
 
 
 def signs_shaped(seed: int = 0, dtype=np.float64, l2: float = 0.0) -> ConvNetwork:

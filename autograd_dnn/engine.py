@@ -263,8 +263,9 @@ def backward(
                     if gi.shape != inp._data.shape:
                         gi = _reduce_checked(gi, n, inp)
                     p = inp._node
-                    if p is None:
-                        _deliver(inp, inp._id, gi, capture, g)
+                    if p is None:  # a leaf keeps gi, unless gi is shared (g, or given twice)
+                        twice = len(grads) > 1 and sum(o is gi for o in grads) > 1
+                        _deliver(inp, inp._id, gi, capture, gi if twice else g)
                     else:  # an intermediate: sum what its consumers send
                         p.grad = gi if p.grad is None else p.grad + gi
                 if not retain_graph:

@@ -184,17 +184,6 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([p.reshape(shape) for p in parts], axis=axis)
 
 
-def _check_keep_prob(keep_prob: Any, name: str = "keep_prob") -> float:
-    if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float, np.number)):
-        raise TypeError(f"{name} must be a number in (0, 1], got {keep_prob!r}")
-    if not 0 < keep_prob <= 1:
-        raise ValueError(
-            f"{name} must be in (0, 1] (the probability of KEEPING a unit; 1 turns dropout "
-            f"off), got {keep_prob}"
-        )
-    return float(keep_prob)
-
-
 def dropout(A: Any, keep_prob: float, mask: Any = None, seed: Any = None) -> Tensor:
     """Inverted dropout, the course's: ``D = rand(*A.shape) < keep_prob``, ``A * D / keep_prob``.
 
@@ -218,7 +207,7 @@ def dropout(A: Any, keep_prob: float, mask: Any = None, seed: Any = None) -> Ten
         array([[ True, False,  True],
                [ True,  True,  True]])
     """
-    kp = _check_keep_prob(keep_prob)
+    kp = ops.check_keep_prob(keep_prob)
     A = _t(A)
     if mask is not None:
         mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
@@ -289,7 +278,7 @@ def batch_norm(
     Z, gamma, beta = _t(Z), _t(gamma), _t(beta)
     if Z.ndim != 2:
         raise ValueError(f"batch_norm: Z must be 2-D (n[l], m), got shape {Z.shape}")
-    n, m = Z.shape
+    n = Z.shape[0]
     for name, value in (("gamma", gamma), ("beta", beta)):
         if value.shape != (n, 1):
             raise ValueError(
@@ -305,12 +294,6 @@ def batch_norm(
     if running is not None and running.mu.shape != (n, 1):
         raise ValueError(
             f"batch_norm: running statistics are for {running.mu.shape[0]} units, Z has {n}"
-        )
-    if training and m < 2:
-        raise ValueError(
-            f"batch_norm in training mode needs m >= 2 samples (columns) to normalize over; "
-            f"got m = {m} (sigma2 of one sample is 0). Use a larger (mini-)batch, or "
-            "training=False with running statistics"
         )
     if not training and running is None:
         raise ValueError(

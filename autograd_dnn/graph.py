@@ -42,8 +42,8 @@ def released_on_error() -> Iterator[None]:
 def release_graph(t: Tensor) -> None:
     """Release every node ``t`` depends on (their saved arrays and write locks), as backward
     does: for a graph that will not be backpropagated, or one an exception interrupted."""
-    if t._node is not None:
-        for n in topo_order(t._node):
+    if t.grad_fn is not None:
+        for n in topo_order(t.grad_fn):
             n.release()
 
 
@@ -56,9 +56,9 @@ def tensors_of(output: Tensor) -> list[Tensor]:
     stack = [output]
     while stack:
         t = stack.pop()
-        if t._node is None:
+        if t.grad_fn is None:
             continue
-        for a in t._node.inputs:
+        for a in t.grad_fn.inputs:
             if isinstance(a, Tensor) and a._id not in seen:
                 seen[a._id] = a
                 stack.append(a)
@@ -66,7 +66,7 @@ def tensors_of(output: Tensor) -> list[Tensor]:
 
 
 def _kind(t: Tensor) -> str:
-    if t._node is not None:
+    if t.grad_fn is not None:
         return "tensor"
     return "param" if t.requires_grad else "input"
 
@@ -91,7 +91,7 @@ def to_networkx(output: Tensor) -> nx.DiGraph:
     g = nx.DiGraph()
     key: dict[int, int] = {}
     for t in tensors_of(output):
-        node = t._node
+        node = t.grad_fn
         if node is not None:
             op_key = len(g)
             g.add_node(

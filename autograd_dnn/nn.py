@@ -1096,12 +1096,5 @@ def _check_keep_probs(keep_prob: Any, L: int) -> list[float]:
             )
     else:
         probs = [keep_prob] * (L - 1)
-    for l, p in enumerate(probs, start=1):
-        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
-            raise TypeError(f"keep_prob of layer {l} must be a number in (0, 1], got {p!r}")
-        if not 0 < p <= 1:
-            raise ValueError(
-                f"keep_prob of layer {l} must be in (0, 1] (the probability of KEEPING a unit; "
-                f"1 turns dropout off), got {p}"
-            )
-    return [float(p) for p in probs] + [1.0]
+    checked = [ops.check_keep_prob(p, f"keep_prob of layer {l}") for l, p in enumerate(probs, 1)]
+    return checked + [1.0]

@@ -639,7 +639,7 @@ class Concatenate(Function):
     def backward(ctx, g):
         axis, grads, start = ctx.kwargs.get("axis", 0), [], 0
         for part in ctx.inputs:
-            stop = start + np.shape(part._data if isinstance(part, Tensor) else part)[axis]
+            stop = start + np.shape(part.data if isinstance(part, Tensor) else part)[axis]
             index = [slice(None)] * g.ndim
             index[axis] = slice(start, stop)
             grads.append(g[tuple(index)])
@@ -648,6 +648,18 @@ class Concatenate(Function):
 
 
 # ---------------------------------------------------------------- dropout and batch norm
+def check_keep_prob(keep_prob: Any, name: str = "keep_prob") -> float:
+    """``keep_prob`` as a float, or a clear error: it must be a number in (0, 1]."""
+    if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number in (0, 1], got {keep_prob!r}")
+    if not 0 < keep_prob <= 1:
+        raise ValueError(
+            f"{name} must be in (0, 1] (the probability of KEEPING a unit; 1 turns dropout "
+            f"off), got {keep_prob}"
+        )
+    return float(keep_prob)
+
+
 def draw_mask(shape: tuple[int, ...], keep_prob: float, seed: Any = None) -> np.ndarray:
     """``D = rand(*shape) < keep_prob``: a boolean dropout mask, the course's draw.
 
@@ -789,9 +801,9 @@ class BatchNorm(Function):
         if training:
             if Z.shape[1] < 2:
                 raise ValueError(
-                    f"batch norm in training mode needs m >= 2 samples (columns) to normalize "
-                    f"over; got m = {Z.shape[1]} (sigma2 of one sample is 0). Use a larger "
-                    "(mini-)batch, or evaluation mode with running statistics"
+                    f"training mode needs m >= 2 samples (columns) to normalize over; got "
+                    f"m = {Z.shape[1]} (sigma2 of one sample is 0). Use a larger (mini-)batch, "
+                    "or evaluation mode (training=False) with running statistics"
                 )
             mu, sigma2, s, Z_norm = batch_statistics(Z, eps)
             if running is not None:

@@ -193,7 +193,7 @@ class Momentum(Optimizer):
     ) -> None:
         super().__init__(params, learning_rate, decay_rate, time_interval)
         self.beta = _fraction("momentum beta", beta)
-        self.v = [np.zeros_like(p._data) for p in self.params]
+        self.v = [np.zeros_like(p.data) for p in self.params]
 
     def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
         v = self.v[i]
@@ -218,7 +218,7 @@ class RMSprop(Optimizer):
     ) -> None:
         super().__init__(params, learning_rate, decay_rate, time_interval)
         self.beta2, self.epsilon = _fraction("beta2", beta2), _positive("epsilon", epsilon)
-        self.s = [np.zeros_like(p._data) for p in self.params]
+        self.s = [np.zeros_like(p.data) for p in self.params]
 
     def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
         s = self.s[i]
@@ -246,8 +246,8 @@ class Adam(Optimizer):
         super().__init__(params, learning_rate, decay_rate, time_interval)
         self.beta1, self.beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
         self.epsilon = _positive("epsilon", epsilon)
-        self.v = [np.zeros_like(p._data) for p in self.params]
-        self.s = [np.zeros_like(p._data) for p in self.params]
+        self.v = [np.zeros_like(p.data) for p in self.params]
+        self.s = [np.zeros_like(p.data) for p in self.params]
 
     def _delta(self, i: int, g: np.ndarray) -> np.ndarray:
         v, s = self.v[i], self.s[i]

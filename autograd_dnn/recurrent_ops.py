@@ -326,7 +326,7 @@ class StackSteps(Function):
 
 # ----------------------------------------------------------------------------- input checks
 def _array_of(value: Any) -> np.ndarray:
-    return value._data if isinstance(value, Tensor) else np.asarray(value)
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _shape_of(value: Any, name: str, ndim: int, how: str) -> tuple[int, ...]:

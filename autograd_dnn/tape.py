@@ -60,9 +60,9 @@ class Tape:
         (an index), or a parameter computed by an op; also when X needs its own gradient or
         Y is a Tensor (``fit`` passes an array). The graph must depend on the batch only
         through its shape, as built-in ops do."""
-        if J._node is None or isinstance(Y, Tensor) or any(p._node is not None for p in params):
+        if J.grad_fn is None or isinstance(Y, Tensor) or any(p.grad_fn is not None for p in params):
             return None
-        order = topo_order(J._node)[::-1]  # recording order
+        order = topo_order(J.grad_fn)[::-1]  # recording order
         leaf_name = {id(X): "X"}
         leaf_name.update((id(p), f"p{q}") for q, p in enumerate(params))
         node_name = {id(n): f"v{k}" for k, n in enumerate(order)}
@@ -82,8 +82,8 @@ class Tape:
             for j, t in enumerate(n.inputs):
                 if t is Y:
                     name = "Y"
-                elif isinstance(t, Tensor) and t._node is not None:
-                    name = node_name[id(t._node)]
+                elif isinstance(t, Tensor) and t.grad_fn is not None:
+                    name = node_name[id(t.grad_fn)]
                 elif isinstance(t, Tensor):
                     if id(t) not in leaf_name:
                         return None  # a node-less tensor that is not X or a parameter

@@ -140,6 +140,12 @@ class Tensor:
         return self._data.size
 
     @property
+    def grad_fn(self) -> engine.Context | None:
+        """The recorded op that made this tensor (its graph node: ``.name``, ``.inputs``,
+        ``.layer``), or None for a leaf and for what was computed without recording."""
+        return self._node
+
+    @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user (not by a recorded op)."""
         return self._node is None

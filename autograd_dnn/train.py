@@ -226,7 +226,7 @@ def fit(
                     _record_gradient_flow(net, history, *probe)
             if bar is not None:
                 bar.update(1)
-        _check_final_step(net, opt, net.batch(Xt, Yd, np.arange(min(m, 512))), m, history.unit)
+        _check_final_step(stepper, net.batch(Xt, Yd, np.arange(min(m, 512))))
     finally:
         if bar is not None:
             bar.close()
@@ -270,21 +270,22 @@ def _resume(net: Any, opt: Optimizer, settings: dict[str, Any], rng: np.random.G
     return int(state["iterations"])
 
 
-def _check_final_step(net: Any, opt: Optimizer, batch: tuple, m: int, unit: str) -> None:
+def _check_final_step(stepper: Stepper, batch: tuple) -> None:
     """Every step checks the cost before its update; after the last update nothing would. If
     the parameters or the cost (at test time, on up to 512 training samples) are NaN or inf
-    there, the update is rolled back and reported."""
+    there, the update is taken back (:meth:`Stepper.undo`) and reported."""
+    net, opt = stepper.net, stepper.opt
     finite = all(np.all(np.isfinite(p.data)) for p in opt.params)
     if finite:
         cost = getattr(net, "evaluation_cost", net.batch_cost)
         with no_grad(), np.errstate(all="ignore"):
-            finite = bool(np.isfinite(float(cost(*batch, l2_m=m).data)))
+            finite = bool(np.isfinite(float(cost(*batch, l2_m=stepper.m).data)))
     if finite:
         return
-    opt.rollback()
+    stepper.undo()
     raise TrainingDiverged(
-        f"the last update ({unit} {opt.t}) made the cost non-finite; the network keeps the "
-        f"parameters from before it. Try a smaller learning rate than {opt.learning_rate:g}."
+        f"the last update ({stepper.unit} {opt.t}) made the cost non-finite; the network keeps "
+        f"the parameters from before it. Try a smaller learning rate than {opt.learning_rate:g}."
     )
 
 
@@ -397,6 +398,10 @@ class Stepper:
         self.clip, self.clip_norm = clip, clip_norm
         self.tapes: dict | None = {} if net.replayable else None
         self.last: float | None = None  # the last finite cost, for the divergence message
+        # batch norm's running averages change in forward: a failed step must give them back
+        self.stateful = bool(getattr(net, "running_statistics", dict)())
+        self.before: dict | None = None  # those averages before this step
+        self.updated_from: dict | None = None  # and before the step of the last update
 
     def epoch(
         self, X: Tensor, Y: np.ndarray, i: int, batch_size: int | None, rng: np.random.Generator
@@ -411,23 +416,42 @@ class Stepper:
         return total / self.m
 
     def step(self, X: Tensor, Y: np.ndarray, i: int) -> float:
-        """One optimizer step on the batch (X, Y); returns the cost before the update."""
-        self.opt.zero_grad()
-        tape = self._tape_for(X, Y)
-        value = tape.run(X, Y) if tape else self._recorded_step(X, Y)
+        """One optimizer step on the batch (X, Y); returns the cost before the update. A step
+        that fails (Ctrl-C, an error) leaves batch norm's running statistics as before it; one
+        whose cost is not finite takes back the last update (:meth:`undo`)."""
+        if self.stateful:
+            self.before = self.net.running_statistics()
+        try:
+            self.opt.zero_grad()
+            tape = self._tape_for(X, Y)
+            value = tape.run(X, Y) if tape else self._recorded_step(X, Y)
+            if math.isfinite(value):
+                if self.clip is not None:
+                    clip_gradients(self.opt.params, self.clip, norm=self.clip_norm)
+                self.opt.step()
+        except BaseException:
+            self._set_statistics(self.before)
+            raise
         if not math.isfinite(value):
-            self.opt.rollback()
-            before = f" (the last finite cost was {self.last:.6g})" if self.last is not None else ""
+            self.undo()
+            last = "" if self.last is None else f" (the last finite cost was {self.last:.6g})"
             raise TrainingDiverged(
-                f"the cost became {value} at {self.unit} {i}{before}; the network keeps the "
+                f"the cost became {value} at {self.unit} {i}{last}; the network keeps the "
                 "parameters of the last finite step. Try a smaller learning rate than "
                 f"{self.opt.learning_rate:g}."
             )
-        if self.clip is not None:
-            clip_gradients(self.opt.params, self.clip, norm=self.clip_norm)
-        self.opt.step()
-        self.last = value
+        self.last, self.updated_from = value, self.before
         return value
+
+    def undo(self) -> None:
+        """Take back the last update: the parameters, and batch norm's running statistics, as
+        they were before the step that made it (before this step, if none was made)."""
+        self.opt.rollback()
+        self._set_statistics(self.before if self.updated_from is None else self.updated_from)
+
+    def _set_statistics(self, stats: dict | None) -> None:
+        if stats is not None:
+            self.net.set_running_statistics(stats)
 
     def _tape_for(self, X: Tensor, Y: np.ndarray) -> Tape | None:
         """This shape's tape, if it has one (None also while detect_anomaly checks every op)."""

@@ -68,6 +68,27 @@ def test_leaf_grads_do_not_alias_each_other() -> None:
     np.testing.assert_array_equal(b.grad, np.ones(b.shape))
 
 
+class _SameArrayTwice(Function):
+    """A custom op whose backward hands ONE fresh array to both of its inputs."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        h = 2.0 * g
+        return h, h
+
+
+def test_an_array_a_backward_gives_two_leaves_is_not_shared() -> None:
+    a, b = _leaf(seed=1), _leaf(seed=2)
+    _SameArrayTwice.apply(a, b).sum().backward()
+    assert not np.shares_memory(a.grad, b.grad)
+    a.grad[...] = 0.0  # zeroing one gradient in place leaves the other alone
+    np.testing.assert_array_equal(b.grad, np.full(b.shape, 2.0))
+
+
 def test_backward_on_a_leaf() -> None:
     x = Tensor(np.array([[2.0]]), requires_grad=True)
     x.backward()
@@ -1008,3 +1029,13 @@ def test_a_zero_dimensional_parameter_gets_an_array_gradient():
     x = ad.Tensor(np.array(2.0), requires_grad=True)
     (x * x).backward()
     assert isinstance(x.grad, np.ndarray) and x.grad.shape == () and float(x.grad) == 4.0
+
+
+def test_grad_fn_is_the_recorded_op_that_made_a_tensor():
+    x = ad.Tensor([[1.0, 2.0]], requires_grad=True, name="x")
+    y = x * 2.0
+    assert x.grad_fn is None and y.grad_fn is not None
+    assert y.grad_fn.name == "mul" and y.grad_fn.inputs[0] is x
+    with ad.no_grad():
+        assert (x * 2.0).grad_fn is None
+    assert (ad.Tensor([[1.0]]) * 2.0).grad_fn is None  # nothing required grad

@@ -3,6 +3,8 @@ progress output, save/load."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -697,3 +699,47 @@ def test_bad_fit_options_are_named(options, message):
     with pytest.raises((ValueError, TypeError), match=message):
         ad.DeepNetwork([2, 3, 1], seed=0).fit(X, Y, iterations=options.pop("iterations", 2),
                                               progress=False, **options)  # fmt: skip
+
+
+def test_an_interrupted_batch_norm_step_gives_back_its_running_statistics(monkeypatch):
+    """Ctrl-C between a step's forward (which folds the batch's mu and sigma2 into the
+    running averages) and its update leaves the running statistics of the last finished step,
+    matching the parameters that are kept and saved."""
+    X, Y = D.flower(40, seed=0)
+    done = ad.DeepNetwork([2, 4, 1], seed=0, batch_norm=True)
+    done.fit(X, Y, iterations=3, progress=False)
+    net = ad.DeepNetwork([2, 4, 1], seed=0, batch_norm=True)
+    real, calls = ad.optim.GD.step, []
+
+    def step(self):
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the 4th step: its forward and backward have run
+        calls.append(1)
+        real(self)
+
+    monkeypatch.setattr(ad.optim.GD, "step", step)
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, Y, iterations=10, progress=False)
+    assert net.training_state["iterations"] == 3
+    for k, v in done.running_statistics().items():
+        np.testing.assert_array_equal(net.running_statistics()[k], v, err_msg=k)
+    for k, v in done.get_parameters().items():
+        np.testing.assert_array_equal(net.get_parameters()[k], v, err_msg=k)
+
+
+def test_a_diverged_batch_norm_step_gives_back_its_running_statistics():
+    """The step whose cost is NaN takes back the update before it: the parameters, and the
+    running statistics the batches had folded in since, are those of one step earlier."""
+    X, Y = D.flower(100, seed=0)
+    kw = dict(learning_rate=10.0, progress=False)
+    net = ad.DeepNetwork([2, 8, 1], seed=0, output_activation="linear", batch_norm=True)
+    with pytest.raises(ad.TrainingDiverged, match=r"at iteration (\d+)") as err:
+        net.fit(X, Y, iterations=500, **kw)
+    i = int(re.search(r"at iteration (\d+)", str(err.value)).group(1))
+    assert i > 1
+    done = ad.DeepNetwork([2, 8, 1], seed=0, output_activation="linear", batch_norm=True)
+    done.fit(X, Y, iterations=i - 1, **kw)
+    for k, v in done.running_statistics().items():
+        np.testing.assert_array_equal(net.running_statistics()[k], v, err_msg=k)
+    for k, v in done.get_parameters().items():
+        np.testing.assert_array_equal(net.get_parameters()[k], v, err_msg=k)

@@ -308,10 +308,9 @@ def _constants_of(t: Tensor) -> list[tuple[int, Any]]:
     """The numeric arguments of the op that made ``t`` that are not Tensors, with positions.
 
     ``2.0`` in ``2.0 * x``, labels ``Y`` passed as an array: ``to_networkx`` has no node for
-    them. This reads the op's recorded inputs through ``t._node.inputs``, the one place viz
-    looks behind the public graph API.
+    them. This reads the op's recorded inputs, ``t.grad_fn.inputs``.
     """
-    node = getattr(t, "_node", None)
+    node = t.grad_fn
     found = []
     for pos, a in enumerate(getattr(node, "inputs", ())):
         if isinstance(a, (bool, np.bool_, Tensor)):

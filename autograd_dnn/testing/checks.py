@@ -27,11 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import Flaky
 
 from autograd_dnn import textbook as tb
+from autograd_dnn.testing import runner
 
 __all__ = [
     "M_VALUES",
@@ -48,55 +47,9 @@ _MS = st.sampled_from(M_VALUES)
 _UNITS = st.integers(1, 4)
 
 
-class _Mismatch(Exception):
-    """Raised inside the hypothesis test so that it shrinks; carries the report to build."""
-
-
 # ----------------------------------------------------------------------------------------------
-# Running a check
+# Calling the learner's function (the search and the report: autograd_dnn.testing.runner)
 # ----------------------------------------------------------------------------------------------
-
-
-Report = Callable[[], str]  # builds the failure message; only called for the final example
-
-
-def _run(
-    check: str,
-    strategy: st.SearchStrategy,
-    compare: Callable[[Any], Report | None],
-    max_examples: int,
-) -> None:
-    """Search ``strategy`` for an example on which ``compare`` finds a difference; raise the
-    report of the shrunk example as one AssertionError."""
-    seen: list[Report] = []
-
-    @settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),  # "explain" is slow, unused here
-    )
-    @given(strategy)
-    def search(example: Any) -> None:
-        report = compare(example)
-        if report is not None:
-            seen.append(report)
-            raise _Mismatch(report)
-
-    try:
-        search()
-    except _Mismatch as exc:
-        raise AssertionError(f"{check}: {exc.args[0]()}") from None
-    except Flaky:
-        if not seen:
-            raise
-        note = "\n(note: your function gave different results for the same input)"
-        raise AssertionError(f"{check}: {seen[-1]()}{note}") from None
 
 
 def _call(fn: Callable, args: dict[str, Any]) -> tuple[Any, str | None]:
@@ -111,7 +64,7 @@ def _call(fn: Callable, args: dict[str, Any]) -> tuple[Any, str | None]:
         what = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return None, f"your function raised {what}\n  at {where}"
     for name, value in args.items():
-        if not _same(value, copies[name]):
+        if not runner.same(value, copies[name]):
             return result, (
                 f"your function modified its input {name} in place; copy before editing "
                 "(e.g. dZ = np.array(dA, copy=True)), since the caller may still need it"
@@ -119,26 +72,11 @@ def _call(fn: Callable, args: dict[str, Any]) -> tuple[Any, str | None]:
     return result, None
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return a == b
-
-
 # ----------------------------------------------------------------------------------------------
 # Comparing one array and explaining the difference
 # ----------------------------------------------------------------------------------------------
 
 Mutants = Sequence[tuple[str, np.ndarray]]
-
-
-def _show(a: Any) -> str:
-    text = np.array2string(np.asarray(a), precision=6, threshold=40, max_line_width=96)
-    return text.replace("\n", "\n      ")
 
 
 def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
@@ -272,7 +210,10 @@ def _explain(
         if not hints and not np.isfinite(got).all():
             hints.append(f"{key} contains nan or inf")
     lines += [f"  hint: {h}" for h in hints]
-    lines += [f"  expected {key} = {_show(expected)}", f"  got {key}      = {_show(got)}"]
+    lines += [
+        f"  expected {key} = {runner.show(expected)}",
+        f"  got {key}      = {runner.show(got)}",
+    ]
     return lines
 
 
@@ -295,7 +236,7 @@ def _compare(
     tol: tuple,
     describe: Callable[[], list[str]],
     probe: Probe | None = None,
-) -> Report | None:
+) -> runner.Report | None:
     """None when every ``got`` matches; else a report on the first key that differs (in the
     order given), naming the others, with the counterexample."""
     bad = [c for c in comparisons if not _matches(c[1], c[2], tol)]
@@ -307,23 +248,9 @@ def _compare(
         lines = _explain(key, expected, got, m, tol, mutants(), probe)
         if len(bad) > 1:
             lines.append(f"  also differ: {', '.join(c[0] for c in bad[1:])}")
-        return _with_example(lines, describe)
+        return runner.with_example(lines, describe())
 
     return report
-
-
-def _problem(lines: list[str], describe: Callable[[], list[str]]) -> Report:
-    """A report for a problem other than a differing array (a crash, a missing key, ...)."""
-    return lambda: _with_example(lines, describe)
-
-
-def _with_example(lines: list[str], describe: Callable[[], list[str]]) -> str:
-    lines = [*lines, "counterexample (shrunk by hypothesis):"]
-    return "\n".join(lines + [f"  {line}" for line in describe()])
-
-
-def _arrays(**arrays: Any) -> list[str]:
-    return [f"{name} = {_show(value)}" for name, value in arrays.items()]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -524,7 +451,7 @@ def _compare_layer(
     layout_help: str = "",
     also_ok: tuple[np.ndarray, ...] | None = None,
     accepted: list | None = None,
-) -> Report | None:
+) -> runner.Report | None:
     """Call ``fn(*args)`` and compare its ``(dA_prev, dW, db)`` with ``expected``; a result
     equal to ``also_ok`` (another valid convention) is accepted and noted in ``accepted``."""
     result, problem = _call(fn, args)
@@ -534,7 +461,7 @@ def _compare_layer(
         lines = [problem]
         if layout_help and problem.startswith("your function raised"):
             lines.append(f"  {layout_help}")
-        return _problem(lines, describe)
+        return runner.problem(lines, describe)
     if also_ok is not None and all(
         _matches(want, got, tol) for want, got in zip(also_ok, result, strict=True)
     ):
@@ -562,19 +489,19 @@ def check_linear_backward(
     first (shrunk) disagreement; returns None otherwise.
     """
 
-    def compare(ex: dict[str, np.ndarray]) -> Report | None:
+    def compare(ex: dict[str, np.ndarray]) -> runner.Report | None:
         dZ, A_prev, W, b = ex["dZ"], ex["A_prev"], ex["W"], ex["b"]
 
         def describe() -> list[str]:
             head = f"n[l] = {W.shape[0]}, n[l-1] = {W.shape[1]}, m = {dZ.shape[1]}"
-            return [head, *_arrays(dZ=dZ, A_prev=A_prev, W=W, b=b)]
+            return [head, *runner.arrays(dZ=dZ, A_prev=A_prev, W=W, b=b)]
 
         expected = tb.linear_backward(dZ, (A_prev, W, b))
         args = {"dZ": dZ, "linear_cache": (A_prev, W, b)}
         mutants = {"db": _linear_mutants(dZ)["db"], "dW": [], "dA_prev": []}
         return _compare_layer(fn, args, expected, (rtol, atol), describe, lambda: mutants)
 
-    _run("check_linear_backward", _layer_examples(with_Z=False), compare, max_examples)
+    runner.run("check_linear_backward", _layer_examples(with_Z=False), compare, max_examples)
 
 
 def check_activation_backward(
@@ -605,7 +532,7 @@ def check_activation_backward(
     tol = (rtol, atol)
     accepted: list[bool] = []
 
-    def compare(ex: dict[str, np.ndarray]) -> Report | None:
+    def compare(ex: dict[str, np.ndarray]) -> runner.Report | None:
         dA, Z, A_prev, W, b = ex["dA"], ex["Z"], ex["A_prev"], ex["W"], ex["b"]
         cache = ((A_prev, W, b), Z)
 
@@ -614,7 +541,7 @@ def check_activation_backward(
                 f"activation = {activation!r}, n[l] = {Z.shape[0]}, n[l-1] = {W.shape[1]}, "
                 f"m = {Z.shape[1]}"
             )
-            return [head, *_arrays(dA=dA, Z=Z, A_prev=A_prev, W=W, b=b)]
+            return [head, *runner.arrays(dA=dA, Z=Z, A_prev=A_prev, W=W, b=b)]
 
         expected = tb.linear_activation_backward(dA, cache, activation, slope=slope)
         also_ok = None
@@ -628,7 +555,7 @@ def check_activation_backward(
         )
 
     examples = _layer_examples(with_Z=True)
-    _run(f"check_activation_backward({activation!r})", examples, compare, max_examples)
+    runner.run(f"check_activation_backward({activation!r})", examples, compare, max_examples)
     if accepted:
         print(_RELU0_NOTE)
 
@@ -718,7 +645,7 @@ def check_model_backward(
             given = out[1]
         return AL, caches, given, None
 
-    def compare(ex: tuple) -> Report | None:
+    def compare(ex: tuple) -> runner.Report | None:
         dims, params, X, Y = ex
         L = len(dims) - 1
         names = ["relu"] * (L - 1) + ["sigmoid"]
@@ -728,10 +655,10 @@ def check_model_backward(
         def describe() -> list[str]:
             head = f"layer_dims = {dims}, activations = {names}, m = {m}"
             Zs = {f"Z{l}": Z for l, (_, Z) in enumerate(caches, start=1)}
-            return [head, *_arrays(X=X, Y=Y, **params, **Zs, AL=AL)]
+            return [head, *runner.arrays(X=X, Y=Y, **params, **Zs, AL=AL)]
 
         if problem is not None:
-            return _problem([problem], describe)
+            return runner.problem([problem], describe)
         expected = tb.model_backward(AL, Y, caches)
         grads, problem = _call(fn, {"AL": AL, "Y": Y, "caches": given})
         if problem is None and not isinstance(grads, dict):
@@ -740,7 +667,7 @@ def check_model_backward(
             lines = [problem]
             if problem.startswith("your function raised") and forward is None:
                 lines.append(f"  {_MODEL_LAYOUT}")
-            return _problem(lines, describe)
+            return runner.problem(lines, describe)
         missing = [k for k in expected if not k.startswith("dZ") and k not in grads]
         if missing:
             lines = [
@@ -748,7 +675,7 @@ def check_model_backward(
                 f"  got keys: {sorted(grads)}",
                 f"  expected keys dA0..dA{L - 1}, dW1..dW{L}, db1..db{L}",
             ]
-            return _problem(lines, describe)
+            return runner.problem(lines, describe)
         keys = [k for k in expected if k in grads]
         if not strict:
             alt = _model_backward_relu0_is_1(AL, Y, caches)
@@ -766,7 +693,7 @@ def check_model_backward(
         probe = functools.cache(lambda: _model_probe(fn, dims, tol, run))
         return _compare(comparisons, m, tol, describe, lambda k, t: probe()(k, t))
 
-    _run("check_model_backward", _networks(max_layers), compare, max_examples)
+    runner.run("check_model_backward", _networks(max_layers), compare, max_examples)
     if accepted:
         print(_RELU0_NOTE)
 
@@ -818,7 +745,7 @@ def check_model_forward(
     arrays is compared (as ``A{l-1}``, ``W{l}``, ``b{l}``, ``Z{l}``), then ``AL``.
     """
 
-    def compare(ex: tuple) -> Report | None:
+    def compare(ex: tuple) -> runner.Report | None:
         dims, params, X, _ = ex
         L = len(dims) - 1
         names = ["relu"] * (L - 1) + ["sigmoid"]
@@ -826,7 +753,7 @@ def check_model_forward(
 
         def describe() -> list[str]:
             head = f"layer_dims = {dims}, activations = {names}, m = {m}"
-            return [head, *_arrays(X=X, **params)]
+            return [head, *runner.arrays(X=X, **params)]
 
         AL, caches = tb.model_forward(X, params)
         result, problem = _call(fn, {"X": X, "params": params})
@@ -834,20 +761,20 @@ def check_model_forward(
         if problem is None and not ok:
             problem = f"your function must return (AL, caches), got {type(result).__name__}"
         if problem is not None:
-            return _problem([problem], describe)
+            return runner.problem([problem], describe)
         got_AL, got_caches = result
         if not isinstance(got_caches, (list, tuple)) or len(got_caches) != L:
             size = len(got_caches) if isinstance(got_caches, (list, tuple)) else "no"
-            return _problem(
+            return runner.problem(
                 [f"caches must be a list of L = {L} caches, got {size} entries"], describe
             )
         comparisons = _forward_comparisons(X, names, AL, caches, got_AL, got_caches)
         if isinstance(comparisons, str):
-            return _problem([comparisons], describe)
+            return runner.problem([comparisons], describe)
         probe = functools.cache(lambda: _forward_probe(fn, dims, (rtol, atol)))
         return _compare(comparisons, m, (rtol, atol), describe, lambda k, t: probe()(k, t))
 
-    _run("check_model_forward", _networks(max_layers), compare, max_examples)
+    runner.run("check_model_forward", _networks(max_layers), compare, max_examples)
 
 
 def _forward_comparisons(

@@ -31,11 +31,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import strategies as st
-from hypothesis.errors import Flaky
 
 from autograd_dnn import textbook as tb
+from autograd_dnn.testing import runner
 from autograd_dnn.testing.strategies import conv_cases
 
 __all__ = [
@@ -65,62 +63,9 @@ CASE_LIMITS: _CaseLimits = {
     "max_stride": 2,
 }
 
-Report = Callable[[], str]  # builds the failure message; called for the final example only
-
-
-class _Mismatch(Exception):
-    """Raised inside the hypothesis test so that it shrinks; carries the report to build."""
-
-
 # ----------------------------------------------------------------------------------------------
 # Running a check and calling the learner's function
 # ----------------------------------------------------------------------------------------------
-
-
-def _run(
-    check: str, strategy: st.SearchStrategy, compare: Callable[[Any], Report | None], n: int
-) -> None:
-    """Search ``strategy`` for an example where ``compare`` finds a difference; raise the report
-    of the shrunk example as one AssertionError."""
-    seen: list[Report] = []
-
-    @settings(
-        max_examples=n,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-    )
-    @given(strategy)
-    def search(example: Any) -> None:
-        report = compare(example)
-        if report is not None:
-            seen.append(report)
-            raise _Mismatch(report)
-
-    try:
-        search()
-    except _Mismatch as exc:
-        raise AssertionError(f"{check}: {exc.args[0]()}") from None
-    except Flaky:
-        if not seen:
-            raise
-        note = "\n(note: your function gave different results for the same input)"
-        raise AssertionError(f"{check}: {seen[-1]()}{note}") from None
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(np.asarray(a), np.asarray(b))
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return a == b
 
 
 def _call(fn: Callable, args: dict[str, Any], hint: Callable[[Exception], str | None]) -> tuple:
@@ -137,7 +82,7 @@ def _call(fn: Callable, args: dict[str, Any], hint: Callable[[Exception], str | 
         extra = hint(exc)
         return None, lines + ([f"  hint: {extra}"] if extra else [])
     for name, value in args.items():
-        if not _same(value, copies[name]):
+        if not runner.same(value, copies[name]):
             return result, [
                 f"your function modified its input {name} in place; copy before editing it, "
                 "the caller may still need it"
@@ -182,9 +127,7 @@ _AXES = {
 Mutants = Sequence[tuple[str, np.ndarray]]
 
 
-def _show(a: Any) -> str:
-    text = np.array2string(np.asarray(a), precision=6, threshold=60, max_line_width=96)
-    return text.replace("\n", "\n      ")
+_SHOWN = 60  # array entries a report prints in full (volumes are larger than matrices)
 
 
 def _close(a: np.ndarray, b: np.ndarray, tol: tuple[float, float]) -> bool:
@@ -268,13 +211,9 @@ def _explain(
             hints.append(f"{key} contains nan or inf")
     lines += [f"  hint: {h}" if n == 0 else f"  or:   {h}" for n, h in enumerate(hints)]
     if got.shape == expected.shape and expected.size <= 60:
-        lines += [f"  expected {key} = {_show(expected)}", f"  got {key}      = {_show(got)}"]
+        shown = runner.show(expected, _SHOWN), runner.show(got, _SHOWN)
+        lines += [f"  expected {key} = {shown[0]}", f"  got {key}      = {shown[1]}"]
     return lines
-
-
-def _report(lines: list[str], describe: Callable[[], list[str]]) -> str:
-    lines = [*lines, "counterexample (shrunk by hypothesis):"]
-    return "\n".join(lines + [f"  {line}" for line in describe()])
 
 
 Comparison = tuple[str, np.ndarray, Any, Callable[[tuple], str | None], Callable[[], Mutants]]
@@ -282,7 +221,7 @@ Comparison = tuple[str, np.ndarray, Any, Callable[[tuple], str | None], Callable
 
 def _compare(
     comparisons: list[Comparison], m: int, tol: tuple, describe: Callable[[], list[str]]
-) -> Report | None:
+) -> runner.Report | None:
     """None when every output matches; else a report on the first that differs."""
 
     def matches(expected: np.ndarray, got: Any) -> bool:
@@ -298,17 +237,9 @@ def _compare(
         lines = _explain(key, expected, got, m, tol, shape_hint, mutants)
         if len(bad) > 1:
             lines.append(f"  also differ: {', '.join(c[0] for c in bad[1:])}")
-        return _report(lines, describe)
+        return runner.with_example(lines, describe())
 
     return report
-
-
-def _problem(lines: list[str], describe: Callable[[], list[str]]) -> Report:
-    return lambda: _report(lines, describe)
-
-
-def _arrays(**arrays: Any) -> list[str]:
-    return [f"{name} = {_show(value)}" for name, value in arrays.items()]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -576,7 +507,7 @@ def _describe_conv(ex: dict[str, Any], with_dZ: bool) -> Callable[[], list[str]]
         arrays = {"A_prev": A_prev, "W": W, "b": ex["b"]}
         if with_dZ:
             arrays["dZ"] = ex["dZ"]
-        return [head, *_arrays(**arrays)]
+        return [head, *runner.arrays(_SHOWN, **arrays)]
 
     return describe
 
@@ -601,7 +532,7 @@ def check_conv_forward(
     )
     bugs += ("flipped W",)
 
-    def compare(ex: dict[str, Any]) -> Report | None:
+    def compare(ex: dict[str, Any]) -> runner.Report | None:
         A_prev, W, b, hp = ex["A_prev"], ex["W"], ex["b"], ex["hparameters"]
         describe = _describe_conv(ex, with_dZ=False)
         Z, _ = tb.conv_forward(A_prev, W, b, hp)
@@ -610,7 +541,7 @@ def check_conv_forward(
         if problem is None and not (isinstance(result, (tuple, list)) and len(result) == 2):
             problem = [f"your function must return (Z, cache), got {type(result).__name__}"]
         if problem is not None:
-            return _problem(problem, describe)
+            return runner.problem(problem, describe)
         got_Z, cache = result
         shape_hint = _output_shape_hint("Z", ex, W.shape[0], hp["pad"])
         report = _compare(
@@ -622,8 +553,8 @@ def check_conv_forward(
         if report is not None:
             return report
         ok = isinstance(cache, (tuple, list)) and len(cache) == 4
-        if not ok or not _same(tuple(cache[:3]), (A_prev, W, b)) or cache[3] != hp:
-            return _problem(
+        if not ok or not runner.same(tuple(cache[:3]), (A_prev, W, b)) or cache[3] != hp:
+            return runner.problem(
                 [
                     "Z is right, but cache must have the course layout (A_prev, W, b, "
                     "hparameters), the arrays as given: conv_backward unpacks it",
@@ -634,7 +565,7 @@ def check_conv_forward(
             )
         return None
 
-    _run("check_conv_forward", conv_cases(**CASE_LIMITS), compare, max_examples)
+    runner.run("check_conv_forward", conv_cases(**CASE_LIMITS), compare, max_examples)
 
 
 def check_conv_backward(
@@ -659,7 +590,7 @@ def check_conv_backward(
     dW_bugs = ("dW =", "no stride", "end h + f", "dW wrong sample", "wrong sample", "flipped W")
     db_bugs = ("db =", "db channel 0", "db sample 0", "db all channels")
 
-    def compare(ex: dict[str, Any]) -> Report | None:
+    def compare(ex: dict[str, Any]) -> runner.Report | None:
         A_prev, W, b, dZ, hp = (ex[k] for k in ("A_prev", "W", "b", "dZ", "hparameters"))
         describe = _describe_conv(ex, with_dZ=True)
         _, cache = tb.conv_forward(A_prev, W, b, hp)
@@ -670,7 +601,7 @@ def check_conv_backward(
         if problem is None and not (isinstance(result, (tuple, list)) and len(result) == 3):
             problem = [f"your function must return (dA_prev, dW, db), got {type(result).__name__}"]
         if problem is not None:
-            return _problem(problem, describe)
+            return runner.problem(problem, describe)
         m, n_C = A_prev.shape[0], W.shape[3]
         comparisons: list[Comparison] = [
             ("dA_prev", expected[0], result[0], _dA_prev_shape_hint(ex, hp["pad"]),
@@ -682,7 +613,7 @@ def check_conv_backward(
         ]  # fmt: skip
         return _compare(comparisons, m, (rtol, atol), describe)
 
-    _run("check_conv_backward", conv_cases(**CASE_LIMITS), compare, max_examples)
+    runner.run("check_conv_backward", conv_cases(**CASE_LIMITS), compare, max_examples)
 
 
 def _pool_modes(modes: Sequence[str]) -> list[str]:
@@ -702,7 +633,7 @@ def _describe_pool(ex: dict[str, Any], mode: str, with_dA: bool) -> Callable[[],
             f"n_C_prev = {n_C_prev}, hparameters = {ex['hparameters']}"
         )
         arrays = {"A_prev": A_prev, "dA": ex["dA"]} if with_dA else {"A_prev": A_prev}
-        return [head, *_arrays(**arrays)]
+        return [head, *runner.arrays(_SHOWN, **arrays)]
 
     return describe
 
@@ -730,7 +661,7 @@ def check_pool_forward(
     """
     for mode in _pool_modes(modes):
 
-        def compare(ex: dict[str, Any], mode: str = mode) -> Report | None:
+        def compare(ex: dict[str, Any], mode: str = mode) -> runner.Report | None:
             A_prev, hp = ex["A_prev"], ex["hparameters"]
             describe = _describe_pool(ex, mode, with_dA=False)
             A, _ = tb.pool_forward(A_prev, hp, mode)
@@ -739,7 +670,7 @@ def check_pool_forward(
             if problem is None and not (isinstance(result, (tuple, list)) and len(result) == 2):
                 problem = [f"your function must return (A, cache), got {type(result).__name__}"]
             if problem is not None:
-                return _problem(problem, describe)
+                return runner.problem(problem, describe)
             got_A, cache = result
             shape_hint = _output_shape_hint("A", ex, hp["f"], 0)
             mutants = _pool_mutants("A", ex, mode, _POOL_FORWARD_BUGS)
@@ -749,13 +680,13 @@ def check_pool_forward(
             if report is not None:
                 return report
             ok = isinstance(cache, (tuple, list)) and len(cache) == 2
-            if not ok or not _same(cache[0], A_prev) or cache[1] != hp:
+            if not ok or not runner.same(cache[0], A_prev) or cache[1] != hp:
                 lines = ["A is right, but cache must have the course layout (A_prev, hparameters)"]
-                return _problem(lines, describe)
+                return runner.problem(lines, describe)
             return None
 
         strategy = conv_cases(pool=True, **CASE_LIMITS)
-        _run(f"check_pool_forward(mode={mode!r})", strategy, compare, max_examples)
+        runner.run(f"check_pool_forward(mode={mode!r})", strategy, compare, max_examples)
 
 
 def check_pool_backward(
@@ -774,7 +705,7 @@ def check_pool_backward(
     """
     for mode in _pool_modes(modes):
 
-        def compare(ex: dict[str, Any], mode: str = mode) -> Report | None:
+        def compare(ex: dict[str, Any], mode: str = mode) -> runner.Report | None:
             A_prev, dA, hp = ex["A_prev"], ex["dA"], ex["hparameters"]
             describe = _describe_pool(ex, mode, with_dA=True)
             _, cache = tb.pool_forward(A_prev, hp, mode)
@@ -782,11 +713,11 @@ def check_pool_backward(
             args = {"dA": dA, "cache": cache, "mode": mode}
             result, problem = _call(fn, args, _crash_hint(hp["stride"], None))
             if problem is not None:
-                return _problem(problem, describe)
+                return runner.problem(problem, describe)
             shape_hint = _fixed_shape_hint("dA_prev", A_prev.shape)
             mutants = _pool_mutants("dA_prev", ex, mode, _POOL_BACKWARD_BUGS)
             comparisons = [("dA_prev", expected, result, shape_hint, mutants)]
             return _compare(comparisons, A_prev.shape[0], (rtol, atol), describe)
 
         strategy = conv_cases(pool=True, **CASE_LIMITS)
-        _run(f"check_pool_backward(mode={mode!r})", strategy, compare, max_examples)
+        runner.run(f"check_pool_backward(mode={mode!r})", strategy, compare, max_examples)

@@ -42,11 +42,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import Flaky
 
 from autograd_dnn import textbook as tb
+from autograd_dnn.testing import runner
 
 __all__ = [
     "UPDATE_KINDS",
@@ -68,7 +67,6 @@ UPDATE_KINDS = {
     "beta2, epsilon) -> (parameters, v, s, v_corrected, s_corrected) or (parameters, v, s)",
 }
 
-Report = Callable[[], str]
 #: (hint, the value that mistake would give, or a predicate on the learner's value)
 Mutants = list[tuple[str, Any]]
 #: (key, expected, got, mutants): mutants is evaluated only to explain a difference
@@ -77,47 +75,9 @@ Comparison = tuple[str, np.ndarray, Any, Callable[[], Mutants]]
 _TOL = (1e-6, 1e-9)
 
 
-class _Mismatch(Exception):
-    """Raised inside the hypothesis test so that it shrinks; carries the report to build."""
-
-
 # ----------------------------------------------------------------------------------------------
 # Running a check and comparing arrays
 # ----------------------------------------------------------------------------------------------
-
-
-def _run(name: str, strategy: st.SearchStrategy, compare: Callable, max_examples: int) -> None:
-    """Search ``strategy`` for an example on which ``compare`` returns a report; raise the
-    report of the shrunk example as one AssertionError."""
-    seen: list[Report] = []
-
-    @settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-    )
-    @given(strategy)
-    def search(example: Any) -> None:
-        report = compare(example)
-        if report is not None:
-            seen.append(report)
-            raise _Mismatch(report)
-
-    try:
-        search()
-    except _Mismatch as exc:
-        raise AssertionError(f"{name}: {exc.args[0]()}") from None
-    except Flaky:
-        if not seen:
-            raise
-        note = "\n(note: your function gave different results for the same input)"
-        raise AssertionError(f"{name}: {seen[-1]()}{note}") from None
 
 
 def _call(fn: Callable, args: Sequence[Any], watch: bool = True) -> tuple[Any, str | None]:
@@ -131,22 +91,12 @@ def _call(fn: Callable, args: Sequence[Any], watch: bool = True) -> tuple[Any, s
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         what = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return None, f"your function raised {what}\n  at {frame.filename}:{frame.lineno}"
-    if watch and not all(_same(a, c) for a, c in zip(args, copies, strict=True)):
+    if watch and not all(runner.same(a, c) for a, c in zip(args, copies, strict=True)):
         return result, (
             "your function modified one of its input arrays in place; copy before editing "
             "(e.g. dA = dA * D, not dA *= D), since the caller may still need it"
         )
     return result, None
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 def _as_array(x: Any) -> np.ndarray | None:
@@ -166,11 +116,6 @@ def _close(a: Any, b: Any) -> bool:
 def _fits(got: np.ndarray, mutant: Any) -> bool:
     """Whether a mutant explains ``got``: a value close to it, or a predicate true of it."""
     return bool(mutant(got)) if callable(mutant) else _close(got, mutant)
-
-
-def _show(a: Any) -> str:
-    text = np.array2string(np.asarray(a), precision=6, threshold=40, max_line_width=96)
-    return text.replace("\n", "\n      ")
 
 
 def _ratio_hint(key: str, expected: np.ndarray, got: np.ndarray, m: int | None) -> str | None:
@@ -227,13 +172,16 @@ def _explain(key: str, expected: np.ndarray, got_raw: Any, m: int | None, mutant
     else:
         hints.append(f"{key} must have shape {expected.shape}")
     lines += [f"  hint: {h}" for h in hints]
-    lines += [f"  expected {key} = {_show(expected)}", f"  got {key}      = {_show(got)}"]
+    lines += [
+        f"  expected {key} = {runner.show(expected)}",
+        f"  got {key}      = {runner.show(got)}",
+    ]
     return lines
 
 
 def _compare(
     comparisons: list[Comparison], m: int | None, describe: Callable[[], list[str]]
-) -> Report | None:
+) -> runner.Report | None:
     """None when every ``got`` matches; else a report on the first key that differs."""
     bad = [c for c in comparisons if not _close(c[2], c[1])]
     if not bad:
@@ -244,22 +192,9 @@ def _compare(
         lines = _explain(key, np.asarray(expected, dtype=np.float64), got, m, mutants())
         if len(bad) > 1:
             lines.append(f"  also differ: {', '.join(c[0] for c in bad[1:])}")
-        return _with_example(lines, describe)
+        return runner.with_example(lines, describe())
 
     return report
-
-
-def _problem(lines: list[str], describe: Callable[[], list[str]]) -> Report:
-    return lambda: _with_example(lines, describe)
-
-
-def _with_example(lines: list[str], describe: Callable[[], list[str]]) -> str:
-    lines = [*lines, "counterexample (shrunk by hypothesis):"]
-    return "\n".join(lines + [f"  {line}" for line in describe()])
-
-
-def _arrays(**arrays: Any) -> list[str]:
-    return [f"{name} = {_show(value)}" for name, value in arrays.items()]
 
 
 def _no_mutants() -> Mutants:
@@ -295,7 +230,7 @@ def _describe_net(net: dict[str, Any], **extra: Any) -> Callable[[], list[str]]:
         head = f"layer_dims = {net['dims']}, m = {net['m']}" + "".join(
             f", {k} = {v!r}" for k, v in extra.items()
         )
-        return [head, *_arrays(X=net["X"], Y=net["Y"], **net["params"])]
+        return [head, *runner.arrays(X=net["X"], Y=net["Y"], **net["params"])]
 
     return describe
 
@@ -314,10 +249,12 @@ def _compare_grads(
     m: int,
     describe: Callable[[], list[str]],
     mutants: Callable[[str], Mutants],
-) -> Report | None:
+) -> runner.Report | None:
     """Compare a learner's gradient dict with the textbook's, key by key in backprop order."""
     if not isinstance(grads, dict):
-        return _problem([f"your function must return a dict, got {type(grads).__name__}"], describe)
+        return runner.problem(
+            [f"your function must return a dict, got {type(grads).__name__}"], describe
+        )
     L = max(int(k[2:]) for k in expected if k.startswith("dW"))
     needed = [k for k in _course_keys(L) if not k.startswith("dZ")]
     missing = [k for k in needed if k not in grads]
@@ -327,7 +264,7 @@ def _compare_grads(
             f"  got keys: {sorted(grads)}",
             f"  expected keys dW1..dW{L}, db1..db{L}, dA1..dA{L - 1} (dZ1..dZ{L} optional)",
         ]
-        return _problem(lines, describe)
+        return runner.problem(lines, describe)
     comparisons: list[Comparison] = [
         (key, expected[key], grads[key], functools.partial(mutants, key))
         for key in _course_keys(L)
@@ -366,7 +303,7 @@ def check_dropout_forward(
     AL. ``L`` fixes the number of layers (3 for the course's function).
     """
 
-    def compare(ex: tuple[dict[str, Any], float]) -> Report | None:
+    def compare(ex: tuple[dict[str, Any], float]) -> runner.Report | None:
         net, kp = ex
         X, params, Lnet = net["X"], net["params"], net["L"]
         describe = _describe_net(net, keep_prob=kp)
@@ -375,11 +312,11 @@ def check_dropout_forward(
         if problem is None and not (isinstance(result, (tuple, list)) and len(result) == 2):
             problem = f"your function must return (AL, cache), got {type(result).__name__}"
         if problem is not None:
-            return _problem([problem], describe)
+            return runner.problem([problem], describe)
         got_AL, got_cache = result
         if not isinstance(got_cache, (tuple, list)) or len(got_cache) != len(cache):
             size = len(got_cache) if isinstance(got_cache, (tuple, list)) else "no"
-            return _problem(
+            return runner.problem(
                 [
                     f"cache must be the flat course tuple (Z1, D1, A1, W1, b1, ..., ZL, AL, WL, "
                     f"bL) with 5L - 1 = {len(cache)} entries for L = {Lnet}; got {size} entries"
@@ -400,7 +337,7 @@ def check_dropout_forward(
         return _compare(comparisons, net["m"], describe)
 
     examples = st.tuples(_networks(L), _KEEP)
-    _run("check_dropout_forward", examples, compare, max_examples)
+    runner.run("check_dropout_forward", examples, compare, max_examples)
 
 
 def _output_mutants(Z_L: np.ndarray, kp: float) -> Mutants:
@@ -515,7 +452,7 @@ def check_dropout_backward(fn: Callable, *, L: int | None = None, max_examples: 
     present), compared in backprop order; ``L`` fixes the number of layers (3 for the course).
     """
 
-    def compare(ex: tuple[dict[str, Any], float, int]) -> Report | None:
+    def compare(ex: tuple[dict[str, Any], float, int]) -> runner.Report | None:
         net, kp, seed = ex
         X, Y, m = net["X"], net["Y"], net["m"]
         _, cache = tb.forward_propagation_with_dropout(X, net["params"], kp, seed)
@@ -523,12 +460,12 @@ def check_dropout_backward(fn: Callable, *, L: int | None = None, max_examples: 
 
         def describe_with_masks() -> list[str]:
             masks = {f"D{l}": cache[5 * (l - 1) + 1].astype(int) for l in range(1, net["L"])}
-            return [*describe(), *_arrays(**masks)]
+            return [*describe(), *runner.arrays(**masks)]
 
         expected = tb.backward_propagation_with_dropout(X, Y, cache, kp)
         grads, problem = _call(fn, [X, Y, cache, kp])
         if problem is not None:
-            return _problem([problem], describe_with_masks)
+            return runner.problem([problem], describe_with_masks)
 
         def mutants(key: str) -> Mutants:
             return _dropout_backward_mutants(key, expected, cache, X, kp, m, grads.get(key))
@@ -536,7 +473,7 @@ def check_dropout_backward(fn: Callable, *, L: int | None = None, max_examples: 
         return _compare_grads(grads, expected, m, describe_with_masks, mutants)
 
     examples = st.tuples(_networks(L), _KEEP, st.integers(0, 10**6))
-    _run("check_dropout_backward", examples, compare, max_examples)
+    runner.run("check_dropout_backward", examples, compare, max_examples)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -555,7 +492,7 @@ def check_regularization_backward(
     ``L`` fixes the number of layers (3 for the course's function).
     """
 
-    def compare(ex: tuple[dict[str, Any], float]) -> Report | None:
+    def compare(ex: tuple[dict[str, Any], float]) -> runner.Report | None:
         net, lambd = ex
         X, Y, m = net["X"], net["Y"], net["m"]
         _, cache = tb.forward_propagation(X, net["params"])
@@ -563,7 +500,7 @@ def check_regularization_backward(
         expected = tb.backward_propagation_with_regularization(X, Y, cache, lambd)
         grads, problem = _call(fn, [X, Y, cache, lambd])
         if problem is not None:
-            return _problem([problem], describe)
+            return runner.problem([problem], describe)
 
         def mutants(key: str) -> Mutants:
             l = int(key[2:])
@@ -595,7 +532,7 @@ def check_regularization_backward(
         return _compare_grads(grads, expected, m, describe, mutants)
 
     examples = st.tuples(_networks(L), st.sampled_from((0.7, 0.1, 1.3)))
-    _run("check_regularization_backward", examples, compare, max_examples)
+    runner.run("check_regularization_backward", examples, compare, max_examples)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -688,14 +625,14 @@ def check_batchnorm_backward(
     VJPs (sums over the m columns, no 1/m). Compared in the order dbeta, dgamma, dZ.
     """
 
-    def compare(case: dict[str, Any]) -> Report | None:
+    def compare(case: dict[str, Any]) -> runner.Report | None:
         Z, gamma, beta, G, eps, m = (
             case[k] for k in ("Z", "gamma", "beta", "dZ_tilde", "eps", "m")
         )
 
         def describe() -> list[str]:
             head = f"n[l] = {Z.shape[0]}, m = {m}, eps = {eps}"
-            return [head, *_arrays(Z=Z, gamma=gamma, beta=beta, dZ_tilde=G)]
+            return [head, *runner.arrays(Z=Z, gamma=gamma, beta=beta, dZ_tilde=G)]
 
         Z_tilde, cache = tb.batchnorm_forward(Z, gamma, beta, eps)
         dZ, dgamma, dbeta = tb.batchnorm_backward(G, cache)
@@ -706,7 +643,7 @@ def check_batchnorm_backward(
             if problem is None and not (isinstance(result, (tuple, list)) and len(result) == 2):
                 problem = f"forward must return (Z_tilde, cache), got {type(result).__name__}"
             if problem is not None:
-                return _problem([f"(in forward) {problem}"], describe)
+                return runner.problem([f"(in forward) {problem}"], describe)
             got_Z_tilde, cache = result
             report = _compare(
                 [("Z_tilde", Z_tilde, got_Z_tilde, lambda: mutants["Z_tilde"])], m, describe
@@ -717,7 +654,7 @@ def check_batchnorm_backward(
         if problem is None and not (isinstance(result, (tuple, list)) and len(result) == 3):
             problem = f"your function must return (dZ, dgamma, dbeta), got {type(result).__name__}"
         if problem is not None:
-            return _problem([problem], describe)
+            return runner.problem([problem], describe)
         got = dict(zip(("dZ", "dgamma", "dbeta"), result, strict=True))
         want = {"dZ": dZ, "dgamma": dgamma, "dbeta": dbeta}
         comparisons += [
@@ -726,7 +663,7 @@ def check_batchnorm_backward(
         ]
         return _compare(comparisons, m, describe)
 
-    _run("check_batchnorm_backward", _batchnorm_cases(), compare, max_examples)
+    runner.run("check_batchnorm_backward", _batchnorm_cases(), compare, max_examples)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -858,7 +795,7 @@ def check_update_parameters(fn: Callable, kind: str = "adam", *, max_examples: i
     if kind not in UPDATE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(UPDATE_KINDS)}, got {kind!r}")
 
-    def compare(c: dict[str, Any]) -> Report | None:
+    def compare(c: dict[str, Any]) -> runner.Report | None:
         params, grads, v, s, t = c["params"], c["grads"], c["v"], c["s"], c["t"]
         lr, eps = c["learning_rate"], c["epsilon"]
         hyper = {"learning_rate": lr}
@@ -888,7 +825,7 @@ def check_update_parameters(fn: Callable, kind: str = "adam", *, max_examples: i
             )
             state = {f"v[{k!r}]": x for k, x in v.items()} if kind in ("momentum", "adam") else {}
             state |= {f"s[{k!r}]": x for k, x in s.items()} if kind in ("rmsprop", "adam") else {}
-            return [head, *_arrays(**params, **grads, **state)]
+            return [head, *runner.arrays(**params, **grads, **state)]
 
         result, problem = _call(fn, args, watch=False)
         if problem is None:
@@ -899,13 +836,13 @@ def check_update_parameters(fn: Callable, kind: str = "adam", *, max_examples: i
             if not ok or not all(isinstance(d, dict) for d in got):
                 problem = f"your function must return {UPDATE_KINDS[kind].split('-> ')[1]}"
         if problem is not None:
-            return _problem([problem], describe)
+            return runner.problem([problem], describe)
         L = len(c["dims"]) - 1
         for name, expected, mine in zip(names, want, got, strict=False):
             missing = [k for k in expected if k not in mine]
             if missing:
                 lines = [f"{name} returned without {', '.join(missing)}; got keys {sorted(mine)}"]
-                return _problem(lines, describe)
+                return runner.problem(lines, describe)
         comparisons: list[Comparison] = []
         for l in range(1, L + 1):
             for p in ("W", "b"):
@@ -920,7 +857,7 @@ def check_update_parameters(fn: Callable, kind: str = "adam", *, max_examples: i
                 comparisons.append((key, want[0][key], got[0][key], of_update))
         return _compare(comparisons, None, describe)
 
-    _run(f"check_update_parameters(kind={kind!r})", _update_cases(), compare, max_examples)
+    runner.run(f"check_update_parameters(kind={kind!r})", _update_cases(), compare, max_examples)
 
 
 def _lazy_mutants(

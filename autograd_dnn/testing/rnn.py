@@ -42,11 +42,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import Flaky
 
 from autograd_dnn import textbook as tb
+from autograd_dnn.testing import runner
 
 __all__ = [
     "LOOP_BUGS",
@@ -142,65 +141,21 @@ def _describe(builder: str, sizes: Mapping[str, int], lines: Sequence[str]) -> l
 
 
 # ----------------------------------------------------------------------------------------------
-# Running a check (the same discipline as autograd_dnn.testing.checks)
+# Running a check (autograd_dnn.testing.runner), once fn is known to be callable
 # ----------------------------------------------------------------------------------------------
-
-Report = Callable[[], str]
-
-
-class _Mismatch(Exception):
-    """Raised inside the hypothesis test so that it shrinks; carries the report to build."""
 
 
 def _run(
     check: str,
     strategy: st.SearchStrategy,
-    compare: Callable[[Any], Report | None],
+    compare: Callable[[Any], runner.Report | None],
     max_examples: int,
     fn: Any,
     signature: str,
 ) -> None:
     if not callable(fn):
         raise TypeError(f"fn must be your function {signature}, got {type(fn).__name__}")
-    seen: list[Report] = []
-
-    @settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-    )
-    @given(strategy)
-    def search(example: Any) -> None:
-        report = compare(example)
-        if report is not None:
-            seen.append(report)
-            raise _Mismatch(report)
-
-    try:
-        search()
-    except _Mismatch as exc:
-        raise AssertionError(f"{check}: {exc.args[0]()}") from None
-    except Flaky:
-        if not seen:
-            raise
-        note = "\n(note: your function gave different results for the same input)"
-        raise AssertionError(f"{check}: {seen[-1]()}{note}") from None
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return a == b
+    runner.run(check, strategy, compare, max_examples)
 
 
 def _call(fn: Callable, args: dict[str, Any], keys: Sequence[str]) -> tuple[Any, str | None]:
@@ -220,7 +175,7 @@ def _call(fn: Callable, args: dict[str, Any], keys: Sequence[str]) -> tuple[Any,
             )
         return None, "\n".join(lines)
     for name, value in args.items():
-        if not _same(value, copies[name]):
+        if not runner.same(value, copies[name]):
             return None, (
                 f"your function modified its input {name} in place; copy before editing "
                 "(e.g. da_next = da[:, :, t] + da_prevt makes a new array), since the caller "
@@ -579,20 +534,14 @@ def _cell_report(
     mutants: Callable[[], Mutants],
     lstm: bool,
     describe: Callable[[], list[str]],
-) -> Report:
+) -> runner.Report:
     def report() -> str:
         lines = _explain(bad[0], expected, got, tol, mutants(), lstm)
         if len(bad) > 1:
             lines.append(f"  also differ: {', '.join(bad[1:])}")
-        return _with_example(lines, describe())
+        return runner.with_example(lines, describe())
 
     return report
-
-
-def _with_example(lines: list[str], example: list[str]) -> str:
-    return "\n".join(
-        [*lines, "counterexample (shrunk by hypothesis):", *[f"  {x}" for x in example]]
-    )
 
 
 def check_rnn_cell_backward(
@@ -607,7 +556,7 @@ def check_rnn_cell_backward(
     """
     tol = (rtol, atol)
 
-    def compare(sizes: dict[str, int]) -> Report | None:
+    def compare(sizes: dict[str, int]) -> runner.Report | None:
         case = rnn_case(**{**sizes, "T_x": 1})
         xt, a_prev, da_next = case["x"][:, :, 0], case["a0"], case["da"][:, :, 0]
         cache = tb.rnn_cell_forward(xt, a_prev, case["parameters"])[2]
@@ -626,7 +575,7 @@ def check_rnn_cell_backward(
 
         got, problem = _call(fn, {"da_next": da_next, "cache": cache}, RNN_CELL_KEYS)
         if problem is not None:
-            return lambda: _with_example([problem], describe())
+            return lambda: runner.with_example([problem], describe())
         bad = _bad_keys(expected, got, tol)
         if not bad:
             return None
@@ -653,7 +602,7 @@ def check_lstm_cell_backward(
     """
     tol = (rtol, atol)
 
-    def compare(sizes: dict[str, int]) -> Report | None:
+    def compare(sizes: dict[str, int]) -> runner.Report | None:
         case = lstm_case(**{**sizes, "T_x": 1})
         xt, a_prev, c_prev = case["x"][:, :, 0], case["a0"], case["c0"]
         da_next, dc_next = case["da"][:, :, 0], case["dc"]
@@ -674,7 +623,7 @@ def check_lstm_cell_backward(
         args = {"da_next": da_next, "dc_next": dc_next, "cache": cache}
         got, problem = _call(fn, args, LSTM_CELL_KEYS)
         if problem is not None:
-            return lambda: _with_example([problem], describe())
+            return lambda: runner.with_example([problem], describe())
         bad = _bad_keys(expected, got, tol)
         if not bad:
             return None
@@ -701,7 +650,7 @@ def _check_through_time(
     cell_bugs = LSTM_CELL_BUGS if lstm else RNN_CELL_BUGS
     loop_bugs = {k: v for k, v in LOOP_BUGS.items() if lstm or k != "no dc carry"}
 
-    def compare(sizes: dict[str, int]) -> Report | None:
+    def compare(sizes: dict[str, int]) -> runner.Report | None:
         case = (lstm_case if lstm else rnn_case)(**sizes)
         x, a0, da = case["x"], case["a0"], case["da"]
         caches = getattr(tb, forward)(x, a0, case["parameters"])[-1]
@@ -717,7 +666,7 @@ def _check_through_time(
 
         got, problem = _call(fn, {"da": da, "caches": caches}, keys)
         if problem is not None:
-            return lambda: _with_example([problem], describe())
+            return lambda: runner.with_example([problem], describe())
         bad = _bad_keys(expected, got, tol)
         if not bad:
             return None
@@ -741,7 +690,7 @@ def _check_through_time(
                 _where(s, T_x),
             ]
             if sub_problem:
-                return _with_example([*lines, sub_problem], describe())
+                return runner.with_example([*lines, sub_problem], describe())
 
             def mutants() -> Mutants:
                 out: Mutants = []
@@ -763,7 +712,7 @@ def _check_through_time(
             lines += _explain(sub_bad[0], sub_expected, sub_got, tol, mutants(), lstm)
             if len(sub_bad) > 1:
                 lines.append(f"  also differ: {', '.join(sub_bad[1:])}")
-            return _with_example(lines, describe())
+            return runner.with_example(lines, describe())
 
         return report
 

@@ -115,6 +115,7 @@ class Function:
     """
 
     op_name: str | None = None
+    reads_inputs = True  # False: backward never reads ctx.inputs (the tape then keeps none)
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> np.ndarray:  # pragma: no cover

@@ -231,6 +231,7 @@ class Linear(Function):
     """
 
     op_name = "linear"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, W, A, b):
@@ -447,6 +448,7 @@ class Clip(Function):
 
 class ReLU(Function):
     op_name = "relu"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, z):
@@ -464,6 +466,7 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     op_name = "leaky_relu"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, z, slope=0.01):
@@ -480,6 +483,7 @@ class LeakyReLU(Function):
 
 class Sigmoid(Function):
     op_name = "sigmoid"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, z):
@@ -495,6 +499,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     op_name = "tanh"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, z):
@@ -510,6 +515,7 @@ class Tanh(Function):
 
 class Softmax(Function):
     op_name = "softmax"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, z, axis=0):
@@ -571,6 +577,7 @@ class BCEWithLogits(Function):
     """
 
     op_name = "bce_with_logits"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, z, y):
@@ -593,6 +600,7 @@ class SoftmaxCrossEntropy(Function):
     """
 
     op_name = "softmax_cross_entropy"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, z, y, axis=0):
@@ -685,6 +693,7 @@ class Dropout(Function):
     """
 
     op_name = "dropout"
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, A, keep_prob=0.5, mask=None, seed=None):
@@ -795,6 +804,7 @@ class BatchNorm(Function):
     """
 
     op_name = "batch_norm"
+    reads_inputs = False  # only under create_graph, which a tape never runs
 
     @staticmethod
     def forward(ctx, Z, gamma, beta, eps=1e-8, running=None, momentum=0.9, training=True):

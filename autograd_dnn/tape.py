@@ -39,6 +39,7 @@ class _Op(NamedTuple):
     kwargs: dict
     route: list[tuple[int, str, tuple]]
     scalar: bool  # a 0-d output, which numpy may return as a scalar: made an array again
+    inputs: bool  # its backward reads ctx.inputs (Function.reads_inputs)
 
 
 class Tape:
@@ -108,7 +109,7 @@ class Tape:
             )
             label = "".join(c if c.isprintable() else " " for c in n.name)
             scalar = n.out is None or n.out.ndim == 0
-            ops.append(_Op(k, label, args, n.kwargs, route, scalar))  # the label goes in a comment
+            ops.append(_Op(k, label, args, n.kwargs, route, scalar, n.fn.reads_inputs))
         return cls(list(params), _write(ops, len(params)), consts)
 
     def run(self, X: Tensor, Y: Any) -> float:
@@ -133,9 +134,13 @@ def _write(ops: list[_Op], n_params: int) -> str:
     if n_params:  # the parameters' arrays, read afresh: the optimizer swaps them
         lines.append(f"    {', '.join(f'P{q}' for q in range(n_params))}, = params")
         lines += [f"    p{q} = P{q}._data" for q in range(n_params)]
+    last = ops[-1].k
+    last_use = {name: op.k for op in ops for name in op.args if name[0] == "v"}
     for op in ops:
         lines += _forward_lines(op)
-    last = ops[-1].k
+        dead = [name for name, k in last_use.items() if k == op.k]
+        if dead:  # an output no later forward reads: freed now unless a context keeps it
+            lines.append(f"    {' = '.join(dead)} = None")
     lines += [
         f"    J = float(v{last})",
         "    if not isfinite(J): return J",
@@ -159,7 +164,7 @@ def _write(ops: list[_Op], n_params: int) -> str:
 def _forward_lines(op: _Op) -> list[str]:
     """Make op k's context, call its Function's forward, keep the output as an array."""
     k, args = op.k, ", ".join(op.args)
-    lines = [f"    c{k} = C{k}(); c{k}.inputs = ({args},)"]
+    lines = [f"    c{k} = C{k}(); c{k}.inputs = ({args},)" if op.inputs else f"    c{k} = C{k}()"]
     if op.kwargs:
         lines.append(f"    v{k} = F{k}(c{k}, {args}, **K{k})  # {op.name}")
     else:

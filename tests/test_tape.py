@@ -243,3 +243,43 @@ def test_the_readme_recipe_for_reading_a_tape_gives_one_that_replays_the_cost():
     assert t.run(Xt, Y) == float(J.data)
     for p, g in zip(params, expected):
         np.testing.assert_array_equal(p.grad, g)
+
+
+def test_a_replay_frees_each_pre_activation_once_its_activation_has_run(monkeypatch):
+    """Z[l] is read by its activation's forward only (relu saves its mask, linear saves W and
+    A[l-1]): the replay holds no reference to it afterwards, so a deep network's step keeps
+    one array per layer alive instead of two. Ops whose backward reads ``ctx.inputs``
+    (``reads_inputs``, the default) still get them."""
+    import weakref
+
+    X, Y = ad.datasets.moons(20, seed=0)
+    net = ad.DeepNetwork([2, 4, 4, 4, 1], seed=0)
+    zs: list = []
+    checked = []
+    replaying = [False]
+    forward = ops.Linear.forward
+
+    def linear_forward(ctx, W, A, b):
+        if replaying[0]:
+            assert all(z() is None for z in zs), "a pre-activation outlived its activation"
+            checked.append(1)
+        Z = forward(ctx, W, A, b)
+        if replaying[0]:
+            zs.append(weakref.ref(Z))
+        return Z
+
+    run = tape.Tape.run
+
+    def replay(self, *a):
+        replaying[0] = True
+        zs.clear()
+        try:
+            return run(self, *a)
+        finally:
+            replaying[0] = False
+
+    monkeypatch.setattr(ops.Linear, "forward", staticmethod(linear_forward))
+    monkeypatch.setattr(tape.Tape, "run", replay)
+    net.fit(X, Y, learning_rate=0.1, iterations=4, progress=False)
+    assert len(checked) == 2 * 4  # two replayed steps, four linear ops each
+    assert ops.Sum.reads_inputs and not ops.Linear.reads_inputs and not ops.ReLU.reads_inputs

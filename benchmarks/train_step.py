@@ -53,6 +53,9 @@ CASES = {
 }
 LR = 0.01
 EPS = 1e-8  # batch norm's
+#: issue 12's goals: autograd_dnn / numpy at most this, and below every other framework
+GOALS = {"tiny": 1.3}
+GOAL = 1.05
 #: the step kinds that run the Course 2 cases (options keep_prob, batch_norm)
 WITH_OPTIONS = ("numpy", "autograd_dnn", "pytorch")
 
@@ -441,6 +444,7 @@ def main(argv: list[str] | None = None) -> None:
         frameworks = {k: v for k, v in frameworks.items() if k in wanted}
     header = ["case", "dtype", "numpy step"] + [f"{k} / numpy" for k in frameworks if k != "numpy"]
     rows = [header]
+    verdicts: list[str] = []
     dtypes = [np.float64] if args.quick else [np.float64, np.float32]
     for case in args.cases.split(","):
         dims, m, opts = case_of(case)
@@ -461,6 +465,7 @@ def main(argv: list[str] | None = None) -> None:
                 lead_in=1,
             )
             t = {k: statistics.median(v) for k, v in s.items()}
+            verdicts.append(verdict(case, np.dtype(dtype).name, s))
             row = [f"{case} {short_dims(dims)} m={m}", np.dtype(dtype).name, fmt_time(t["numpy"])]
             for k in frameworks:
                 if k != "numpy" and k not in fns:
@@ -480,6 +485,22 @@ def main(argv: list[str] | None = None) -> None:
                 file=sys.stderr,
             )
     print(table(rows))
+    print("goals (medians of per-round ratios):")
+    print("\n".join(verdicts))
+
+
+def verdict(case: str, dtype: str, samples: dict[str, list[float]]) -> str:
+    """One line: autograd_dnn / numpy against the case's goal, and whether each other
+    framework's step took longer than autograd_dnn's (median of per-round ratios)."""
+    ours = ratio_quartiles(samples, "autograd_dnn", "numpy")[1]
+    goal = GOALS.get(case, GOAL)
+    met = "met" if ours <= goal else "NOT met"
+    line = f"  {case} {dtype}: {ours:.2f} x numpy, goal <= {goal:g}: {met}"
+    for k in samples:
+        if k not in ("numpy", "autograd_dnn", "no-engine floor"):
+            r = ratio_quartiles(samples, k, "autograd_dnn")[1]
+            line += f"; {k} {r:.2f} x ours ({'slower' if r > 1 else 'FASTER'})"
+    return line
 
 
 if __name__ == "__main__":

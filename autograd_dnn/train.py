@@ -350,7 +350,9 @@ class Trainable(Protocol):
     differs from the training cost (dropout off, batch norm's running statistics): ``fit``
     records the dev cost with it, else with ``batch_cost`` under ``no_grad``; and ``rng``, a
     ``np.random.Generator`` the model draws from in training (dropout masks), whose state
-    ``fit`` keeps in ``training_state`` for ``resume``.
+    ``fit`` keeps in ``training_state`` for ``resume``; ``running_statistics() -> dict`` and
+    ``set_running_statistics(stats)``, state the forward pass updates (batch norm's
+    averages), which a step that fails or diverges gives back.
     """
 
     l2: float

@@ -105,7 +105,7 @@ def _check_readable_file(flag: str, path: str, missing: str = "no such file") ->
         raise UsageError(f"{flag}: {path}: {missing}")
     try:
         with open(path, "rb"):
-            pass
+            pass  # opening is the check: the real reason a file cannot be read
     except OSError as e:
         raise UsageError(f"{flag}: cannot read {path}: {e.strerror}") from None
 
@@ -492,7 +492,7 @@ def available_memory() -> int | None:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
-        pass
+        pass  # no /proc (not Linux), or an unexpected format: ask sysconf instead
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):

@@ -517,7 +517,7 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
         raise FileNotFoundError(f"no model file at {path}")
     try:
         with open(path, "rb"):
-            pass
+            pass  # opening is the check: the real reason a file cannot be read
     except OSError as e:
         raise ValueError(f"cannot read the model file {path}: {e.strerror}") from None
     if not zipfile.is_zipfile(path):

@@ -226,7 +226,7 @@ def _set_threads(threads: int) -> None:
 
         torch.set_num_threads(threads)
     except ImportError:
-        pass
+        pass  # torch is optional: without it the PyTorch columns are skipped
 
 
 def step_memory(name: str, dtype: str, m: int, warmup: int = 3) -> dict[str, float]:
